@@ -1,0 +1,84 @@
+# The front door: `make run` starts everything, `make test` runs the whole suite.
+# Two environments: .venv-rasa (Python 3.10, Rasa 3.6.21) and .venv-app (Python 3.11+, the rest).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+RASA_VENV := .venv-rasa
+APP_VENV := .venv-app
+RASA := $(RASA_VENV)/bin/rasa
+APP_PY := $(APP_VENV)/bin/python
+MODEL := models/assistant.tar.gz
+
+# Safe local defaults; a clinic in production overrides these from its environment.
+export VAR_DIR ?= $(CURDIR)/var
+export DATABASE_URL ?= sqlite:///$(VAR_DIR)/intake.db
+export TRACKER_STORE_URL ?= sqlite:///$(VAR_DIR)/rasa_tracker.db
+export LOCK_STORE_TYPE ?= in_memory
+export REDIS_HOST ?= localhost
+export REDIS_PORT ?= 6379
+export REDIS_DB ?= 1
+export REDIS_PASSWORD ?=
+export ACTION_ENDPOINT_URL ?= http://localhost:5055/webhook
+export RASA_URL ?= http://localhost:5005
+export SITE_ORIGINS ?= http://localhost:8000,http://127.0.0.1:8000
+# Rasa's own telemetry would try to reach the internet.
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+
+.PHONY: help venv run test test-fast shell train validate eval bench export staff-add lock browser clean
+
+help:
+	@echo "make run       start the assistant (Rasa, actions, website widget, dashboard, Telegram if configured)"
+	@echo "make test      run the whole test suite"
+	@echo "make shell     chat with the bot in this terminal"
+	@echo "make train     train the model when data or config changed"
+	@echo "make validate  check the training data (rasa data validate --fail-on-warnings)"
+	@echo "make eval      measure NLU accuracy on the held-out set and rewrite docs/nlu-evaluation.md"
+	@echo "make bench     measure response latency and rewrite docs/benchmark.md"
+	@echo "make export    print stored consultation requests as JSON (FORMAT=csv for CSV)"
+	@echo "make staff-add create a dashboard account (USERNAME=... ROLE=staff|admin)"
+
+venv: $(RASA_VENV)/.installed $(APP_VENV)/.installed
+
+$(RASA_VENV)/.installed: requirements/rasa.txt scripts/find-python.sh
+	@python=$$(scripts/find-python.sh rasa) || exit 1; \
+	  [ -x $(RASA_VENV)/bin/python ] || "$$python" -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install --quiet --upgrade "pip==24.0"
+	$(RASA_VENV)/bin/python -m pip install --quiet -r requirements/rasa.txt
+	@touch $@
+
+$(APP_VENV)/.installed: requirements/app.txt scripts/find-python.sh
+	@python=$$(scripts/find-python.sh app) || exit 1; \
+	  [ -x $(APP_VENV)/bin/python ] || "$$python" -m venv $(APP_VENV)
+	$(APP_VENV)/bin/python -m pip install --quiet -r requirements/app.txt
+	@touch $@
+
+# Trains only when an input is newer than the model; Rasa's own fingerprint check backs this up.
+$(MODEL): $(TRAINING_INPUTS) $(RASA_VENV)/.installed
+	@mkdir -p models
+	$(RASA) train --quiet --fixed-model-name assistant --out models
+	@touch $@
+
+train: $(MODEL)
+
+validate: $(RASA_VENV)/.installed
+	$(RASA) data validate --fail-on-warnings
+
+run: venv $(MODEL)
+	@$(APP_PY) -m bot.run
+
+shell: venv $(MODEL)
+	@$(APP_PY) -m bot.run --shell
+
+test: venv $(MODEL)
+	@bash scripts/test.sh
+
+lock:
+	bash scripts/lock.sh
+
+clean:
+	rm -rf $(RASA_VENV) $(APP_VENV) models results .pytest_cache

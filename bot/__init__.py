@@ -1,0 +1,1 @@
+"""The clinic assistant's application package: configuration, storage, channels and dashboard."""

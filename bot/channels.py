@@ -1,0 +1,24 @@
+"""Which channel a conversation came through, encoded in its Rasa sender id.
+
+Rasa's REST channel carries no metadata, so our bridges prefix the sender id: the Telegram
+bridge sends `telegram-<chat id>`, the website widget `web-<session id>`. Anything else
+(curl, `rasa shell`) keeps the input channel Rasa recorded.
+"""
+from __future__ import annotations
+
+TELEGRAM = "telegram"
+WEB = "web"
+_PREFIXED = (TELEGRAM, WEB)
+
+
+def sender_id_for(channel: str, external_id: str | int) -> str:
+    if channel not in _PREFIXED:
+        raise ValueError(f"unknown channel {channel!r}")
+    return f"{channel}-{external_id}"
+
+
+def channel_of(sender_id: str, input_channel: str | None = None) -> str:
+    for channel in _PREFIXED:
+        if sender_id.startswith(f"{channel}-"):
+            return channel
+    return input_channel or "rest"

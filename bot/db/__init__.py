@@ -1,0 +1,1 @@
+"""Storage for consultation requests and staff data (SQLAlchemy 2.x)."""

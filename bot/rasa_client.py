@@ -1,0 +1,32 @@
+"""Talks to Rasa's REST channel for the Telegram bridge and the website widget."""
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa (or the action server behind it) did not answer; the patient should try again soon."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None):
+        self._url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+        self._client = httpx.AsyncClient(timeout=timeout, transport=transport)
+
+    async def send(self, sender_id: str, text: str) -> list[dict[str, Any]]:
+        """Sends one patient message and returns the bot's messages (text, buttons, ...)."""
+        try:
+            response = await self._client.post(self._url, json={"sender": sender_id, "message": text})
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(f"Rasa did not answer: {type(error).__name__}") from error
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
+        messages = response.json()
+        if not isinstance(messages, list):
+            raise RasaUnavailable("Rasa answered something other than a list of messages")
+        return messages
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

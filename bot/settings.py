@@ -1,0 +1,50 @@
+"""Settings read once from environment variables, with safe local defaults.
+
+Everything secret or deployment-specific comes from the environment; nothing here is a secret.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("VAR_DIR", PROJECT_ROOT / "var"))
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in _env(name, default).split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(
+        default_factory=lambda: _env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'intake.db'}")
+    )
+    rasa_url: str = field(default_factory=lambda: _env("RASA_URL", "http://localhost:5005"))
+    clinic_config: Path = field(
+        default_factory=lambda: Path(_env("CLINIC_CONFIG", str(PROJECT_ROOT / "clinic" / "clinic.yml")))
+    )
+    screening_rules: Path = field(
+        default_factory=lambda: Path(
+            _env("SCREENING_RULES", str(PROJECT_ROOT / "clinic" / "screening.yml"))
+        )
+    )
+    web_host: str = field(default_factory=lambda: _env("WEB_HOST", "127.0.0.1"))
+    web_port: int = field(default_factory=lambda: int(_env("WEB_PORT", "8000")))
+    site_origins: list[str] = field(
+        default_factory=lambda: _env_list("SITE_ORIGINS", "http://localhost:8000,http://127.0.0.1:8000")
+    )
+    dashboard_host: str = field(default_factory=lambda: _env("DASHBOARD_HOST", "127.0.0.1"))
+    dashboard_port: int = field(default_factory=lambda: int(_env("DASHBOARD_PORT", "8001")))
+    dashboard_url: str = field(default_factory=lambda: _env("DASHBOARD_URL", "http://localhost:8001"))
+
+
+def get_settings() -> Settings:
+    """Reads the environment now; callers keep the result rather than calling on every message."""
+    return Settings()
