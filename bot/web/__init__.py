@@ -1,0 +1,1 @@
+"""The clinic website's chat: demo pages, the embeddable widget, and the relay to Rasa."""

@@ -1,0 +1,23 @@
+"""`python -m bot.web`: serves the demo clinic page with the chat widget, and the chat relay."""
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from bot.settings import get_settings
+from bot.web.app import create_app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    app = create_app(settings)
+    shown_host = "localhost" if settings.web_host in ("127.0.0.1", "0.0.0.0") else settings.web_host
+    print(f"Clinic demo page with the chat widget: http://{shown_host}:{settings.web_port}/", flush=True)
+    # Access logs are off: they would add nothing but request lines to the operator's screen.
+    uvicorn.run(app, host=settings.web_host, port=settings.web_port, access_log=False, log_level="info")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""The website part: demo clinic pages, the chat widget's files, and the chat relay endpoint.
+
+The browser never talks to Rasa: `/api/chat` relays each widget message through `ChatRelay`, which
+marks the conversation as channel `web` and answers retried messages without resending them.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.clinic import Clinic, cached_clinic
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.settings import Settings, get_settings
+from bot.web.relay import ChatRelay, RasaSender
+from bot.web.validation import InvalidChatRequest, parse_chat_request
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+MAX_BODY_BYTES = 16 * 1024
+
+# Our own pages load nothing from any other host; the widget's CSS and JS come from here too.
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+            "form-action 'self'; frame-ancestors 'none'")
+
+
+class SecurityHeaders:
+    """Adds the headers every response should carry, and a strict CSP on HTML pages."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                content_type = dict(headers).get(b"content-type", b"")
+                headers += [(b"x-content-type-options", b"nosniff"),
+                            (b"referrer-policy", b"strict-origin-when-cross-origin")]
+                if content_type.startswith(b"text/html"):
+                    headers += [(b"content-security-policy", PAGE_CSP.encode()),
+                                (b"x-frame-options", b"DENY")]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _read_json(request: Request) -> Any:
+    """The request's JSON body, refusing bodies far larger than any chat message."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise InvalidChatRequest(415, "Sorry, that message could not be read. Please reload the page and try again.")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise InvalidChatRequest(413, "That message is a little long for me. Could you shorten it?")
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidChatRequest(400, "Sorry, that message could not be read. Please reload the page and try again.") from error
+
+
+def _origin_allowed(request: Request, allowed: list[str]) -> bool:
+    # CORS only stops browsers from reading answers; refusing foreign origins outright also keeps
+    # other sites from talking to the assistant in their visitors' names.
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    same_origin = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    return origin == same_origin or origin in allowed
+
+
+def create_app(settings: Settings | None = None, rasa: RasaSender | None = None) -> Starlette:
+    settings = settings or get_settings()
+    clinic: Clinic = cached_clinic(str(settings.clinic_config))
+    rasa_client = rasa or RasaClient(settings.rasa_url)
+    relay = ChatRelay(rasa_client)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
+    unavailable = (f"Our assistant is not available just now. I will keep trying; you can also call "
+                   f"the clinic on {clinic.phone}.")
+
+    def page(template: str):
+        async def endpoint(request: Request) -> Response:
+            return templates.TemplateResponse(request, template, {"clinic": clinic})
+        return endpoint
+
+    def static_file(name: str, media_type: str):
+        async def endpoint(request: Request) -> Response:
+            # no-cache still lets the browser reuse it after a quick ETag check.
+            return FileResponse(STATIC / name, media_type=media_type,
+                                headers={"cache-control": "no-cache"})
+        return endpoint
+
+    async def chat(request: Request) -> Response:
+        if not _origin_allowed(request, settings.site_origins):
+            return _error(403, "This chat is not available on this website.")
+        try:
+            message = parse_chat_request(await _read_json(request))
+        except InvalidChatRequest as error:
+            return _error(error.status, error.message)
+        try:
+            messages = await relay.send(message.session_id, message.message_id, message.text)
+        except RasaUnavailable as error:
+            log.warning("Rasa unavailable for a web message: %s", error)
+            return _error(503, unavailable)
+        return JSONResponse({"messages": messages})
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    api = Starlette(
+        routes=[Route("/chat", chat, methods=["POST"])],
+        middleware=[Middleware(CORSMiddleware, allow_origins=settings.site_origins,
+                               allow_methods=["POST"], allow_headers=["Content-Type"], max_age=600)],
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        yield
+        if rasa is None:
+            await rasa_client.aclose()
+
+    return Starlette(
+        routes=[
+            Route("/", page("home.html")),
+            Route("/aftercare", page("aftercare.html")),
+            Route("/widget.js", static_file("widget.js", "text/javascript; charset=utf-8")),
+            Route("/widget.css", static_file("widget.css", "text/css; charset=utf-8")),
+            Route("/healthz", healthz),
+            Mount("/api", app=api),
+            Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
+        ],
+        middleware=[Middleware(SecurityHeaders)],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,119 @@
+"""Relays widget messages to Rasa exactly once, however often the browser retries them.
+
+The widget gives every message a client-made id and resends it with the same id when the
+connection drops. Rasa's REST channel has no such id, so a resend would run the dialogue twice
+(two answers, a form question skipped). This relay remembers, per conversation, the answer to
+each recent message id: a retry gets the remembered answer, and a retry that arrives while the
+first is still with Rasa waits for that same answer. Messages of one conversation go to Rasa one at
+a time, in the order they arrived. Memory is bounded: the least recently used conversations and
+answers are forgotten first.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.channels import WEB, sender_id_for
+from bot.rasa_client import RasaUnavailable
+
+log = logging.getLogger(__name__)
+
+# Rasa can answer with images, custom payloads and so on; the widget shows text and buttons only,
+# and these caps keep one odd answer from filling the browser's storage.
+MAX_TEXT_CHARS = 4000
+MAX_BUTTONS = 10
+MAX_BUTTON_FIELD_CHARS = 200
+
+
+class RasaSender(Protocol):
+    async def send(self, sender_id: str, text: str) -> list[dict[str, Any]]: ...
+
+
+@dataclass
+class _Conversation:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    answers: OrderedDict[str, asyncio.Task] = field(default_factory=OrderedDict)
+
+
+def normalise_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keeps the text and buttons of Rasa's messages, as plain strings of bounded size."""
+    messages = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        message: dict[str, Any] = {}
+        text = item.get("text")
+        if isinstance(text, str) and text.strip():
+            message["text"] = text[:MAX_TEXT_CHARS]
+        buttons = []
+        for button in item.get("buttons") or []:
+            if not isinstance(button, dict):
+                continue
+            title, payload = button.get("title"), button.get("payload")
+            if isinstance(title, str) and isinstance(payload, str) and title.strip() and payload.strip():
+                buttons.append({"title": title[:MAX_BUTTON_FIELD_CHARS],
+                                "payload": payload[:MAX_BUTTON_FIELD_CHARS]})
+        if buttons:
+            message["buttons"] = buttons[:MAX_BUTTONS]
+        if message:
+            messages.append(message)
+    return messages
+
+
+class ChatRelay:
+    def __init__(self, rasa: RasaSender, max_conversations: int = 5000, answers_per_conversation: int = 16):
+        self._rasa = rasa
+        self._max_conversations = max_conversations
+        self._answers_per_conversation = answers_per_conversation
+        self._conversations: OrderedDict[str, _Conversation] = OrderedDict()
+
+    async def send(self, session_id: str, message_id: str, text: str) -> list[dict[str, Any]]:
+        """The bot's answer to one widget message; raises RasaUnavailable so the widget retries."""
+        conversation = self._conversation(session_id)
+        task = conversation.answers.get(message_id)
+        if task is None:
+            # A task of its own, so a browser that hangs up mid-answer does not cancel the
+            # Rasa call: the answer is still remembered for the retry.
+            task = asyncio.create_task(self._deliver(conversation, session_id, message_id, text))
+            task.add_done_callback(_consume_exception)
+            conversation.answers[message_id] = task
+            while len(conversation.answers) > self._answers_per_conversation:
+                conversation.answers.popitem(last=False)
+        else:
+            conversation.answers.move_to_end(message_id)
+            log.info("web message retried; answering from memory (session %s)", session_id)
+        return await asyncio.shield(task)
+
+    async def _deliver(self, conversation: _Conversation, session_id: str, message_id: str,
+                       text: str) -> list[dict[str, Any]]:
+        try:
+            async with conversation.lock:
+                raw = await self._rasa.send(sender_id_for(WEB, session_id), text)
+        except BaseException:
+            # Nothing reached the dialogue (or we cannot know): let a retry try again.
+            if conversation.answers.get(message_id) is asyncio.current_task():
+                del conversation.answers[message_id]
+            raise
+        return normalise_messages(raw)
+
+    def _conversation(self, session_id: str) -> _Conversation:
+        conversation = self._conversations.get(session_id)
+        if conversation is None:
+            conversation = self._conversations[session_id] = _Conversation()
+            while len(self._conversations) > self._max_conversations:
+                self._conversations.popitem(last=False)
+        else:
+            self._conversations.move_to_end(session_id)
+        return conversation
+
+
+def _consume_exception(task: asyncio.Task) -> None:
+    # The caller that awaited may have gone (browser hung up); read the error so asyncio does
+    # not log "exception was never retrieved", and log only its kind, never message text.
+    if not task.cancelled() and task.exception() is not None:
+        error = task.exception()
+        if not isinstance(error, RasaUnavailable):
+            log.error("relaying a web message failed: %s", type(error).__name__)

@@ -1,0 +1,503 @@
+/*
+ * The clinic's chat widget. Embed with one tag:
+ *   <script src="https://chat.clinic.example/widget.js" defer data-server="https://chat.clinic.example"
+ *           data-title="Lumen Skin Clinic" data-color="#0f5c63" data-lang="en"
+ *           data-initial-message="hi"></script>
+ * Plain JavaScript with no dependencies. Nothing a bot or a patient writes is ever parsed as HTML:
+ * every node is built with createElement/textContent, and links are checked to be http(s), mailto
+ * or tel before they become <a> elements.
+ */
+(function () {
+  "use strict";
+
+  const script = document.currentScript;
+  if (!script || window.__clinicChatWidget) return;
+  window.__clinicChatWidget = true;
+
+  const STRINGS = {
+    en: {
+      open: "Open chat with {title}", close: "Close chat", newChat: "New conversation",
+      newChatDone: "New conversation started.", subtitle: "Virtual assistant",
+      inputLabel: "Type your message", placeholder: "Type your message…", send: "Send",
+      typing: "The assistant is typing", reconnecting: "Connection lost — reconnecting…",
+      reconnected: "Connected again.", suggestions: "Suggested questions", replies: "Quick replies",
+      you: "You", bot: "Assistant", tooLong: "Please keep your message under {max} characters.",
+      failed: "Sorry, that message could not be sent.",
+    },
+    de: {
+      open: "Chat mit {title} öffnen", close: "Chat schließen", newChat: "Neues Gespräch",
+      newChatDone: "Neues Gespräch begonnen.", subtitle: "Virtueller Assistent",
+      inputLabel: "Ihre Nachricht", placeholder: "Ihre Nachricht…", send: "Senden",
+      typing: "Der Assistent schreibt", reconnecting: "Verbindung unterbrochen — wird wiederhergestellt…",
+      reconnected: "Wieder verbunden.", suggestions: "Vorgeschlagene Fragen", replies: "Schnellantworten",
+      you: "Sie", bot: "Assistent", tooLong: "Bitte höchstens {max} Zeichen.",
+      failed: "Die Nachricht konnte leider nicht gesendet werden.",
+    },
+  };
+  const MAX_CHARS = 2000;
+  const MAX_STORED_MESSAGES = 200;
+  const REQUEST_TIMEOUT_MS = 35000;
+
+  // ---- configuration from the data- attributes -------------------------------------------
+  const data = script.dataset;
+  const scriptUrl = new URL(script.src, location.href);
+  const server = (data.server || scriptUrl.origin).replace(/\/+$/, "");
+  const lang = (data.lang || document.documentElement.lang || "en").slice(0, 2).toLowerCase();
+  const t = STRINGS[lang] || STRINGS.en;
+  const title = (data.title || "Chat").slice(0, 80);
+  const subtitle = (data.subtitle || t.subtitle).slice(0, 80);
+  const initialMessage = (data.initialMessage || "hi").slice(0, MAX_CHARS);
+  const suggestions = (data.suggestions || "").split("|").map((s) => s.trim()).filter(Boolean).slice(0, 6);
+  const accent = (data.color && CSS.supports("color", data.color)) ? data.color : "#0f5c63";
+  const storeKey = "clinic-chat:v1:" + server;
+  const format = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
+
+  // ---- stored conversation: survives reloads and moving between pages of the site ----------
+  function randomId() {
+    // getRandomValues also works on plain-http pages, where crypto.randomUUID does not exist.
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function freshState() {
+    return { sessionId: randomId(), messages: [], queue: [], initialSent: false, open: false };
+  }
+
+  function loadState() {
+    try {
+      const saved = JSON.parse(localStorage.getItem(storeKey) || "null");
+      if (saved && typeof saved.sessionId === "string" && Array.isArray(saved.messages) && Array.isArray(saved.queue)) {
+        return Object.assign(freshState(), saved);
+      }
+    } catch (error) { /* unreadable or storage disabled: start afresh */ }
+    return freshState();
+  }
+
+  let state = loadState();
+
+  function saveState() {
+    state.messages = state.messages.slice(-MAX_STORED_MESSAGES);
+    try { localStorage.setItem(storeKey, JSON.stringify(state)); } catch (error) { /* private mode, full */ }
+  }
+
+  // ---- DOM helpers: text only, never HTML ---------------------------------------------------
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (name === "text") node.textContent = value;
+      else if (value !== false && value != null) node.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of children || []) node.append(child);
+    return node;
+  }
+
+  function icon(paths) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    for (const d of paths) {
+      const path = document.createElementNS(ns, "path");
+      path.setAttribute("d", d);
+      svg.append(path);
+    }
+    return svg;
+  }
+
+  const ICONS = {
+    chat: ["M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6A.5.5 0 0 1 5 19.2V16h0a2.5 2.5 0 0 1-1-2V5.5Z"],
+    close: ["M6 6l12 12M18 6L6 18"],
+    send: ["M4 12l16-8-6 16-2.5-6.5L4 12Z"],
+    refresh: ["M20 11a8 8 0 1 0-2.3 5.7M20 5v6h-6"],
+  };
+
+  // ---- a tiny markdown subset: **bold**, lists, line breaks, links --------------------------
+  const INLINE = /\*\*(.+?)\*\*|\[([^\]\n]+)\]\(([^)\s]+)\)|((?:https?:\/\/|mailto:|tel:)[^\s<>"]+)/g;
+
+  function safeHref(raw) {
+    try {
+      const url = new URL(raw);
+      return ["http:", "https:", "mailto:", "tel:"].includes(url.protocol) ? url.href : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function link(label, href) {
+    return el("a", { href, target: "_blank", rel: "noopener noreferrer", text: label });
+  }
+
+  function appendInline(parent, text) {
+    let last = 0;
+    for (const match of text.matchAll(INLINE)) {
+      parent.append(text.slice(last, match.index));
+      last = match.index + match[0].length;
+      const [whole, bold, label, target, bare] = match;
+      if (bold !== undefined) {
+        const strong = el("strong");
+        appendInline(strong, bold);
+        parent.append(strong);
+      } else if (label !== undefined) {
+        const href = safeHref(target);
+        parent.append(href ? link(label, href) : whole);
+      } else {
+        // A sentence's full stop or closing bracket is not part of a bare link.
+        const trimmed = bare.replace(/[.,;:!?)\]]+$/, "");
+        const href = safeHref(trimmed);
+        parent.append(href ? link(trimmed.replace(/^(mailto|tel):/, ""), href) : trimmed);
+        last -= bare.length - trimmed.length;
+      }
+    }
+    parent.append(text.slice(last));
+  }
+
+  function renderRich(text) {
+    const fragment = document.createDocumentFragment();
+    let paragraph = null;
+    let list = null;
+    for (const line of String(text).split(/\r?\n/)) {
+      const bullet = line.match(/^\s*[-*•]\s+(.*)$/);
+      const numbered = line.match(/^\s*\d{1,3}[.)]\s+(.*)$/);
+      if (bullet || numbered) {
+        const tag = bullet ? "ul" : "ol";
+        if (!list || list.tagName.toLowerCase() !== tag) {
+          list = el(tag);
+          fragment.append(list);
+        }
+        const item = el("li");
+        appendInline(item, (bullet || numbered)[1]);
+        list.append(item);
+        paragraph = null;
+      } else if (!line.trim()) {
+        paragraph = null;
+        list = null;
+      } else {
+        list = null;
+        if (paragraph) paragraph.append(el("br"));
+        else fragment.append((paragraph = el("p")));
+        appendInline(paragraph, line);
+      }
+    }
+    return fragment;
+  }
+
+  // ---- the widget's elements, in a shadow root so the clinic's CSS and ours never mix --------
+  const host = el("div", { "data-clinic-chat": "" });
+  host.style.setProperty("--chat-accent", accent);
+  host.style.setProperty("--chat-on-accent", readableOn(accent));
+  const root = host.attachShadow({ mode: "open" });
+  const container = el("div", { class: "chat", hidden: true, lang });
+  const stylesheet = el("link", { rel: "stylesheet", href: new URL("widget.css", scriptUrl).href });
+  // Shown once styled, so the page never flashes unstyled buttons.
+  stylesheet.addEventListener("load", () => { container.hidden = false; });
+  stylesheet.addEventListener("error", () => { container.hidden = false; });
+  root.append(stylesheet, container);
+
+  const ids = { panel: "chat-panel", title: "chat-title", input: "chat-input" };
+  const launcher = el("button", {
+    type: "button", class: "launcher", "aria-label": format(t.open, { title }),
+    "aria-expanded": "false", "aria-controls": ids.panel,
+  }, [icon(ICONS.chat)]);
+  const closeButton = el("button", { type: "button", class: "icon-button", "aria-label": t.close, title: t.close },
+    [icon(ICONS.close)]);
+  const newButton = el("button", { type: "button", class: "icon-button", "aria-label": t.newChat, title: t.newChat },
+    [icon(ICONS.refresh)]);
+  const log = el("div", { class: "messages", role: "log", "aria-live": "polite", "aria-relevant": "additions",
+    "aria-label": title, tabindex: "0" });
+  const typing = el("div", { class: "typing", hidden: true }, [
+    el("span", { class: "visually-hidden", text: t.typing }),
+    el("span", { class: "dot", "aria-hidden": "true" }), el("span", { class: "dot", "aria-hidden": "true" }),
+    el("span", { class: "dot", "aria-hidden": "true" }),
+  ]);
+  const status = el("div", { class: "status", role: "status", "aria-live": "polite" });
+  const replies = el("div", { class: "replies", role: "group", hidden: true });
+  const input = el("textarea", { id: ids.input, class: "input", rows: "1", maxlength: String(MAX_CHARS),
+    placeholder: t.placeholder, autocomplete: "off", enterkeyhint: "send" });
+  const sendButton = el("button", { type: "submit", class: "send", "aria-label": t.send, title: t.send },
+    [icon(ICONS.send)]);
+  const form = el("form", { class: "composer" }, [
+    el("label", { for: ids.input, class: "visually-hidden", text: t.inputLabel }), input, sendButton,
+  ]);
+  const panel = el("section", { id: ids.panel, class: "panel", role: "dialog", "aria-modal": "false",
+    "aria-labelledby": ids.title, hidden: true }, [
+    el("header", { class: "header" }, [
+      el("div", { class: "avatar", "aria-hidden": "true", text: title.trim().charAt(0).toUpperCase() }),
+      el("div", { class: "heading" }, [
+        el("h2", { id: ids.title, class: "title", text: title }),
+        el("p", { class: "subtitle", text: subtitle }),
+      ]),
+      newButton, closeButton,
+    ]),
+    log, typing, status, replies, form,
+  ]);
+  container.append(panel, launcher);
+
+  function readableOn(color) {
+    // Dark text on light brand colours, white on dark ones (WCAG relative luminance).
+    const probe = el("span");
+    probe.style.color = color;
+    document.documentElement.append(probe);
+    const rgb = getComputedStyle(probe).color.match(/\d+(\.\d+)?/g) || ["0", "0", "0"];
+    probe.remove();
+    const [r, g, b] = rgb.slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.4 ? "#14202a" : "#ffffff";
+  }
+
+  // ---- rendering the conversation -------------------------------------------------------------
+  function messageNode(message) {
+    const who = message.from === "user" ? t.you : t.bot;
+    const bubble = el("div", { class: "bubble" });
+    if (message.from === "bot") bubble.append(renderRich(message.text || ""));
+    else bubble.textContent = message.text;
+    return el("div", { class: "message from-" + message.from }, [
+      el("span", { class: "visually-hidden", text: who + ": " }), bubble,
+    ]);
+  }
+
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function renderHistory() {
+    log.replaceChildren(...state.messages.filter((m) => m.text).map(messageNode));
+    renderReplies();
+    scrollToEnd();
+  }
+
+  function addMessage(message) {
+    state.messages.push(message);
+    if (message.text) log.append(messageNode(message));
+    renderReplies();
+    scrollToEnd();
+  }
+
+  function pendingButtons() {
+    const last = state.messages[state.messages.length - 1];
+    if (last && last.from === "bot" && Array.isArray(last.buttons) && last.buttons.length) return last.buttons;
+    const patientSpoke = state.messages.some((m) => m.from === "user");
+    if (!patientSpoke && suggestions.length) return suggestions.map((s) => ({ title: s, payload: s }));
+    return [];
+  }
+
+  function renderReplies() {
+    const buttons = pendingButtons();
+    const last = state.messages[state.messages.length - 1];
+    replies.setAttribute("aria-label", last && last.buttons ? t.replies : t.suggestions);
+    replies.replaceChildren(...buttons.map((button) => {
+      const node = el("button", { type: "button", class: "reply", text: button.title });
+      node.addEventListener("click", () => {
+        submit(button.payload, button.title);
+        input.focus();  // the pressed button disappears; keep keyboard users in the chat
+      });
+      return node;
+    }));
+    replies.hidden = buttons.length === 0;
+  }
+
+  let statusTimer = null;
+  function setStatus(text, kind) {
+    clearTimeout(statusTimer);
+    status.textContent = text || "";
+    status.className = "status" + (kind ? " " + kind : "");
+    if (kind === "ok") statusTimer = setTimeout(() => setStatus(""), 4000);
+  }
+
+  // ---- sending: one message at a time, in order, retried with the same id until answered ---
+  let pumping = false;
+  let offline = false;
+  let generation = 0;        // bumped by "new conversation", so late answers of the old one are dropped
+  let inFlight = null;       // AbortController of the request under way
+  let wakeUp = null;         // ends a backoff wait early when the browser comes back online
+
+  function submit(text, label) {
+    const clean = String(text).trim();
+    if (!clean) return;
+    if (clean.length > MAX_CHARS) {
+      setStatus(format(t.tooLong, { max: MAX_CHARS }), "error");
+      return;
+    }
+    if (label !== null) addMessage({ from: "user", text: label === undefined ? clean : label });
+    state.queue.push({ id: randomId(), text: clean });
+    saveState();
+    pump();
+  }
+
+  async function pump() {
+    if (pumping) return;
+    pumping = true;
+    const myGeneration = generation;
+    try {
+      while (state.queue.length && myGeneration === generation) {
+        typing.hidden = false;
+        scrollToEnd();
+        const result = await deliver(state.queue[0], myGeneration);
+        if (myGeneration !== generation) return;
+        state.queue.shift();
+        if (result.error) addMessage({ from: "notice", text: result.error });
+        for (const message of result.messages || []) {
+          addMessage({ from: "bot", text: String(message.text || ""), buttons: cleanButtons(message.buttons) });
+        }
+        saveState();
+      }
+    } finally {
+      if (myGeneration === generation) typing.hidden = true;
+      pumping = false;
+      if (state.queue.length && myGeneration !== generation) pump();
+    }
+  }
+
+  function cleanButtons(buttons) {
+    if (!Array.isArray(buttons)) return undefined;
+    return buttons.filter((b) => b && typeof b.title === "string" && typeof b.payload === "string")
+      .map((b) => ({ title: b.title, payload: b.payload }));
+  }
+
+  async function deliver(item, myGeneration) {
+    for (let attempt = 0; ; attempt++) {
+      if (myGeneration !== generation) return {};
+      let response = null;
+      let body = null;
+      inFlight = new AbortController();
+      const timer = setTimeout(() => inFlight.abort(), REQUEST_TIMEOUT_MS);
+      try {
+        response = await fetch(server + "/api/chat", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ session_id: state.sessionId, message_id: item.id, text: item.text }),
+          signal: inFlight.signal,
+          credentials: "omit",
+        });
+        body = await response.json();
+      } catch (error) {
+        response = null;  // network down, server gone, timed out, or not our JSON
+      } finally {
+        clearTimeout(timer);
+      }
+      if (myGeneration !== generation) return {};  // aborted by "new conversation"
+      if (response && response.ok && body && Array.isArray(body.messages)) {
+        markOnline();
+        return { messages: body.messages };
+      }
+      if (response && response.status >= 400 && response.status < 500 && ![408, 429].includes(response.status)) {
+        markOnline();
+        return { error: (body && typeof body.error === "string") ? body.error : t.failed };
+      }
+      // The server is unreachable, or reachable but the assistant is not: say so and retry.
+      offline = true;
+      typing.hidden = true;
+      const reason = response && body && typeof body.error === "string" ? body.error : t.reconnecting;
+      setStatus(reason, "error");
+      await wait(Math.min(1000 * 2 ** attempt, 15000) * (0.8 + Math.random() * 0.4));
+      if (myGeneration === generation) typing.hidden = false;
+    }
+  }
+
+  function markOnline() {
+    if (offline) setStatus(t.reconnected, "ok");
+    offline = false;
+  }
+
+  function wait(ms) {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() { clearTimeout(timer); wakeUp = null; resolve(); }
+      wakeUp = done;
+    });
+  }
+
+  window.addEventListener("online", () => { if (wakeUp) wakeUp(); });
+
+  // ---- opening, closing, starting over ---------------------------------------------------------
+  function sendInitialMessage() {
+    if (state.initialSent) return;
+    state.initialSent = true;
+    submit(initialMessage, null);  // null: the greeting trigger is not shown as the patient's words
+  }
+
+  function openPanel(moveFocus) {
+    panel.hidden = false;
+    container.classList.add("is-open");
+    launcher.setAttribute("aria-expanded", "true");
+    state.open = true;
+    saveState();
+    scrollToEnd();
+    if (moveFocus) input.focus();
+    sendInitialMessage();
+  }
+
+  function closePanel() {
+    panel.hidden = true;
+    container.classList.remove("is-open");
+    launcher.setAttribute("aria-expanded", "false");
+    state.open = false;
+    saveState();
+    launcher.focus();
+  }
+
+  function newConversation() {
+    generation += 1;
+    if (inFlight) inFlight.abort();
+    if (wakeUp) wakeUp();
+    state = Object.assign(freshState(), { open: true });
+    offline = false;
+    typing.hidden = true;
+    renderHistory();
+    setStatus(t.newChatDone, "ok");
+    saveState();
+    sendInitialMessage();
+    input.focus();
+  }
+
+  launcher.addEventListener("click", () => (panel.hidden ? openPanel(true) : closePanel()));
+  closeButton.addEventListener("click", closePanel);
+  newButton.addEventListener("click", newConversation);
+  panel.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      closePanel();
+    }
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value;
+    if (!text.trim()) return;
+    input.value = "";
+    autoGrow();
+    submit(text);
+  });
+  input.addEventListener("keydown", (event) => {
+    // Enter sends, Shift+Enter starts a new line; not while an input method is composing.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  function autoGrow() {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight, 120) + "px";
+  }
+  input.addEventListener("input", autoGrow);
+
+  // Another tab of the same site changed the conversation: show the same one here.
+  window.addEventListener("storage", (event) => {
+    if (event.key !== storeKey || pumping) return;
+    const wasOpen = !panel.hidden;
+    state = loadState();
+    state.open = wasOpen;
+    renderHistory();
+  });
+
+  function start() {
+    document.body.append(host);
+    renderHistory();
+    if (state.open) openPanel(false);
+    if (state.queue.length) pump();  // messages typed before a reload or page change, not yet answered
+  }
+
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start);
+})();
