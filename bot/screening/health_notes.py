@@ -1,0 +1,115 @@
+"""Reads the open "anything else about your health?" answer for screening terms, with negation.
+
+A blank English spaCy pipeline (no model download): a sentencizer, an entity ruler whose patterns
+come from every rule's `terms` (case-insensitive, multi-word, plural and light typo tolerance), and
+negspacy's `negex` so "no blood thinners, but I take Eliquis" flags only Eliquis. Build one reader
+per process and reuse it; each message is then a cheap pipeline run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import spacy
+from negspacy.negation import Negex  # noqa: F401  (registers the "negex" factory)
+from negspacy.termsets import termset
+from spacy.language import Language
+
+from bot.intake.text import normalise_free_text
+from bot.screening.replies import RuleAnswer
+from bot.screening.rules import Rule, ScreeningRules
+
+NOTES_MAX_LEN = 2000
+_LABEL = "SCREENING"
+# Typo tolerance by word length: short words have too many real neighbours ("cancer"/"cancel").
+_FUZZY_MIN_LEN_ONE_EDIT = 7
+_FUZZY_MIN_LEN_TWO_EDITS = 8
+
+# Additions to negspacy's clinical termset for how patients write rather than how notes are
+# dictated: "haven't"/"won't" (spaCy splits off "n't"), and clause starts after which a negation
+# no longer applies ("no allergies, I take warfarin").
+_EXTRA_PRECEDING = ["n't", "none", "nor", "neither", "never been", "no longer", "not on", "not taking"]
+# Form-style notes: "blood thinners: none".
+_EXTRA_FOLLOWING = [": none", ": no", "- none", "- no"]
+_EXTRA_TERMINATION = ["and i", "i take", "i'm taking", "i am taking", "i'm on", "im on", "i am on",
+                      "i use", "i have", "i've got", "i get", "i had", "also", "plus", "except for"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    matched_text: str
+    negated: bool
+
+
+def _token_pattern(word: str) -> dict:
+    if word.isalpha() and len(word) >= _FUZZY_MIN_LEN_TWO_EDITS:
+        return {"LOWER": {"FUZZY2": word}}
+    if word.isalpha() and len(word) >= _FUZZY_MIN_LEN_ONE_EDIT:
+        return {"LOWER": {"FUZZY1": word}}
+    variants = [word] if word.endswith("s") or not word.isalpha() else [word, word + "s", word + "es"]
+    return {"LOWER": {"IN": variants}}
+
+
+def _patterns_for(nlp: Language, rule: Rule) -> list[dict]:
+    """One pattern per term; words may be joined by spaces or hyphens ("blood-thinners" and
+    "breast feeding" match "blood thinners" and "breast-feeding")."""
+    patterns = []
+    for term in rule.terms:
+        words = [token.lower_ for token in nlp.make_doc(term) if token.text != "-"]
+        tokens: list[dict] = []
+        for index, word in enumerate(words):
+            if index:
+                tokens.append({"ORTH": "-", "OP": "?"})
+            pattern = _token_pattern(word)
+            # Only the last word may be plural ("blood thinners"); earlier short words are exact.
+            if index < len(words) - 1 and "IN" in pattern["LOWER"]:
+                pattern = {"LOWER": word}
+            tokens.append(pattern)
+        patterns.append({"label": _LABEL, "id": rule.id, "pattern": tokens})
+    return patterns
+
+
+def _negation_terms() -> dict[str, list[str]]:
+    terms = termset("en_clinical").get_patterns()
+    return {
+        "pseudo_negations": list(terms["pseudo_negations"]),
+        "preceding_negations": sorted(set(terms["preceding_negations"]) | set(_EXTRA_PRECEDING)),
+        "following_negations": sorted(set(terms["following_negations"]) | set(_EXTRA_FOLLOWING)),
+        "termination": sorted(set(terms["termination"]) | set(_EXTRA_TERMINATION)),
+    }
+
+
+def build_pipeline(rules: ScreeningRules) -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    ruler = nlp.add_pipe("entity_ruler", config={"validate": True})
+    ruler.add_patterns([pattern for rule in rules for pattern in _patterns_for(nlp, rule)])
+    nlp.add_pipe("negex", config={"neg_termset": _negation_terms(), "ent_types": [_LABEL]})
+    return nlp
+
+
+class HealthNotesReader:
+    """Finds screening terms in free text; `flags` turns the affirmed ones into answers."""
+
+    def __init__(self, rules: ScreeningRules) -> None:
+        self._rules = rules
+        self._nlp = build_pipeline(rules)
+
+    def findings(self, text: object) -> list[Finding]:
+        cleaned = normalise_free_text(text, NOTES_MAX_LEN)
+        if not cleaned:
+            return []
+        doc = self._nlp(cleaned)
+        return [Finding(ent.ent_id_, ent.text, bool(ent._.negex)) for ent in doc.ents if ent.label_ == _LABEL]
+
+    def flags(self, text: object) -> list[RuleAnswer]:
+        """One answer per rule mentioned without negation, in the rules' order; the answer text is
+        the patient's whole note (trimmed), so staff read the words in context."""
+        cleaned = normalise_free_text(text, NOTES_MAX_LEN)
+        affirmed = {finding.rule_id for finding in self.findings(cleaned) if not finding.negated}
+        return [
+            RuleAnswer(rule_id=rule.id, answer_text=cleaned, affirmed=True, level=rule.level,
+                       question=rule.question)
+            for rule in self._rules
+            if rule.id in affirmed
+        ]

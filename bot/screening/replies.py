@@ -1,0 +1,264 @@
+"""Reads a patient's free-text reply to one screening question.
+
+`interpret_yes_no` understands the many ways people say yes or no; `answer_rule` adds the rule's
+terms (naming a medicine or condition counts as yes unless negated); `answer_follow_up` reads the
+follow-up answer (for now: how long ago something stopped) and decides the level. Anything unclear
+gives None so the form can ask again kindly instead of guessing.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import lru_cache
+
+from bot.intake.text import normalise_free_text
+from bot.screening.rules import Level, Rule
+
+ANSWER_MAX_LEN = 500
+# Only the start of a reply decides yes or no; this keeps the parsing fast on pasted essays.
+_PARSE_WINDOW = 1000
+
+_YES_EMOJI = set("👍👌✅✔☑🙋👏")
+_NO_EMOJI = set("👎❌✖🚫⛔🙅❎")
+
+_UNSURE = re.compile(
+    r"\b(not (?:really |too |quite |very )?sure|unsure|not certain|uncertain|(?:do ?n[o']?t|dont) know|"
+    r"do not know|idk|dunno|no idea|maybe|perhaps|possibly|might (?:be|have)|could be|can'?t remember|"
+    r"cannot remember|(?:do ?n[o']?t|dont) remember|not sure)\b"
+)
+# Checked before the yes phrases, so "absolutely not" and "i'm not" are read as no.
+_NO_START = (
+    "no", "n", "nope", "nah", "naw", "never", "none", "nothing", "negative", "neither", "deny",
+    "not at all", "not really", "not me", "not now", "not currently", "not anymore", "not any more",
+    "no longer", "absolutely not", "definitely not", "certainly not", "of course not", "of course no",
+    "i don't think so", "don't think so", "dont think so", "i dont think so", "not that i know",
+    "i do not", "i don't", "i dont", "i'm not", "im not", "i am not", "i haven't", "i havent",
+    "i have not", "i didn't", "i didnt", "i did not", "i've never", "ive never", "i have never",
+    "i never", "i wasn't", "i was not", "not", "nein", "non",
+)
+_YES_START = (
+    "yes", "y", "yep", "yup", "yeah", "yea", "ya", "yah", "yes please", "aye", "affirm", "sure",
+    "correct", "right", "affirmative", "definitely", "absolutely", "of course", "indeed", "certainly",
+    "i do", "i am", "i'm", "im", "i have", "i've", "ive", "i did", "i take", "i use", "i get",
+    "i had", "i think so", "i believe so", "probably", "only", "just", "a bit", "a little",
+    "sometimes", "occasionally", "currently", "true", "si", "oui", "ja",
+)
+_NEGATION_CUE = re.compile(
+    r"\b(no|not|never|none|without|neither|nor|don'?t|doesn'?t|didn'?t|haven'?t|hasn'?t|isn'?t|"
+    r"aren'?t|wasn'?t|weren'?t|free of|n't)\b|n't\b"
+)
+_CLAUSE_BREAK = re.compile(r"[.;!?,]|\b(?:but|however|although|though|except|apart from|aside from|yet|whereas)\b")
+
+
+def _normalise_reply(text: str) -> str:
+    lowered = text[:_PARSE_WINDOW].lower().replace("’", "'").replace("‘", "'").replace("`", "'")
+    lowered = re.sub(r"[^\w\s']", " ", lowered)
+    return " ".join(lowered.split())
+
+
+def _starts_with(text: str, phrases: tuple[str, ...]) -> bool:
+    return any(text == phrase or text.startswith(phrase + " ") for phrase in phrases)
+
+
+def _emoji_answer(text: str) -> bool | None:
+    yes = any(ch in _YES_EMOJI for ch in text)
+    no = any(ch in _NO_EMOJI for ch in text)
+    return None if yes == no else yes
+
+
+def interpret_yes_no(text: object) -> bool | None:
+    """True for yes, False for no, None when unsure or unreadable (the form asks again)."""
+    if not isinstance(text, str):
+        return None
+    window = text[:_PARSE_WINDOW].strip()
+    if window.startswith("/"):  # Rasa intent payloads from buttons, e.g. /affirm or /deny
+        window = window[1:].split("{", 1)[0].replace("_", " ")
+    normalised = _normalise_reply(window)
+    if not re.search(r"[a-z]", normalised):
+        return _emoji_answer(window)
+    if _UNSURE.search(normalised):
+        return None
+    if _starts_with(normalised, _NO_START):
+        return False
+    if _starts_with(normalised, _YES_START):
+        return True
+    return None
+
+
+@dataclass(frozen=True)
+class RuleAnswer:
+    """One screening answer as it will be stored: the patient's own words, whether it applies to
+    them (`affirmed`) and the level it raised (None when it raised nothing)."""
+
+    rule_id: str
+    answer_text: str
+    affirmed: bool
+    level: Level | None
+    follow_up: str | None = None
+    question: str = ""
+    awaiting_follow_up: bool = False
+
+    @property
+    def flagged(self) -> bool:
+        return self.level is not None
+
+
+@lru_cache(maxsize=256)
+def _term_patterns(terms: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """Whole-word, case-insensitive patterns; spaces and hyphens are interchangeable and a plural
+    "s" is allowed, so "blood-thinners" matches the term "blood thinner"."""
+    patterns = []
+    for term in terms:
+        words = [re.escape(word) for word in re.split(r"[\s-]+", term) if word]
+        body = r"[\s-]+".join(words)
+        patterns.append(re.compile(rf"(?<![\w]){body}(?:s|es)?(?![\w])", re.IGNORECASE))
+    return tuple(patterns)
+
+
+def mentioned_terms(terms: tuple[str, ...], text: str) -> list[tuple[str, bool]]:
+    """Every term found in `text` with whether it is negated in its own clause
+    ("no blood thinners, but I take Eliquis" -> blood thinners negated, Eliquis not)."""
+    lowered = text[:_PARSE_WINDOW].lower().replace("’", "'")
+    found: list[tuple[str, bool]] = []
+    for term, pattern in zip(terms, _term_patterns(terms)):
+        for match in pattern.finditer(lowered):
+            clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(lowered, 0, match.start())), default=0)
+            negated = bool(_NEGATION_CUE.search(lowered, clause_start, match.start()))
+            found.append((term, negated))
+    return found
+
+
+def answer_rule(rule: Rule, text: object) -> RuleAnswer | None:
+    """The answer to `rule.question`, or None when it is unclear and should be asked again."""
+    cleaned = normalise_free_text(text, ANSWER_MAX_LEN)
+    if not cleaned:
+        return None
+    yes_no = interpret_yes_no(cleaned)
+    mentions = mentioned_terms(rule.terms, cleaned)
+    if any(not negated for _term, negated in mentions):
+        affirmed = True
+    elif yes_no is not None:
+        affirmed = yes_no
+    elif mentions:  # only negated mentions, e.g. "warfarin? never"
+        affirmed = False
+    else:
+        return None
+    return RuleAnswer(
+        rule_id=rule.id,
+        answer_text=cleaned,
+        affirmed=affirmed,
+        level=rule.level if affirmed else None,
+        question=rule.question,
+        awaiting_follow_up=affirmed and rule.follow_up is not None,
+    )
+
+
+# ---- follow-up: how long ago did it stop? ------------------------------------------------------
+
+_DAYS_PER_MONTH = 30.44
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20,
+    "a couple of": 2, "couple of": 2, "a couple": 2, "a few": 3, "few": 3, "several": 3,
+}
+_UNIT_MONTHS = {"day": 1 / _DAYS_PER_MONTH, "week": 7 / _DAYS_PER_MONTH, "month": 1.0, "year": 12.0}
+_UNIT_ALIASES = {"d": "day", "days": "day", "wk": "week", "wks": "week", "weeks": "week", "mo": "month",
+                 "mos": "month", "mths": "month", "mth": "month", "months": "month", "yr": "year",
+                 "yrs": "year", "years": "year"}
+_NUMBER = r"(\d+(?:\.\d+)?|a couple of|couple of|a couple|a few|few|several|" + "|".join(
+    sorted((w for w in _NUMBER_WORDS if " " not in w), key=len, reverse=True)) + ")"
+_UNIT = r"(days?|d|weeks?|wks?|months?|mos?|mths?|years?|yrs?)"
+_DURATION = re.compile(rf"\b{_NUMBER}(?:\s+and\s+a\s+half)?\s*{_UNIT}\b(?:\s+and\s+a\s+half)?")
+_HALF_A_YEAR = re.compile(r"\b(half a year|six months)\b")
+_LESS_THAN = re.compile(r"\b(less than|under|not even|within|in the (?:last|past)|fewer than|not yet)\s*$")
+_RELATIVE = {
+    "today": 0.0, "yesterday": 0.0, "this week": 0.0, "last week": 0.0, "this month": 0.0,
+    "recently": 0.0, "just stopped": 0.0, "few days ago": 0.0, "last month": 0.0, "this year": 0.0,
+}
+_ONGOING = re.compile(r"\b(still|currently|at the moment|right now|ongoing|on it|taking it|take it|now)\b")
+_STOPPED = re.compile(r"\b(stopped|not any ?more|no longer|finished|quit|came off|ago)\b")
+_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
+_MONTHS.pop("may", None)  # "may" is far more often the verb; "in may" is handled below
+_MONTH_NAME = re.compile(r"\b(?:in\s+)?(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r"|(?<=in )may)\b(?:\s+(\d{4}))?")
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+
+
+@dataclass(frozen=True)
+class MonthsSince:
+    """What a follow-up answer says: still ongoing, or stopped at least `months` ago (a lower
+    bound, so an ambiguous "last year" in February is read as possibly recent)."""
+
+    ongoing: bool
+    months: float | None
+
+
+def _months_between(earlier: date, later: date) -> float:
+    return max(0.0, (later - earlier).days / _DAYS_PER_MONTH)
+
+
+def _end_of_month(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def parse_months_since(text: object, today: date) -> MonthsSince | None:
+    """Reads "3 months ago", "2 years", "last year", "in March", "2019", "still taking it"."""
+    if not isinstance(text, str):
+        return None
+    lowered = _normalise_reply(text)
+    lowered = re.sub(r"(\d)\s*(?=[a-z])", r"\1 ", lowered)  # "3months" -> "3 months"
+    half_year = _HALF_A_YEAR.search(lowered)
+    if half_year:  # before the general pattern, which would read "half a year" as "a year"
+        return MonthsSince(False, 0.0 if _LESS_THAN.search(lowered[: half_year.start()]) else 6.0)
+    duration = _DURATION.search(lowered)
+    if duration:
+        raw_number = duration.group(1)
+        number = float(raw_number) if raw_number[0].isdigit() else float(_NUMBER_WORDS[raw_number])
+        if "and a half" in duration.group(0):
+            number += 0.5
+        unit = _UNIT_ALIASES.get(duration.group(2), duration.group(2))
+        months = number * _UNIT_MONTHS[unit]
+        if _LESS_THAN.search(lowered[: duration.start()]):
+            months = 0.0
+        return MonthsSince(False, months)
+    if re.search(r"\blast year\b", lowered):
+        return MonthsSince(False, _months_between(date(today.year - 1, 12, 31), today))
+    for phrase, months in _RELATIVE.items():
+        if re.search(rf"\b{phrase}\b", lowered):
+            return MonthsSince(False, months)
+    month = _MONTH_NAME.search(lowered)
+    if month:
+        number = _MONTHS.get(month.group(1), 5)
+        year = int(month.group(2)) if month.group(2) else (today.year if number <= today.month else today.year - 1)
+        if date(year, number, 1) > today:
+            return None
+        return MonthsSince(False, _months_between(min(_end_of_month(year, number), today), today))
+    year_match = _YEAR.search(lowered)
+    if year_match:
+        year = int(year_match.group(1))
+        if year > today.year:
+            return None
+        return MonthsSince(False, _months_between(min(date(year, 12, 31), today), today))
+    if _ONGOING.search(lowered) and not _STOPPED.search(lowered) and interpret_yes_no(lowered) is not False:
+        return MonthsSince(True, None)
+    return None
+
+
+def answer_follow_up(rule: Rule, answer: RuleAnswer, text: object, today: date) -> RuleAnswer | None:
+    """The answer completed with its follow-up and the level it decides, or None to ask again."""
+    follow_up = rule.follow_up
+    if follow_up is None:
+        raise ValueError(f"rule {rule.id!r} has no follow-up question")
+    cleaned = normalise_free_text(text, ANSWER_MAX_LEN)
+    parsed = parse_months_since(cleaned, today) if cleaned else None
+    if parsed is None:
+        return None
+    if parsed.ongoing:
+        level = follow_up.level_ongoing
+    elif parsed.months is not None and parsed.months < follow_up.threshold_months:
+        level = follow_up.level_within
+    else:
+        level = follow_up.level_after
+    return replace(answer, follow_up=cleaned, level=level, affirmed=True, awaiting_follow_up=False)

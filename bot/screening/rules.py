@@ -1,0 +1,221 @@
+"""Loads and validates the clinic's screening rules (clinic/screening.yml) once at start-up.
+
+Levels are data: the file decides what a "yes" means, the code only knows their order.
+"""
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache, total_ordering
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ScreeningRulesError(ValueError):
+    """The rules file is missing, unreadable or has a wrong field; the message names it."""
+
+
+@total_ordering
+class Level(enum.Enum):
+    """How much a "yes" matters, ordered from least to most severe."""
+
+    INFO = "info"
+    REVIEW = "review"
+    DEFER = "defer"
+    EXCLUDE = "exclude"
+
+    @property
+    def severity(self) -> int:
+        return _SEVERITY[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Level):
+            return NotImplemented
+        return self.severity < other.severity
+
+    @classmethod
+    def parse(cls, value: Any, where: str) -> Level:
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            allowed = ", ".join(level.value for level in cls)
+            raise ScreeningRulesError(f"screening rules: {where} must be one of {allowed}, got {value!r}") from None
+
+
+_SEVERITY = {Level.INFO: 0, Level.REVIEW: 1, Level.DEFER: 2, Level.EXCLUDE: 3}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A question asked after a "yes" whose answer decides the level (kind `months_since` for now)."""
+
+    kind: str
+    question: str
+    threshold_months: int
+    level_within: Level | None
+    level_after: Level | None
+    level_ongoing: Level | None
+    ongoing_note: str | None = None
+    defer_until: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    question: str
+    explanation: str
+    level: Level
+    answer_note: str
+    terms: tuple[str, ...]
+    defer_until: str | None = None
+    follow_up: FollowUp | None = None
+
+
+@dataclass(frozen=True)
+class ScreeningRules:
+    """The rules in the order they are asked."""
+
+    rules: tuple[Rule, ...]
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __getitem__(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def get(self, rule_id: str) -> Rule | None:
+        return next((rule for rule in self.rules if rule.id == rule_id), None)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(rule.id for rule in self.rules)
+
+
+_ID = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
+_FOLLOW_UP_KINDS = ("months_since",)
+_MAX_QUESTION = 300
+
+
+def _text(raw: dict[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
+    value = raw.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ScreeningRulesError(f"screening rules: {where}.{key} is missing or empty")
+        return None
+    if not isinstance(value, str):
+        raise ScreeningRulesError(f"screening rules: {where}.{key} must be text, got {type(value).__name__}")
+    return " ".join(value.split())
+
+
+def _optional_level(raw: dict[str, Any], key: str, where: str) -> Level | None:
+    if key not in raw:
+        raise ScreeningRulesError(f"screening rules: {where}.{key} is missing (use null for no level)")
+    value = raw[key]
+    return None if value is None else Level.parse(value, f"{where}.{key}")
+
+
+def _parse_follow_up(raw: Any, where: str) -> FollowUp:
+    if not isinstance(raw, dict):
+        raise ScreeningRulesError(f"screening rules: {where} must be a mapping")
+    kind = _text(raw, "kind", where)
+    if kind not in _FOLLOW_UP_KINDS:
+        raise ScreeningRulesError(
+            f"screening rules: {where}.kind must be one of {', '.join(_FOLLOW_UP_KINDS)}, got {kind!r}"
+        )
+    threshold = raw.get("threshold_months")
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= 120:
+        raise ScreeningRulesError(
+            f"screening rules: {where}.threshold_months must be a whole number of months from 1 to 120"
+        )
+    return FollowUp(
+        kind=kind,
+        question=_text(raw, "question", where),
+        threshold_months=threshold,
+        level_within=_optional_level(raw, "level_within", where),
+        level_after=_optional_level(raw, "level_after", where),
+        level_ongoing=_optional_level(raw, "level_ongoing", where),
+        ongoing_note=_text(raw, "ongoing_note", where, required=False),
+        defer_until=_text(raw, "defer_until", where, required=False),
+    )
+
+
+def _parse_terms(raw: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise ScreeningRulesError(f"screening rules: {where}.terms must be a non-empty list")
+    terms: list[str] = []
+    for index, term in enumerate(raw):
+        if not isinstance(term, str) or not term.strip():
+            raise ScreeningRulesError(f"screening rules: {where}.terms[{index}] must be non-empty text")
+        normalised = " ".join(term.lower().split())
+        if normalised not in terms:
+            terms.append(normalised)
+    return tuple(terms)
+
+
+def _parse_rule(raw: Any, index: int) -> Rule:
+    where = f"rules[{index}]"
+    if not isinstance(raw, dict):
+        raise ScreeningRulesError(f"screening rules: {where} must be a mapping")
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not _ID.match(rule_id):
+        raise ScreeningRulesError(
+            f"screening rules: {where}.id must be snake_case (lower-case letters, digits, _), got {rule_id!r}"
+        )
+    where = f"rule '{rule_id}'"
+    question = _text(raw, "question", where)
+    if len(question) > _MAX_QUESTION:
+        raise ScreeningRulesError(f"screening rules: {where}.question is longer than {_MAX_QUESTION} characters")
+    if "level" not in raw:
+        raise ScreeningRulesError(f"screening rules: {where}.level is missing")
+    follow_up_raw = raw.get("follow_up")
+    return Rule(
+        id=rule_id,
+        question=question,
+        explanation=_text(raw, "explanation", where),
+        level=Level.parse(raw["level"], f"{where}.level"),
+        answer_note=_text(raw, "answer_note", where),
+        terms=_parse_terms(raw.get("terms"), where),
+        defer_until=_text(raw, "defer_until", where, required=False),
+        follow_up=None if follow_up_raw is None else _parse_follow_up(follow_up_raw, f"{where}.follow_up"),
+    )
+
+
+def parse_rules(raw: Any) -> ScreeningRules:
+    if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list) or not raw["rules"]:
+        raise ScreeningRulesError("screening rules: the file must have a non-empty 'rules' list")
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(raw["rules"]):
+        rule = _parse_rule(entry, index)
+        if rule.id in seen:
+            raise ScreeningRulesError(f"screening rules: duplicate id '{rule.id}' (rules[{index}])")
+        seen.add(rule.id)
+        rules.append(rule)
+    return ScreeningRules(tuple(rules))
+
+
+def load_rules(path: Path | str) -> ScreeningRules:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ScreeningRulesError(f"screening rules: file {path} not found") from error
+    except yaml.YAMLError as error:
+        raise ScreeningRulesError(f"screening rules: {path} is not valid YAML: {error}") from error
+    return parse_rules(raw)
+
+
+@lru_cache(maxsize=4)
+def cached_rules(path: str) -> ScreeningRules:
+    """The rules as loaded once per process for the given file."""
+    return load_rules(path)
