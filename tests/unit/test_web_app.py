@@ -1,0 +1,149 @@
+"""The website server: pages and their security headers, chat input checks, CORS, Rasa down."""
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from bot.settings import Settings
+from bot.web.app import create_app
+from bot.web.fake_rasa import FakeRasa
+
+SITE = "https://www.lumenskin.example"
+ME = "http://localhost:8000"
+
+
+@pytest.fixture
+def fake_rasa():
+    with FakeRasa() as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(fake_rasa):
+    app = create_app(Settings(rasa_url=fake_rasa.url, site_origins=[SITE]))
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ME)
+
+
+def chat(text="hello", session_id="session0001", message_id="message0001"):
+    return {"session_id": session_id, "message_id": message_id, "text": text}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/", "/aftercare"])
+async def test_demo_pages_name_the_clinic_embed_the_widget_and_allow_no_other_host(client, path):
+    async with client:
+        response = await client.get(path)
+    assert response.status_code == 200
+    assert "Lumen Skin Clinic" in response.text
+    assert re.search(r'<script src="/widget.js"[^>]*data-server="http://localhost:8000"', response.text)
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "http" not in csp and "*" not in csp and "unsafe" not in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.asyncio
+async def test_widget_files_and_health_are_served(client):
+    async with client:
+        script = await client.get("/widget.js")
+        style = await client.get("/widget.css")
+        health = await client.get("/healthz")
+    assert script.headers["content-type"].startswith("text/javascript") and "attachShadow" in script.text
+    assert style.headers["content-type"].startswith("text/css")
+    assert health.json() == {"status": "ok"}
+    # The widget's own code must never parse text as HTML.
+    assert "innerHTML" not in script.text and "insertAdjacentHTML" not in script.text
+
+
+@pytest.mark.asyncio
+async def test_a_chat_message_is_answered_by_rasa_as_the_web_channel(client, fake_rasa):
+    async with client:
+        response = await client.post("/api/chat", json=chat("  does it hurt?  "))
+    assert response.status_code == 200
+    assert response.json() == {"messages": [{"text": "You said: does it hurt?"}]}
+    assert fake_rasa.received == [("web-session0001", "does it hurt?")]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("payload", "status", "says"),
+    [
+        (chat(session_id="../../etc"), 400, "start a new conversation"),
+        (chat(session_id="short"), 400, "start a new conversation"),
+        (chat(message_id="<script>"), 400, "start a new conversation"),
+        ({"text": "hi"}, 400, "start a new conversation"),
+        ([1, 2], 400, "reload the page"),
+        (chat(text="   "), 422, "type a message"),
+        (chat(text=None), 422, "type a message"),
+        (chat(text="a" * 2001), 422, "under 2000 characters"),
+    ],
+)
+async def test_bad_chat_requests_get_a_kind_answer_and_never_reach_rasa(client, fake_rasa, payload, status, says):
+    async with client:
+        response = await client.post("/api/chat", json=payload)
+    assert response.status_code == status
+    assert says in response.json()["error"]
+    assert fake_rasa.received == []
+
+
+@pytest.mark.asyncio
+async def test_exactly_2000_characters_is_accepted(client, fake_rasa):
+    async with client:
+        response = await client.post("/api/chat", json=chat(text="a" * 2000))
+    assert response.status_code == 200
+    assert fake_rasa.texts() == ["a" * 2000]
+
+
+@pytest.mark.asyncio
+async def test_unreadable_or_oversized_bodies_are_refused(client, fake_rasa):
+    async with client:
+        not_json = await client.post("/api/chat", content=b"{nope", headers={"content-type": "application/json"})
+        form = await client.post("/api/chat", data={"text": "hi"})
+        huge = await client.post("/api/chat", json=chat(text="a" * 20_000))
+    assert not_json.status_code == 400
+    assert form.status_code == 415
+    assert huge.status_code == 413 and "shorten" in huge.json()["error"]
+    assert fake_rasa.received == []
+
+
+@pytest.mark.asyncio
+async def test_when_rasa_is_down_the_patient_is_told_kindly_with_the_clinic_phone(client, fake_rasa):
+    fake_rasa.fail_status = 502
+    async with client:
+        response = await client.post("/api/chat", json=chat())
+    assert response.status_code == 503
+    assert "+44 20 7946 0321" in response.json()["error"]
+
+
+@pytest.mark.asyncio
+async def test_when_rasa_is_not_even_listening_the_answer_is_the_same_kind_503():
+    with FakeRasa() as fake:
+        url = fake.url
+    app = create_app(Settings(rasa_url=url, site_origins=[SITE]))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ME) as client:
+        response = await client.post("/api/chat", json=chat())
+    assert response.status_code == 503
+    assert "not available just now" in response.json()["error"]
+
+
+@pytest.mark.asyncio
+async def test_cors_lets_only_the_configured_site_origins_use_the_chat(client, fake_rasa):
+    preflight = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+    async with client:
+        allowed = await client.options("/api/chat", headers={"origin": SITE, **preflight})
+        refused = await client.options("/api/chat", headers={"origin": "https://evil.example", **preflight})
+        allowed_post = await client.post("/api/chat", json=chat(), headers={"origin": SITE})
+        refused_post = await client.post("/api/chat", json=chat(message_id="message0002"),
+                                         headers={"origin": "https://evil.example"})
+        same_origin_post = await client.post("/api/chat", json=chat(message_id="message0003"),
+                                             headers={"origin": ME})
+        page = await client.get("/", headers={"origin": SITE})
+    assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == SITE
+    assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+    assert allowed_post.headers["access-control-allow-origin"] == SITE
+    assert refused_post.status_code == 403 and "access-control-allow-origin" not in refused_post.headers
+    assert same_origin_post.status_code == 200
+    assert "access-control-allow-origin" not in page.headers  # CORS is for the chat endpoint only
+    assert fake_rasa.texts() == ["hello", "hello"]
