@@ -1,0 +1,31 @@
+"""`python -m bot.telegram`: runs the Telegram bridge until stopped."""
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.clinic import ClinicConfigError, load_clinic
+from bot.settings import get_settings
+from bot.telegram.bridge import TelegramBridge
+from bot.telegram.config import TelegramConfigError, bridge_enabled, load_config, NOT_CONFIGURED
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not bridge_enabled():
+        print(NOT_CONFIGURED, file=sys.stderr)
+        return 0
+    try:
+        config = load_config()
+        clinic = load_clinic(get_settings().clinic_config)
+    except (TelegramConfigError, ClinicConfigError) as error:
+        print(f"Telegram bridge not started: {error}", file=sys.stderr)
+        return 2
+    TelegramBridge(config, clinic).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

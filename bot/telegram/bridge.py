@@ -1,0 +1,219 @@
+"""The bridge itself: python-telegram-bot handlers that relay a chat to Rasa and back.
+
+Each Telegram chat is one Rasa conversation (sender id `telegram-<chat id>`). Updates are
+processed concurrently, with one lock per chat so a chat's messages keep their order. Only private
+chats are served: the clinic's staff group (for notices) must not talk to the assistant.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+from telegram import Bot, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.channels import TELEGRAM, sender_id_for
+from bot.clinic import Clinic
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.telegram import replies
+from bot.telegram.callback_payloads import CallbackPayloads
+from bot.telegram.chat_order import ChatLocks
+from bot.telegram.config import TelegramConfig
+from bot.telegram.dedupe import RecentIds
+from bot.telegram.rendering import OutgoingMessage, render_rasa_messages
+from bot.telegram.typing_indicator import keep_typing
+
+log = logging.getLogger(__name__)
+
+# What Telegram's commands mean to Rasa: /start greets, /cancel restarts the conversation
+# (Rasa's built-in `restart` intent runs action_restart, which clears the form and its slots).
+START_MESSAGE = "/greet"
+CANCEL_MESSAGE = "/restart"
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+_PRIVATE = filters.ChatType.PRIVATE
+_NEW_MESSAGE = filters.UpdateType.MESSAGE & _PRIVATE
+
+
+def _plain(text_html: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text_html))
+
+
+def _button_title(keyboard: InlineKeyboardMarkup | None, callback_data: str) -> str | None:
+    for row in (keyboard.inline_keyboard if keyboard else ()):
+        for button in row:
+            if button.callback_data == callback_data:
+                return button.text
+    return None
+
+
+class TelegramBridge:
+    def __init__(self, config: TelegramConfig, clinic: Clinic, rasa: RasaClient | None = None):
+        self._config = config
+        self._clinic = clinic
+        self._rasa = rasa
+        self._payloads = CallbackPayloads()
+        self._seen_updates = RecentIds()
+        self._used_keyboards = RecentIds()
+        self._chat_locks = ChatLocks()
+
+    def build_application(self) -> Application:
+        application = (
+            Application.builder()
+            .token(self._config.token)
+            .base_url(self._config.base_url)
+            .concurrent_updates(True)
+            .post_init(self._open_rasa)
+            .post_shutdown(self._close_rasa)
+            .build()
+        )
+        application.add_handler(TypeHandler(Update, self._drop_repeated_update), group=-1)
+        application.add_handler(CommandHandler("start", self._on_start, filters=_PRIVATE))
+        application.add_handler(CommandHandler("help", self._on_help, filters=_PRIVATE))
+        application.add_handler(CommandHandler("cancel", self._on_cancel, filters=_PRIVATE))
+        application.add_handler(MessageHandler(_NEW_MESSAGE & filters.COMMAND, self._on_unknown_command))
+        application.add_handler(MessageHandler(_NEW_MESSAGE & filters.TEXT, self._on_text))
+        application.add_handler(MessageHandler(_NEW_MESSAGE, self._on_not_text))
+        application.add_handler(CallbackQueryHandler(self._on_button))
+        application.add_error_handler(self._on_error)
+        return application
+
+    def run(self) -> None:
+        """Blocks until stopped (Ctrl-C or SIGTERM): webhook if configured, otherwise long polling."""
+        application = self.build_application()
+        if self._config.uses_webhook:
+            log.info("Telegram bridge listening for webhooks on %s:%s",
+                     self._config.webhook_listen, self._config.webhook_port)
+            application.run_webhook(
+                listen=self._config.webhook_listen,
+                port=self._config.webhook_port,
+                url_path=self._config.webhook_path,
+                webhook_url=self._config.webhook_url,
+                secret_token=self._config.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            log.info("Telegram bridge polling for updates")
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    async def _open_rasa(self, application: Application) -> None:
+        if self._rasa is None:
+            self._rasa = RasaClient(self._config.rasa_url)
+        log.info("Telegram bridge ready (bot id %s), relaying to Rasa", application.bot.id)
+
+    async def _close_rasa(self, application: Application) -> None:
+        if self._rasa is not None:
+            await self._rasa.aclose()
+
+    # -- handlers ---------------------------------------------------------------------------
+
+    async def _drop_repeated_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # Checked and recorded without awaiting, so two copies processed concurrently cannot both pass.
+        if not self._seen_updates.first_time(update.update_id):
+            log.info("update %s delivered again, ignored", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async with self._chat_locks.for_chat(update.effective_chat.id):
+            await self._relay(context.bot, update.effective_chat.id, START_MESSAGE)
+
+    async def _on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async with self._chat_locks.for_chat(update.effective_chat.id):
+            await self._send_plain(context.bot, update.effective_chat.id, replies.help_text(self._clinic))
+
+    async def _on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async with self._chat_locks.for_chat(update.effective_chat.id):
+            await self._relay(context.bot, update.effective_chat.id, CANCEL_MESSAGE,
+                              when_silent=replies.CANCELLED)
+
+    async def _on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async with self._chat_locks.for_chat(update.effective_chat.id):
+            await self._send_plain(context.bot, update.effective_chat.id, replies.UNKNOWN_COMMAND)
+
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async with self._chat_locks.for_chat(update.effective_chat.id):
+            await self._relay(context.bot, update.effective_chat.id, update.effective_message.text)
+
+    async def _on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async with self._chat_locks.for_chat(update.effective_chat.id):
+            await self._send_plain(context.bot, update.effective_chat.id, replies.ONLY_TEXT)
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        message = query.message
+        if message is None or not message.is_accessible or update.effective_chat is None:
+            await query.answer(replies.BUTTON_EXPIRED)
+            return
+        chat_id = update.effective_chat.id
+        # A keyboard answers one question: a second press (double tap, another device) is refused.
+        if not self._used_keyboards.first_time((chat_id, message.message_id)):
+            await query.answer(replies.ALREADY_ANSWERED)
+            return
+        async with self._chat_locks.for_chat(chat_id):
+            payload = self._payloads.decode(query.data or "")
+            title = _button_title(message.reply_markup, query.data or "")
+            await query.answer(f"You chose: {title}" if payload is not None and title else None)
+            try:
+                await query.edit_message_reply_markup(reply_markup=None)
+            except BadRequest as error:
+                log.debug("keyboard not removed: %s", error.message)
+            if payload is None:
+                await self._send_plain(context.bot, chat_id, replies.BUTTON_EXPIRED)
+            else:
+                await self._relay(context.bot, chat_id, payload)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # Only the kind of error and the update id: messages may hold health details.
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("error while handling update %s: %s", update_id, type(context.error).__name__,
+                  exc_info=not isinstance(context.error, TelegramError))
+
+    # -- relaying ---------------------------------------------------------------------------
+
+    async def _relay(self, bot: Bot, chat_id: int, text: str, when_silent: str | None = None) -> None:
+        """Sends one patient message to Rasa and Rasa's answers back; the caller holds the chat's lock."""
+        try:
+            async with keep_typing(bot, chat_id):
+                messages = await self._rasa.send(sender_id_for(TELEGRAM, chat_id), text)
+        except RasaUnavailable as error:
+            log.warning("Rasa unavailable for chat %s: %s", chat_id, error)
+            await self._send_plain(bot, chat_id, replies.trouble(self._clinic))
+            return
+        outgoing = render_rasa_messages(messages, self._payloads)
+        if not outgoing:
+            if when_silent is None:
+                # The assistant always answers; silence means an action failed behind Rasa.
+                log.warning("Rasa sent no answer for chat %s", chat_id)
+            await self._send_plain(bot, chat_id, when_silent or replies.trouble(self._clinic))
+            return
+        for message in outgoing:
+            await self._send(bot, chat_id, message)
+
+    async def _send_plain(self, bot: Bot, chat_id: int, text: str) -> None:
+        await self._send(bot, chat_id, OutgoingMessage(html.escape(text, quote=False)))
+
+    async def _send(self, bot: Bot, chat_id: int, message: OutgoingMessage) -> None:
+        try:
+            await bot.send_message(chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML,
+                                   reply_markup=message.keyboard)
+        except Forbidden:
+            log.info("chat %s has blocked the bot; answer dropped", chat_id)
+        except BadRequest as error:
+            # Escaping should make this impossible; if Telegram still refuses the markup, the
+            # patient gets the same words without formatting rather than nothing.
+            log.warning("Telegram refused a formatted answer for chat %s: %s", chat_id, error.message)
+            await bot.send_message(chat_id=chat_id, text=_plain(message.html), reply_markup=message.keyboard)

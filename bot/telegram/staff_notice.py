@@ -1,0 +1,55 @@
+"""Tells the clinic's staff chat that a new consultation request arrived.
+
+The notice carries the reference, the screening outcome, the channel and a dashboard link, never
+health details or contact data: a Telegram group is not the place for special-category data, staff
+read the request in the dashboard. Sending is best effort: it never raises, so storing a request
+never fails because Telegram is unreachable.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping
+
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.telegram.config import DEFAULT_BASE_URL
+
+log = logging.getLogger(__name__)
+SEND_TIMEOUT_SECONDS = 15.0
+
+
+def staff_notice_text(reference: str, outcome: str, channel: str, dashboard_url: str) -> str:
+    return (
+        f"New consultation request {reference}\n"
+        f"Outcome: {outcome.replace('_', ' ')}\n"
+        f"Channel: {channel}\n"
+        f"Open the dashboard to read it: {dashboard_url}"
+    )
+
+
+async def notify_new_request(
+    reference: str, outcome: str, channel: str, *, environ: Mapping[str, str] | None = None
+) -> bool:
+    """Sends the notice when TELEGRAM_BOT_TOKEN and TELEGRAM_STAFF_CHAT_ID are set.
+
+    Returns True when Telegram accepted it, False when not configured or sending failed.
+    """
+    env = os.environ if environ is None else environ
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+    chat_id = env.get("TELEGRAM_STAFF_CHAT_ID", "").strip()
+    if not token or not chat_id:
+        return False
+    base_url = env.get("TELEGRAM_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    dashboard_url = env.get("DASHBOARD_URL", "").strip() or "http://localhost:8001"
+    text = staff_notice_text(reference, outcome, channel, dashboard_url)
+    try:
+        bot = Bot(token, base_url=base_url, request=HTTPXRequest(connect_timeout=5.0, read_timeout=10.0))
+        async with bot:
+            await asyncio.wait_for(bot.send_message(chat_id=chat_id, text=text), SEND_TIMEOUT_SECONDS)
+    except Exception as error:  # noqa: BLE001 - best effort by design; the request is already stored
+        log.warning("staff notice for request %s not sent: %s", reference, type(error).__name__)
+        return False
+    return True

@@ -1,0 +1,240 @@
+"""The real bridge (python-telegram-bot, `python -m bot.telegram`) against the Bot API stand-in and
+a scripted Rasa REST server: commands, buttons, formatting, splitting, repeats, non-text messages,
+Rasa going down and coming back, ordering within a chat and parallelism across chats, webhooks.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bot.clinic import load_clinic
+from bot.settings import get_settings
+from tests.fakes.rasa_for_telegram import FakeRasa
+from tests.fakes.telegram_api import TelegramApiStandIn
+from tests.fakes.telegram_bridge_process import PROJECT_ROOT, running_bridge
+
+pytestmark = pytest.mark.timeout(120)
+
+CLINIC = load_clinic(get_settings().clinic_config)
+LONG_PAYLOAD = "/inform" + '{"concern":"' + "acne scars on the cheeks and forehead " * 3 + '"}'
+_chat_ids = itertools.count(5001)
+
+
+def scripted_rasa(sender: str, message: str) -> list[dict]:
+    """Answers like a small clinic assistant; enough to exercise every path of the bridge."""
+    if message == "/greet":
+        return [{"text": "Hello! I'm the clinic's assistant. How can I help?",
+                 "buttons": [{"title": "Ask a question", "payload": "/ask_question"},
+                             {"title": "Request a consultation", "payload": "/request_consultation"}]}]
+    if message == "/request_consultation":
+        return [{"text": "Are you pregnant or breastfeeding?",
+                 "buttons": [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}]}]
+    if message in ("yes", "no"):
+        return [{"text": f"Noted: {message}."}]
+    if message == "show a long button":
+        return [{"text": "Which concern?", "buttons": [{"title": "Acne scars", "payload": LONG_PAYLOAD}]}]
+    if message.startswith("/inform"):
+        return [{"text": "Thanks, I have your concern."}]
+    if message == "special":
+        return [{"text": "Thanks **Ann_Marie *O'Neil* <3 & co**, see [our prices](https://clinic.example/p?a=1&b=2)\n- one\n- two"}]
+    if message == "long":
+        return [{"text": "\n".join(f"Line {n}: " + "aftercare detail " * 12 for n in range(60))}]
+    if message.startswith("slow"):
+        time.sleep(1.5)
+    if message in ("/restart", "silent"):
+        return []
+    return [{"text": f"You said: {message}"}]
+
+
+@pytest.fixture(scope="module")
+def stand_in():
+    with TelegramApiStandIn() as api:
+        yield api
+
+
+@pytest.fixture(scope="module")
+def rasa():
+    fake = FakeRasa(scripted_rasa).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def bridge(stand_in, rasa, tmp_path_factory):
+    with running_bridge(stand_in, rasa.url, tmp_path_factory.mktemp("bridge")) as process:
+        yield process
+    assert "Traceback" not in process.log(), process.log()
+
+
+@pytest.fixture
+def chat_id():
+    return next(_chat_ids)
+
+
+def texts(messages: list[dict]) -> list[str]:
+    return [m["text"] for m in messages]
+
+
+def test_start_greets_with_buttons_after_typing(stand_in, rasa, bridge, chat_id):
+    stand_in.push(stand_in.text_update(chat_id, "/start"))
+    [greeting] = stand_in.wait_for_messages(chat_id, 1)
+
+    assert rasa.messages_from(f"telegram-{chat_id}") == ["/greet"]
+    assert greeting["text"].startswith("Hello!")
+    buttons = [b for row in greeting["reply_markup"]["inline_keyboard"] for b in row]
+    assert [(b["text"], b["callback_data"]) for b in buttons] == [
+        ("Ask a question", "/ask_question"), ("Request a consultation", "/request_consultation")]
+    typing = stand_in.calls_to("sendChatAction", chat_id)
+    sent = stand_in.calls_to("sendMessage", chat_id)
+    assert typing and typing[0].params["action"] == "typing" and typing[0].at < sent[0].at
+
+
+def test_button_press_is_acknowledged_relayed_once_and_its_keyboard_removed(stand_in, rasa, bridge, chat_id):
+    stand_in.push(stand_in.text_update(chat_id, "/start"))
+    [greeting] = stand_in.wait_for_messages(chat_id, 1)
+
+    stand_in.push(stand_in.button_update(chat_id, greeting["message_id"], "/request_consultation"))
+    question = stand_in.wait_for_messages(chat_id, 2)[1]
+    assert question["text"] == "Are you pregnant or breastfeeding?"
+    assert "reply_markup" not in stand_in.sent_messages(chat_id)[0], "pressed keyboard must be removed"
+    [ack] = stand_in.calls_to("answerCallbackQuery")[-1:]
+    assert ack.params.get("text") == "You chose: Request a consultation"
+
+    # The same old keyboard pressed again (say, from a second device): acknowledged, not relayed.
+    stand_in.push(stand_in.button_update(chat_id, greeting["message_id"], "/ask_question"))
+    stand_in.wait_until(lambda: any(c.params.get("text") == "You have already answered this one."
+                                    for c in stand_in.calls_to("answerCallbackQuery")))
+    stand_in.push(stand_in.button_update(chat_id, question["message_id"], "no"))
+    assert stand_in.wait_for_messages(chat_id, 3)[2]["text"] == "Noted: no."
+    assert rasa.messages_from(f"telegram-{chat_id}") == ["/greet", "/request_consultation", "no"]
+
+
+def test_long_button_payload_travels_as_a_short_key(stand_in, rasa, bridge, chat_id):
+    assert len(LONG_PAYLOAD.encode()) > 64
+    stand_in.push(stand_in.text_update(chat_id, "show a long button"))
+    [question] = stand_in.wait_for_messages(chat_id, 1)
+    [[button]] = question["reply_markup"]["inline_keyboard"]
+    assert len(button["callback_data"].encode()) <= 64
+
+    stand_in.push(stand_in.button_update(chat_id, question["message_id"], button["callback_data"]))
+    assert stand_in.wait_for_messages(chat_id, 2)[1]["text"] == "Thanks, I have your concern."
+    assert rasa.messages_from(f"telegram-{chat_id}")[-1] == LONG_PAYLOAD
+
+
+def test_names_with_markup_characters_are_shown_as_written(stand_in, bridge, chat_id):
+    stand_in.push(stand_in.text_update(chat_id, "special"))
+    [message] = stand_in.wait_for_messages(chat_id, 1)
+    # The stand-in parses the HTML as Telegram does; `text` is what the patient sees.
+    assert message["text"] == "Thanks Ann_Marie *O'Neil* <3 & co, see our prices\n• one\n• two"
+    assert "<b>Ann_Marie *O'Neil* &lt;3 &amp; co</b>" in message["html"]
+    assert '<a href="https://clinic.example/p?a=1&amp;b=2">our prices</a>' in message["html"]
+
+
+def test_long_answer_is_split_within_telegrams_limit(stand_in, bridge, chat_id):
+    stand_in.push(stand_in.text_update(chat_id, "long"))
+    expected_words = scripted_rasa("x", "long")[0]["text"].split()
+    messages = stand_in.wait_until(
+        lambda: (lambda ms: ms if " ".join(texts(ms)).split() == expected_words else None)(
+            stand_in.sent_messages(chat_id)),
+        what="the whole long answer, every word in order")
+    assert len(messages) >= 3
+    assert all(len(m["text"]) <= 4096 for m in messages)
+
+
+def test_repeated_update_is_processed_once(stand_in, rasa, bridge, chat_id):
+    update = stand_in.text_update(chat_id, "what does it cost?")
+    stand_in.push(update, update)  # Telegram re-delivering the same update_id
+    stand_in.push(stand_in.text_update(chat_id, "and after that?"))
+    stand_in.wait_for_messages(chat_id, 2)
+    time.sleep(0.5)
+    assert rasa.messages_from(f"telegram-{chat_id}") == ["what does it cost?", "and after that?"]
+    assert texts(stand_in.sent_messages(chat_id)) == ["You said: what does it cost?", "You said: and after that?"]
+
+
+@pytest.mark.parametrize("content", [
+    {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}], "caption": "my skin"},
+    {"voice": {"file_id": "v1", "file_unique_id": "u2", "duration": 3}},
+    {"sticker": {"file_id": "s1", "file_unique_id": "u3", "type": "regular", "width": 512, "height": 512,
+                 "is_animated": False, "is_video": False}},
+    {"document": {"file_id": "d1", "file_unique_id": "u4", "file_name": "letter.pdf"}},
+], ids=["photo", "voice", "sticker", "document"])
+def test_non_text_message_gets_a_polite_answer(stand_in, rasa, bridge, chat_id, content):
+    stand_in.push(stand_in.message_update(chat_id, **content))
+    [answer] = stand_in.wait_for_messages(chat_id, 1)
+    assert answer["text"].startswith("Sorry, I can only read text messages")
+    assert rasa.messages_from(f"telegram-{chat_id}") == []
+    stand_in.push(stand_in.text_update(chat_id, "hello"))
+    assert stand_in.wait_for_messages(chat_id, 2)[1]["text"] == "You said: hello"
+    assert bridge.alive()
+
+
+def test_help_and_cancel_do_what_they_say(stand_in, rasa, bridge, chat_id):
+    stand_in.push(stand_in.text_update(chat_id, "/help"))
+    [help_message] = stand_in.wait_for_messages(chat_id, 1)
+    assert "/start" in help_message["text"] and "/cancel" in help_message["text"]
+    assert CLINIC.phone in help_message["text"]
+
+    stand_in.push(stand_in.text_update(chat_id, "/cancel"))
+    cancelled = stand_in.wait_for_messages(chat_id, 2)[1]
+    assert rasa.messages_from(f"telegram-{chat_id}") == ["/restart"]
+    assert "stopped and cleared this conversation" in cancelled["text"]
+
+    stand_in.push(stand_in.text_update(chat_id, "/frobnicate"))
+    assert "/help" in stand_in.wait_for_messages(chat_id, 3)[2]["text"]
+
+
+def test_rasa_down_then_back(stand_in, rasa, bridge, chat_id):
+    rasa.stop()
+    try:
+        stand_in.push(stand_in.text_update(chat_id, "is it painful?"))
+        [trouble] = stand_in.wait_for_messages(chat_id, 1)
+    finally:
+        rasa.start()
+    assert trouble["text"].startswith("I'm having trouble right now, please try again in a minute")
+    assert CLINIC.phone in trouble["text"]
+    assert bridge.alive()
+
+    stand_in.push(stand_in.text_update(chat_id, "is it painful?"))
+    assert stand_in.wait_for_messages(chat_id, 2)[1]["text"] == "You said: is it painful?"
+
+
+def test_silent_rasa_means_trouble_not_silence(stand_in, bridge, chat_id):
+    # Rasa answers HTTP 200 with no messages when a custom action failed (action server down).
+    stand_in.push(stand_in.text_update(chat_id, "silent"))
+    [answer] = stand_in.wait_for_messages(chat_id, 1)
+    assert answer["text"].startswith("I'm having trouble right now")
+
+
+def test_one_chat_in_order_while_other_chats_do_not_wait(stand_in, rasa, bridge):
+    slow_chat, quick_chat = next(_chat_ids), next(_chat_ids)
+    stand_in.push(stand_in.text_update(slow_chat, "slow first"),
+                  stand_in.text_update(slow_chat, "second"),
+                  stand_in.text_update(quick_chat, "quick"))
+    stand_in.wait_for_messages(slow_chat, 2)
+    quick_sent = stand_in.calls_to("sendMessage", quick_chat)[0].at
+    slow_sent = [c.at for c in stand_in.calls_to("sendMessage", slow_chat)]
+    assert quick_sent < slow_sent[0], "a slow answer in one chat must not hold up another chat"
+    assert texts(stand_in.sent_messages(slow_chat)) == ["You said: slow first", "You said: second"]
+    assert rasa.messages_from(f"telegram-{slow_chat}") == ["slow first", "second"]
+
+
+def test_patient_text_never_reaches_the_log(stand_in, bridge, chat_id):
+    secret_words = "my name is Zelda Quux and I take warfarin"
+    stand_in.push(stand_in.text_update(chat_id, secret_words))
+    stand_in.wait_for_messages(chat_id, 1)
+    log = bridge.log()
+    assert "Zelda" not in log and "warfarin" not in log
+    assert stand_in.token not in log
+
+
+def test_without_a_token_it_says_so_and_does_not_start():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    result = subprocess.run([sys.executable, "-m", "bot.telegram"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
