@@ -1,0 +1,169 @@
+"""Saving a finished intake in one transaction, idempotently, and reading requests back.
+
+A retry of the same intake (same idempotency key) returns the first request's reference instead
+of storing a second copy, even when two attempts race. When the database cannot be reached,
+`StorageUnavailable` lets the action tell the patient to try again; nothing is half-written.
+Logs carry references and error classes only, never personal data.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm import selectinload
+
+from bot.db.base import session_scope
+from bot.db.models import ConsultationRequest, ScreeningAnswer, utcnow
+from bot.screening.outcome import Outcome, outcome_for
+from bot.screening.replies import RuleAnswer
+
+log = logging.getLogger(__name__)
+
+# No 0/O, 1/I/L, so a reference read over the phone is not misheard or mistyped.
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+REFERENCE_PREFIX = "MN-"
+REFERENCE_LENGTH = 6
+_REFERENCE_ATTEMPTS = 5
+ADULT_AGE = 18
+
+
+class StorageUnavailable(RuntimeError):
+    """The database could not be reached or did not answer; the patient's answers were not stored."""
+
+
+def new_reference() -> str:
+    return REFERENCE_PREFIX + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+@dataclass(frozen=True)
+class IntakeSubmission:
+    """Everything the intake collected. `answers` are in the order asked; `consent_at` is when the
+    patient agreed to their health answers being stored (required: without consent nothing is)."""
+
+    idempotency_key: str
+    channel: str
+    conversation_id: str
+    name: str
+    preferred_contact: str
+    concerns: str
+    consent_at: datetime
+    date_of_birth: date | None = None
+    age: int | None = None
+    phone: str | None = None
+    email: str | None = None
+    treatment_areas: str | None = None
+    preferred_time: str = ""
+    health_notes: str = ""
+    answers: Sequence[RuleAnswer] = field(default_factory=tuple)
+
+    def check(self) -> None:
+        """Refuses what must never be stored, before touching the database."""
+        if not self.idempotency_key.strip():
+            raise ValueError("idempotency_key is empty")
+        if self.consent_at is None or self.consent_at.tzinfo is None:
+            raise ValueError("consent_at must be an aware datetime: no consent, no stored health data")
+        if self.age is not None and self.age < ADULT_AGE:
+            raise ValueError("under-18s are not taken through the intake; nothing is stored for them")
+        if not (self.phone or self.email):
+            raise ValueError("a request needs a phone number or an email address to be contacted")
+
+    @property
+    def outcome(self) -> Outcome:
+        return outcome_for(answer.level for answer in self.answers)
+
+
+@dataclass(frozen=True)
+class SavedRequest:
+    reference: str
+    outcome: str
+    created: bool
+
+
+def _request_row(submission: IntakeSubmission, reference: str) -> ConsultationRequest:
+    now = utcnow()
+    row = ConsultationRequest(
+        reference=reference, idempotency_key=submission.idempotency_key, created_at=now, updated_at=now,
+        channel=submission.channel, conversation_id=submission.conversation_id, name=submission.name,
+        date_of_birth=submission.date_of_birth, age=submission.age, phone=submission.phone,
+        email=submission.email, preferred_contact=submission.preferred_contact,
+        concerns=submission.concerns, treatment_areas=submission.treatment_areas,
+        preferred_time=submission.preferred_time, health_notes=submission.health_notes,
+        outcome=submission.outcome.value, consent_at=submission.consent_at, status="new",
+    )
+    row.answers = [
+        ScreeningAnswer(
+            rule_id=answer.rule_id, question=answer.question, answer=answer.answer_text,
+            affirmed=answer.affirmed, level=answer.level.value if answer.level is not None else None,
+            follow_up=answer.follow_up, position=position,
+        )
+        for position, answer in enumerate(submission.answers)
+    ]
+    return row
+
+
+def _existing(url: str, idempotency_key: str) -> SavedRequest | None:
+    with session_scope(url) as session:
+        found = session.execute(
+            select(ConsultationRequest.reference, ConsultationRequest.outcome)
+            .where(ConsultationRequest.idempotency_key == idempotency_key)
+        ).first()
+    return SavedRequest(found.reference, found.outcome, created=False) if found else None
+
+
+def _is_unavailable(error: DBAPIError) -> bool:
+    return isinstance(error, (OperationalError, InterfaceError)) or error.connection_invalidated
+
+
+def save_submission(url: str, submission: IntakeSubmission) -> SavedRequest:
+    """Stores the request and its answers in one transaction, or returns the one already stored
+    under the same idempotency key (created=False)."""
+    submission.check()
+    try:
+        existing = _existing(url, submission.idempotency_key)
+        if existing:
+            log.info("intake retry matched stored request %s", existing.reference)
+            return existing
+        for _attempt in range(_REFERENCE_ATTEMPTS):
+            reference = new_reference()
+            try:
+                with session_scope(url) as session:
+                    session.add(_request_row(submission, reference))
+                    session.flush()
+            except IntegrityError:
+                # Either a concurrent retry stored this intake first, or (very rarely) the random
+                # reference was taken. The transaction was rolled back; look again.
+                existing = _existing(url, submission.idempotency_key)
+                if existing:
+                    log.info("intake race resolved to stored request %s", existing.reference)
+                    return existing
+                continue
+            log.info("stored consultation request %s (outcome %s)", reference, submission.outcome.value)
+            return SavedRequest(reference, submission.outcome.value, created=True)
+    except DBAPIError as error:
+        if _is_unavailable(error):
+            log.warning("intake database unavailable: %s", type(error.orig).__name__ if error.orig else type(error).__name__)
+            raise StorageUnavailable("the intake database could not be reached") from error
+        raise
+    raise RuntimeError("could not find a free reference; this should not happen")
+
+
+def list_requests(url: str) -> list[ConsultationRequest]:
+    """Every request, oldest first, with its answers loaded (detached: safe to read after return)."""
+    try:
+        with session_scope(url) as session:
+            return list(
+                session.scalars(
+                    select(ConsultationRequest)
+                    .options(selectinload(ConsultationRequest.answers))
+                    .order_by(ConsultationRequest.created_at, ConsultationRequest.id)
+                )
+            )
+    except DBAPIError as error:
+        if _is_unavailable(error):
+            raise StorageUnavailable("the intake database could not be reached") from error
+        raise
