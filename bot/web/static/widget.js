@@ -16,7 +16,7 @@
 
   const STRINGS = {
     en: {
-      open: "Open chat with {title}", close: "Close chat", newChat: "New conversation",
+      open: "Chat with {title}", close: "Close chat", newChat: "New conversation",
       newChatDone: "New conversation started.", subtitle: "Virtual assistant",
       inputLabel: "Type your message", placeholder: "Type your message…", send: "Send",
       typing: "The assistant is typing", reconnecting: "Connection lost — reconnecting…",
@@ -25,7 +25,7 @@
       failed: "Sorry, that message could not be sent.",
     },
     de: {
-      open: "Chat mit {title} öffnen", close: "Chat schließen", newChat: "Neues Gespräch",
+      open: "Chat mit {title}", close: "Chat schließen", newChat: "Neues Gespräch",
       newChatDone: "Neues Gespräch begonnen.", subtitle: "Virtueller Assistent",
       inputLabel: "Ihre Nachricht", placeholder: "Ihre Nachricht…", send: "Senden",
       typing: "Der Assistent schreibt", reconnecting: "Verbindung unterbrochen — wird wiederhergestellt…",
@@ -198,7 +198,9 @@
   const launcher = el("button", {
     type: "button", class: "launcher", "aria-label": format(t.open, { title }),
     "aria-expanded": "false", "aria-controls": ids.panel,
-  }, [icon(ICONS.chat)]);
+  }, [icon(ICONS.chat), icon(ICONS.close)]);
+  launcher.firstChild.classList.add("when-closed");
+  launcher.lastChild.classList.add("when-open");
   const closeButton = el("button", { type: "button", class: "icon-button", "aria-label": t.close, title: t.close },
     [icon(ICONS.close)]);
   const newButton = el("button", { type: "button", class: "icon-button", "aria-label": t.newChat, title: t.newChat },

@@ -1,0 +1,273 @@
+"""The chat widget in a real browser (Debian's Chromium) against our real web server.
+
+Rasa here is the small fake from bot.web.fake_rasa, because these tests make it do what the real
+assistant cannot on demand: answer with hostile markup, fail, and count every message it gets.
+The same widget against the real assistant is in test_web_assistant.py.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings
+from bot.web.app import create_app
+from bot.web.background import free_port, serve_in_background
+from bot.web.fake_rasa import FakeRasa
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+expect = playwright_sync.expect
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+OPEN = "Chat with Lumen Skin Clinic"
+GREETING = "Hello! How can I help you today?"
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def responder(sender: str, text: str) -> list[dict]:
+    if text == "hi":
+        return [{"text": GREETING, "buttons": [{"title": "Does it hurt?", "payload": "/ask_pain"}]}]
+    if text == "/ask_pain":
+        return [{"text": "Numbing cream makes it **comfortable** for most people."}]
+    return [{"text": f"You said: {text}"}]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail("Debian's chromium is required: apt-get install -y chromium")
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def fake_rasa():
+    with FakeRasa(responder) as fake:
+        yield fake
+
+
+@pytest.fixture
+def site(fake_rasa):
+    port = free_port()
+    app = create_app(Settings(rasa_url=fake_rasa.url, site_origins=[f"http://127.0.0.1:{port}"]))
+    with serve_in_background(app, port) as url:
+        yield url
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context, site):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(site + "/")
+    yield page
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def open_chat(page):
+    page.get_by_role("button", name=OPEN).click()
+    expect(page.get_by_text(GREETING)).to_be_visible()
+
+
+def send(page, text):
+    box = page.get_by_role("textbox", name="Type your message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def bot_bubbles(page):
+    return page.locator(".from-bot .bubble")
+
+
+def test_the_bubble_opens_a_labelled_dialog_with_greeting_and_suggested_questions(page, fake_rasa):
+    launcher = page.get_by_role("button", name=OPEN)
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    open_chat(page)
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    dialog = page.get_by_role("dialog", name="Lumen Skin Clinic")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("log")).to_have_attribute("aria-live", "polite")
+    expect(dialog.get_by_role("button", name="Does it hurt?")).to_be_visible()
+    # The greeting trigger is sent once, and not shown as the patient's own words.
+    assert fake_rasa.texts() == ["hi"]
+    expect(page.locator(".from-user")).to_have_count(0)
+
+
+def test_a_quick_reply_sends_its_payload_and_shows_its_title(page, fake_rasa):
+    open_chat(page)
+    page.get_by_role("button", name="Does it hurt?").click()
+    expect(bot_bubbles(page).last.locator("strong")).to_have_text("comfortable")
+    expect(page.locator(".from-user .bubble")).to_have_text(["Does it hurt?"])
+    assert fake_rasa.texts() == ["hi", "/ask_pain"]
+    expect(page.get_by_role("group", name="Quick replies")).to_be_hidden()
+
+
+def test_bot_markdown_renders_but_markup_from_bot_or_patient_never_becomes_html(page, fake_rasa):
+    fake_rasa.responder = lambda sender, text: [{"text": (
+        "**Prices**\n- Full face: £250\n- Face and neck: £320\n1. first\n2. second\n"
+        "See https://lumenskin.example/prices. or [our page](https://lumenskin.example/faq), "
+        "write to mailto:hello@lumenskin.example or call tel:+442079460321.\n"
+        "[click me](javascript:window.__pwned=1) <img src=x onerror=\"window.__pwned=1\">"
+        "<script>window.__pwned=1</script>")}] if text != "hi" else responder(sender, text)
+    open_chat(page)
+    send(page, 'I am <b>bold</b> <img src=x onerror="window.__pwned=1">')
+    answer = bot_bubbles(page).last
+    expect(answer.locator("strong")).to_have_text("Prices")
+    expect(answer.locator("ul > li")).to_have_text(["Full face: £250", "Face and neck: £320"])
+    expect(answer.locator("ol > li")).to_have_text(["first", "second"])
+    links = answer.locator("a")
+    expect(links).to_have_count(4)
+    hrefs = [links.nth(i).get_attribute("href") for i in range(4)]
+    assert hrefs == ["https://lumenskin.example/prices", "https://lumenskin.example/faq",
+                     "mailto:hello@lumenskin.example", "tel:+442079460321"]
+    for i in range(4):
+        expect(links.nth(i)).to_have_attribute("rel", "noopener noreferrer")
+        expect(links.nth(i)).to_have_attribute("target", "_blank")
+    # The hostile parts are there as visible text, and nothing of them became an element.
+    expect(answer).to_contain_text("[click me](javascript:window.__pwned=1)")
+    expect(answer).to_contain_text('<img src=x onerror="window.__pwned=1"><script>')
+    expect(page.locator(".from-user .bubble")).to_have_text('I am <b>bold</b> <img src=x onerror="window.__pwned=1">')
+    assert page.locator("[data-clinic-chat] img, [data-clinic-chat] script, [data-clinic-chat] b").count() == 0
+    assert page.evaluate("window.__pwned") is None
+
+
+def test_history_survives_a_reload_and_the_session_continues_on_another_page(page, site, fake_rasa):
+    open_chat(page)
+    send(page, "first question")
+    expect(bot_bubbles(page).last).to_have_text("You said: first question")
+    page.reload()
+    # The panel was open, so it is open again, with the whole conversation.
+    expect(page.get_by_text("You said: first question")).to_be_visible()
+    page.get_by_role("link", name="Aftercare").click()
+    expect(page).to_have_url(re.compile(r"/aftercare$"))
+    expect(page.get_by_text(GREETING)).to_be_visible()
+    send(page, "second question")
+    expect(bot_bubbles(page).last).to_have_text("You said: second question")
+    senders = {sender for sender, _ in fake_rasa.received}
+    assert len(senders) == 1 and next(iter(senders)).startswith("web-")
+    assert fake_rasa.texts() == ["hi", "first question", "second question"]
+
+
+def test_new_conversation_starts_afresh_with_a_new_session(page, fake_rasa):
+    open_chat(page)
+    send(page, "something")
+    expect(bot_bubbles(page).last).to_have_text("You said: something")
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.get_by_text("You said: something")).to_have_count(0)
+    expect(page.get_by_text(GREETING)).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("New conversation started.")
+    first, second = fake_rasa.received[0][0], fake_rasa.received[-1][0]
+    assert fake_rasa.texts() == ["hi", "something", "hi"] and first != second
+
+
+def test_when_the_connection_drops_it_says_so_and_delivers_everything_once_in_order(page, context, fake_rasa):
+    open_chat(page)
+    context.set_offline(True)
+    send(page, "one")
+    expect(page.get_by_role("status")).to_have_text("Connection lost — reconnecting…")
+    send(page, "two")
+    send(page, "three")
+    context.set_offline(False)
+    expect(bot_bubbles(page).last).to_have_text("You said: three")
+    expect(page.get_by_role("status")).to_have_text("Connected again.")
+    expect(bot_bubbles(page)).to_have_text([GREETING, "You said: one", "You said: two", "You said: three"])
+    assert fake_rasa.texts() == ["hi", "one", "two", "three"]
+
+
+def test_an_answer_lost_on_the_way_back_is_fetched_again_without_resending_the_message(page, fake_rasa):
+    open_chat(page)
+    seen_bodies: list[str] = []
+
+    def lose_first_answer(route):
+        seen_bodies.append(route.request.post_data)
+        if len(seen_bodies) == 1:
+            route.fetch()  # the server and Rasa get the message...
+            route.abort("connectionreset")  # ...but the answer never reaches the browser
+        else:
+            route.continue_()
+
+    page.route("**/api/chat", lose_first_answer)
+    send(page, "are you there?")
+    expect(bot_bubbles(page).last).to_have_text("You said: are you there?")
+    expect(page.get_by_text("You said: are you there?")).to_have_count(1)
+    assert len(seen_bodies) == 2 and seen_bodies[0] == seen_bodies[1]  # same message id retried
+    assert fake_rasa.texts() == ["hi", "are you there?"]
+
+
+def test_when_the_assistant_is_down_the_patient_is_told_and_it_recovers_by_itself(page, fake_rasa):
+    open_chat(page)
+    fake_rasa.fail_status = 500
+    send(page, "hello?")
+    expect(page.get_by_role("status")).to_contain_text("not available just now")
+    expect(page.get_by_role("status")).to_contain_text("+44 20 7946 0321")
+    fake_rasa.fail_status = None
+    expect(bot_bubbles(page).last).to_have_text("You said: hello?")
+    expect(page.get_by_role("status")).to_have_text("Connected again.")
+
+
+def test_a_message_typed_before_leaving_the_page_is_still_delivered_after(page, context, fake_rasa):
+    open_chat(page)
+    context.set_offline(True)
+    send(page, "sent while offline")
+    expect(page.get_by_role("status")).to_have_text("Connection lost — reconnecting…")
+    context.set_offline(False)
+    page.reload()  # the queued message was stored, so the reloaded page sends it
+    expect(bot_bubbles(page).last).to_have_text("You said: sent while offline")
+    expect(page.get_by_text("sent while offline", exact=True)).to_have_count(1)
+    assert fake_rasa.texts().count("sent while offline") == 1
+
+
+def test_keyboard_alone_opens_chats_answers_and_closes_with_visible_focus(page, fake_rasa):
+    launcher = page.get_by_role("button", name=OPEN)
+    for _ in range(10):  # tab through the page's links until the bubble has focus
+        page.keyboard.press("Tab")
+        if launcher.evaluate("b => b.getRootNode().activeElement === b"):
+            break
+    else:
+        pytest.fail("the chat bubble cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    box = page.get_by_role("textbox", name="Type your message")
+    expect(box).to_be_focused()
+    expect(page.get_by_text(GREETING)).to_be_visible()
+    assert box.evaluate("e => getComputedStyle(e).outlineStyle") != "none"
+    page.keyboard.type("typed with the keyboard")
+    page.keyboard.press("Enter")
+    expect(bot_bubbles(page).last).to_have_text("You said: typed with the keyboard")
+    page.keyboard.press("Shift+Tab")  # back from the text box to the last quick reply... or the log
+    focused = page.evaluate("document.querySelector('[data-clinic-chat]').shadowRoot.activeElement.className")
+    assert focused in ("messages", "reply")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    expect(launcher).to_be_focused()
+    assert launcher.evaluate("e => getComputedStyle(e).outlineStyle") != "none"
+
+
+def test_on_a_phone_the_panel_takes_the_whole_screen(browser, site, fake_rasa):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(site + "/")
+        page.get_by_role("button", name=OPEN).tap()
+        expect(page.get_by_text(GREETING)).to_be_visible()
+        box = page.get_by_role("dialog").bounding_box()
+        assert box == {"x": 0, "y": 0, "width": 390, "height": 844}
+        page.get_by_role("button", name="Does it hurt?").tap()
+        expect(bot_bubbles(page).last.locator("strong")).to_have_text("comfortable")
+    finally:
+        context.close()
