@@ -37,10 +37,11 @@ from bot.telegram.typing_indicator import keep_typing
 
 log = logging.getLogger(__name__)
 
-# What Telegram's commands mean to Rasa: /start greets, /cancel restarts the conversation
-# (Rasa's built-in `restart` intent runs action_restart, which clears the form and its slots).
+# What Telegram's commands mean to the assistant (intents of domain.yml): /start greets, /help
+# explains, /cancel is `stop`, which cancels an intake in progress and stores nothing of it.
 START_MESSAGE = "/greet"
-CANCEL_MESSAGE = "/restart"
+HELP_MESSAGE = "/help"
+CANCEL_MESSAGE = "/stop"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 _PRIVATE = filters.ChatType.PRIVATE
@@ -132,8 +133,11 @@ class TelegramBridge:
             await self._relay(context.bot, update.effective_chat.id, START_MESSAGE)
 
     async def _on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The assistant's own help (the same as on the website), then what the commands do here.
         async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._send_plain(context.bot, update.effective_chat.id, replies.help_text(self._clinic))
+            await self._relay(context.bot, update.effective_chat.id, HELP_MESSAGE,
+                              when_silent=replies.help_text(self._clinic))
+            await self._send_plain(context.bot, update.effective_chat.id, replies.COMMANDS)
 
     async def _on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with self._chat_locks.for_chat(update.effective_chat.id):

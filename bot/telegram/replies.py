@@ -9,7 +9,13 @@ ONLY_TEXT = (
 )
 ALREADY_ANSWERED = "You have already answered this one."
 BUTTON_EXPIRED = "This button has expired. Please type your answer instead."
-CANCELLED = "Okay, I have stopped and cleared this conversation. Send /start whenever you want to begin again."
+UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."
+CANCELLED = "Okay, I have stopped. Send /start whenever you want to begin again."
+COMMANDS = (
+    "/start greets you again\n"
+    "/cancel stops what we are doing (a consultation request in progress is not sent)\n"
+    "/help shows this help"
+)
 
 
 def trouble(clinic: Clinic) -> str:
@@ -26,10 +32,6 @@ def help_text(clinic: Clinic) -> str:
         f"I'm the assistant of {clinic.name}. Ask me about microneedling: what it is, how it feels, "
         "downtime and aftercare, prices and opening hours. I can also take a consultation request "
         "for you; a member of our team then gets in touch.\n\n"
-        "/start begins again with the greeting\n"
-        "/cancel stops what we are doing and clears this conversation\n"
-        "/help shows this message\n\n"
         f"To speak to someone, call {clinic.phone}. "
         f"In an emergency, call {clinic.emergency_number}."
     )
-UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."
