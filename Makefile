@@ -74,8 +74,27 @@ run: venv $(MODEL)
 shell: venv $(MODEL)
 	@$(APP_PY) -m bot.run --shell
 
-test: venv $(MODEL)
+test: venv $(MODEL) browser
+	@mkdir -p var
 	@bash scripts/test.sh
+
+# Browser tests drive Debian's Chromium through Playwright; nothing is downloaded by Playwright.
+browser:
+	@command -v chromium >/dev/null 2>&1 || bash scripts/install-chromium.sh
+
+eval: venv
+	@mkdir -p var
+	$(RASA_VENV)/bin/python scripts/eval_nlu.py
+
+bench: venv $(MODEL)
+	@mkdir -p var
+	$(APP_PY) scripts/bench.py
+
+export: $(APP_VENV)/.installed
+	@$(APP_PY) -m bot.export --format $(or $(FORMAT),json)
+
+staff-add: $(APP_VENV)/.installed
+	@$(APP_PY) -m bot.dashboard.cli add-staff --username "$(USERNAME)" --role "$(or $(ROLE),staff)"
 
 lock:
 	bash scripts/lock.sh

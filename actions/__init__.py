@@ -1,0 +1,8 @@
+"""Custom actions run by the rasa-sdk action server (`python -m rasa_sdk --actions actions`).
+
+Importing this package loads and validates the clinic's YAML files, so a mistake in them stops
+the action server at start-up with a message naming the field, not in the middle of a chat.
+"""
+from actions.config import check_configuration
+
+check_configuration()

@@ -1,0 +1,201 @@
+"""`make run`: checks the configuration, then starts every part of the assistant and stops them
+all together on Ctrl-C. `make shell` (--shell) starts the action server and chats in the terminal.
+
+Each part's output goes to var/logs/<part>.log; this process prints only where things listen.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from bot.clinic import ClinicConfigError, load_clinic
+from bot.settings import VAR_DIR, get_settings
+from bot.stack import (
+    RASA_BIN,
+    Service,
+    action_server_command,
+    app_command,
+    port_is_free,
+    rasa_command,
+    rasa_environment,
+)
+
+RASA_PORT = int(os.environ.get("RASA_PORT", "5005"))
+ACTION_PORT = int(os.environ.get("ACTION_PORT", "5055"))
+LOG_DIR = VAR_DIR / "logs"
+
+
+class StartupProblem(Exception):
+    """Something a person must fix before the assistant can start; the message says what."""
+
+
+def check_configuration() -> None:
+    settings = get_settings()
+    try:
+        load_clinic(settings.clinic_config)
+    except ClinicConfigError as error:
+        raise StartupProblem(str(error)) from error
+    if importlib.util.find_spec("bot.screening.rules"):
+        from bot.screening.rules import ScreeningRulesError, load_rules
+
+        try:
+            load_rules(settings.screening_rules)
+        except ScreeningRulesError as error:
+            raise StartupProblem(str(error)) from error
+
+
+def migrate_database() -> None:
+    if importlib.util.find_spec("bot.db.migrate"):
+        from bot.db.migrate import upgrade_to_head
+
+        try:
+            upgrade_to_head(get_settings().database_url)
+        except Exception as error:  # a wrong DATABASE_URL is the usual cause; say so plainly
+            raise StartupProblem(
+                f"The intake database could not be prepared ({type(error).__name__}); check DATABASE_URL."
+            ) from error
+
+
+def check_ports(ports: dict[str, int]) -> None:
+    for name, port in ports.items():
+        if not port_is_free(port):
+            raise StartupProblem(
+                f"Port {port} for the {name} is already in use: stop whatever uses it (another `make run`?) "
+                "or choose another port with the environment variable named in the README."
+            )
+
+
+def planned_services() -> list[tuple[Service, str]]:
+    """Each service with the line printed once it is ready."""
+    settings = get_settings()
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    tracker_url = os.environ.get("TRACKER_STORE_URL", f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}")
+    rasa_env = rasa_environment(ACTION_PORT, tracker_url)
+    rasa_env["ACTION_ENDPOINT_URL"] = os.environ.get(
+        "ACTION_ENDPOINT_URL", f"http://localhost:{ACTION_PORT}/webhook"
+    )
+    app_env = dict(os.environ, RASA_URL=f"http://localhost:{RASA_PORT}")
+    services = [
+        (Service("action server", action_server_command(ACTION_PORT), f"http://127.0.0.1:{ACTION_PORT}/health",
+                 env=app_env, log_path=LOG_DIR / "actions.log"),
+         f"Action server      http://localhost:{ACTION_PORT}/webhook"),
+        (Service("Rasa", rasa_command(RASA_PORT, cors=settings.site_origins), f"http://127.0.0.1:{RASA_PORT}/",
+                 env=rasa_env, log_path=LOG_DIR / "rasa.log"),
+         f"Rasa REST channel  http://localhost:{RASA_PORT}/webhooks/rest/webhook"),
+    ]
+    if importlib.util.find_spec("bot.web"):
+        services.append((
+            Service("website widget", app_command("bot.web"), f"http://127.0.0.1:{settings.web_port}/healthz",
+                    env=app_env, log_path=LOG_DIR / "web.log"),
+            f"Website + widget   http://localhost:{settings.web_port}/",
+        ))
+    if importlib.util.find_spec("bot.dashboard"):
+        services.append((
+            Service("staff dashboard", app_command("bot.dashboard"),
+                    f"http://127.0.0.1:{settings.dashboard_port}/healthz", env=app_env,
+                    log_path=LOG_DIR / "dashboard.log"),
+            f"Staff dashboard    http://localhost:{settings.dashboard_port}/  (accounts: make staff-add)",
+        ))
+    if os.environ.get("TELEGRAM_BOT_TOKEN") and importlib.util.find_spec("bot.telegram"):
+        services.append((
+            Service("Telegram bridge", app_command("bot.telegram"), "", env=app_env,
+                    log_path=LOG_DIR / "telegram.log"),
+            "Telegram bridge    running" + (" (webhook)" if os.environ.get("TELEGRAM_WEBHOOK_URL") else " (long polling)"),
+        ))
+    return services
+
+
+def ports_of(services: list[tuple[Service, str]]) -> dict[str, int]:
+    settings = get_settings()
+    ports = {"action server": ACTION_PORT, "Rasa": RASA_PORT}
+    names = {service.name for service, _ in services}
+    if "website widget" in names:
+        ports["website widget"] = settings.web_port
+    if "staff dashboard" in names:
+        ports["staff dashboard"] = settings.dashboard_port
+    return ports
+
+
+def wait_for(service: Service, timeout: float) -> None:
+    if service.ready_url:
+        service.wait_ready(timeout)
+    else:  # no health endpoint (the Telegram bridge): alive after a few seconds is ready
+        time.sleep(3)
+        if not service.running():
+            raise RuntimeError(f"{service.name} exited with code {service.process.returncode} while starting")
+
+
+def _stop_on_sigterm(_signum, _frame) -> None:
+    raise KeyboardInterrupt  # the same clean shutdown as Ctrl-C
+
+
+def run() -> int:
+    services = planned_services()
+    check_ports(ports_of(services))
+    started: list[Service] = []
+
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    print("Starting the assistant (logs in var/logs/)...", flush=True)
+    try:
+        for service, _line in services:
+            service.start()
+            started.append(service)
+        for service, line in services:
+            wait_for(service, timeout=300 if service.name == "Rasa" else 60)
+            print(f"  {line}", flush=True)
+        if not os.environ.get("TELEGRAM_BOT_TOKEN"):
+            print("  Telegram bridge    off (set TELEGRAM_BOT_TOKEN to turn it on)", flush=True)
+        print("Ready. Press Ctrl-C to stop everything.", flush=True)
+        while all(service.running() for service in started):
+            time.sleep(1)
+        stopped = next(service for service in started if not service.running())
+        print(f"The {stopped.name} stopped unexpectedly (see var/logs/); stopping the rest.", file=sys.stderr)
+        return 1
+    except (TimeoutError, RuntimeError) as error:
+        print(f"Could not start: {error}. See var/logs/ for details.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping...", flush=True)
+        return 0
+    finally:
+        for service in reversed(started):
+            service.stop()
+
+
+def shell() -> int:
+    check_ports({"action server": ACTION_PORT})
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    actions = Service("action server", action_server_command(ACTION_PORT), f"http://127.0.0.1:{ACTION_PORT}/health",
+                      log_path=LOG_DIR / "actions.log")
+    actions.start()
+    try:
+        actions.wait_ready(60)
+        tracker_url = os.environ.get("TRACKER_STORE_URL", f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}")
+        command = [str(RASA_BIN), "shell", "--model", "models/assistant.tar.gz", "--endpoints", "endpoints.yml"]
+        return subprocess.call(command, env=rasa_environment(ACTION_PORT, tracker_url))
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        actions.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shell", action="store_true", help="chat in the terminal instead of serving")
+    args = parser.parse_args()
+    try:
+        check_configuration()
+        migrate_database()
+        return shell() if args.shell else run()
+    except StartupProblem as problem:
+        print(f"Cannot start: {problem}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

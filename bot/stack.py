@@ -1,0 +1,125 @@
+"""How to start each part of the assistant as a process, and how to tell when it is ready.
+
+Used by `make run` (bot/run.py) and by the tests, so both start exactly the same things.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bot.settings import PROJECT_ROOT
+
+RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+APP_PYTHON = PROJECT_ROOT / ".venv-app" / "bin" / "python"
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
+
+
+class PortInUse(RuntimeError):
+    pass
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def rasa_environment(action_port: int, tracker_store_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for `rasa run`: endpoints.yml reads these variables."""
+    env = dict(os.environ)
+    env.setdefault("LOCK_STORE_TYPE", "in_memory")
+    for key, default in (("REDIS_HOST", "localhost"), ("REDIS_PORT", "6379"), ("REDIS_DB", "1"), ("REDIS_PASSWORD", "")):
+        env.setdefault(key, default)
+    env.update(
+        ACTION_ENDPOINT_URL=f"http://localhost:{action_port}/webhook",
+        TRACKER_STORE_URL=tracker_store_url,
+        RASA_TELEMETRY_ENABLED="false",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+    )
+    env.update(extra or {})
+    return env
+
+
+def rasa_command(port: int, model: Path = DEFAULT_MODEL, cors: list[str] | None = None) -> list[str]:
+    command = [
+        str(RASA_BIN), "run",
+        "--model", str(model),
+        "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+        "--port", str(port),
+    ]
+    if cors:
+        command += ["--cors", *cors]
+    return command
+
+
+def action_server_command(port: int) -> list[str]:
+    return [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+
+
+def app_command(module: str) -> list[str]:
+    return [str(APP_PYTHON), "-m", module]
+
+
+@dataclass
+class Service:
+    """A child process with a name and the URL that answers once it is ready."""
+
+    name: str
+    command: list[str]
+    ready_url: str
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    log_path: Path | None = None
+    process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            self.command, cwd=PROJECT_ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,  # so stopping it also stops anything it started
+        )
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with code {self.process.returncode} while starting")
+            try:
+                if httpx.get(self.ready_url, timeout=2).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise TimeoutError(f"{self.name} was not ready at {self.ready_url} after {timeout:.0f}s")
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout: float = 15) -> None:
+        if not self.running():
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+        except ProcessLookupError:
+            pass

@@ -1,0 +1,163 @@
+"""Fixtures shared by the whole suite.
+
+- `rasa_stack`: the trained model served by a real Rasa, with the real action server, on free
+  ports, over a temporary intake database and tracker store (one per test session).
+- `postgres_url` / `redis_url`: the local services; absent -> skip with the reason, unless
+  REQUIRE_SERVICES=1 (as in CI), where absence is a failure.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.stack import (
+    DEFAULT_MODEL,
+    Service,
+    action_server_command,
+    free_port,
+    rasa_command,
+    rasa_environment,
+)
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _service_missing(name: str, host: str, port: int) -> None:
+    reason = f"{name} is not reachable at {host}:{port}"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason}, and REQUIRE_SERVICES=1 makes it required")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A PostgreSQL database URL; each test should use its own schema or clean up its rows."""
+    if not _reachable("127.0.0.1", 5432):
+        _service_missing("PostgreSQL", "127.0.0.1", 5432)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str) -> str:
+    """A PostgreSQL URL whose tables live in a new schema, dropped after the test."""
+    import sqlalchemy as sa
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{postgres_url}?options=-csearch_path%3D{schema}"
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    if not _reachable(REDIS_HOST, REDIS_PORT):
+        _service_missing("Redis", REDIS_HOST, REDIS_PORT)
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/15"
+
+
+@dataclass
+class RasaStack:
+    rasa: Service
+    actions: Service
+    rasa_url: str
+    action_url: str
+    database_url: str
+    tracker_store_url: str
+
+    def send(self, sender: str, text: str) -> list[dict]:
+        """One patient message through Rasa's REST channel; returns the bot's messages."""
+        response = httpx.post(
+            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def texts(self, sender: str, text: str) -> list[str]:
+        return [message.get("text", "") for message in self.send(sender, text)]
+
+    def restart_rasa(self) -> None:
+        self.rasa.stop()
+        self.rasa.start()
+        self.rasa.wait_ready(timeout=180)
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> RasaStack:
+    if not DEFAULT_MODEL.exists():
+        pytest.fail(f"no trained model at {DEFAULT_MODEL}: run `make train` (make test does it first)")
+    workdir = tmp_path_factory.mktemp("rasa_stack")
+    database_url = f"sqlite:///{workdir / 'intake.db'}"
+    tracker_store_url = f"sqlite:///{workdir / 'tracker.db'}"
+    _prepare_database(database_url)
+
+    action_port, rasa_port = free_port(), free_port()
+    app_env = dict(os.environ, DATABASE_URL=database_url, VAR_DIR=str(workdir))
+    for variable in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_STAFF_CHAT_ID"):
+        app_env.pop(variable, None)
+    actions = Service(
+        "action server", action_server_command(action_port), f"http://127.0.0.1:{action_port}/health",
+        env=app_env, log_path=workdir / "actions.log",
+    )
+    rasa = Service(
+        "Rasa", rasa_command(rasa_port), f"http://127.0.0.1:{rasa_port}/",
+        env=rasa_environment(action_port, tracker_store_url), log_path=workdir / "rasa.log",
+    )
+    actions.start()
+    rasa.start()
+    try:
+        actions.wait_ready(timeout=90)
+        rasa.wait_ready(timeout=240)
+    except Exception:
+        rasa.stop()
+        actions.stop()
+        raise
+    stack = RasaStack(
+        rasa=rasa, actions=actions,
+        rasa_url=f"http://127.0.0.1:{rasa_port}", action_url=f"http://127.0.0.1:{action_port}/webhook",
+        database_url=database_url, tracker_store_url=tracker_store_url,
+    )
+    yield stack
+    rasa.stop()
+    actions.stop()
+
+
+def _prepare_database(database_url: str) -> None:
+    """Creates the intake schema through the same migrations production uses (once they exist)."""
+    try:
+        from bot.db.migrate import upgrade_to_head
+    except ImportError:
+        return
+    upgrade_to_head(database_url)
+
+
+@pytest.fixture
+def sender_id() -> str:
+    """A new conversation id, so tests never share a tracker."""
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Tests under tests/integration start real processes: mark them so `-m "not integration"` is quick.
+    for item in items:
+        if Path(str(item.fspath)).parts[-2:-1] == ("integration",):
+            item.add_marker(pytest.mark.integration)
