@@ -1,0 +1,174 @@
+"""The real bridge talking to the real trained assistant (Rasa + action server from `rasa_stack`),
+with the Bot API stand-in playing Telegram: greeting, FAQ, buttons, red flags, two chats at once,
+Rasa going down and coming back, and a whole intake that ends up in `python -m bot.export`."""
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.clinic import load_clinic
+from bot.settings import get_settings
+from tests.fakes.telegram_api import TelegramApiStandIn
+from tests.fakes.telegram_bridge_process import PROJECT_ROOT, running_bridge
+
+pytestmark = pytest.mark.timeout(600)
+
+CLINIC = load_clinic(get_settings().clinic_config)
+TROUBLE = "I'm having trouble right now"
+_chat_ids = itertools.count(9001)
+
+
+@pytest.fixture(scope="module")
+def stand_in():
+    with TelegramApiStandIn() as api:
+        yield api
+
+
+@pytest.fixture(scope="module")
+def bridge(stand_in, rasa_stack, tmp_path_factory):
+    with running_bridge(stand_in, rasa_stack.rasa_url, tmp_path_factory.mktemp("bridge-rasa")) as process:
+        yield process
+
+
+@pytest.fixture
+def chat_id():
+    return next(_chat_ids)
+
+
+def keyboard(message: dict) -> list[dict]:
+    return [button for row in message.get("reply_markup", {}).get("inline_keyboard", []) for button in row]
+
+
+def answers_after(stand_in: TelegramApiStandIn, chat_id: int, already: int, text: str | None = None,
+                  press: tuple[int, str] | None = None, timeout: float = 60) -> list[dict]:
+    """Sends one text (or one button press) and returns the bot's new messages once it has answered."""
+    stand_in.push(stand_in.text_update(chat_id, text) if press is None else stand_in.button_update(chat_id, *press))
+    stand_in.wait_for_messages(chat_id, already + 1, timeout=timeout)
+    # Rasa's answer to one message may be several messages; they arrive together, so wait a moment.
+    previous = -1
+    while previous != len(stand_in.sent_messages(chat_id)):
+        previous = len(stand_in.sent_messages(chat_id))
+        try:
+            stand_in.wait_until(lambda: len(stand_in.sent_messages(chat_id)) > previous, timeout=1.0)
+        except AssertionError:
+            break
+    return stand_in.sent_messages(chat_id)[already:]
+
+
+def test_start_greets_with_the_clinic_name_and_buttons(stand_in, bridge, chat_id):
+    [greeting, *_] = answers_after(stand_in, chat_id, 0, "/start")
+    assert CLINIC.name in greeting["text"]
+    assert {"text": "Book a consultation", "callback_data": "/request_consultation"} in keyboard(greeting)
+    assert stand_in.calls_to("sendChatAction", chat_id)
+
+
+def test_faq_is_answered(stand_in, bridge, chat_id):
+    answers = answers_after(stand_in, chat_id, 0, "does microneedling hurt?")
+    joined = " ".join(m["text"] for m in answers)
+    assert "numbing cream" in joined and TROUBLE not in joined
+
+
+def test_pressing_a_button_relays_its_payload_and_removes_the_keyboard(stand_in, bridge, chat_id):
+    [greeting, *_] = answers_after(stand_in, chat_id, 0, "hello")
+    pain = next(b for b in keyboard(greeting) if b["callback_data"] == "does it hurt?")
+    answers = answers_after(stand_in, chat_id, len(stand_in.sent_messages(chat_id)),
+                            press=(greeting["message_id"], pain["callback_data"]))
+    assert "numbing cream" in " ".join(m["text"] for m in answers)
+    assert keyboard(stand_in.sent_messages(chat_id)[0]) == []
+
+
+def test_red_flag_is_answered_with_the_emergency_number(stand_in, bridge, chat_id):
+    answers = answers_after(stand_in, chat_id, 0, "after my treatment my lips and tongue are swelling and I can't breathe")
+    assert CLINIC.emergency_number in " ".join(m["text"] for m in answers)
+
+
+def test_two_chats_at_once_each_get_their_own_answer(stand_in, bridge):
+    prices_chat, hours_chat = next(_chat_ids), next(_chat_ids)
+    stand_in.push(stand_in.text_update(prices_chat, "how much does microneedling cost?"),
+                  stand_in.text_update(hours_chat, "what are your opening hours?"))
+    prices = " ".join(m["text"] for m in stand_in.wait_for_messages(prices_chat, 1, timeout=60))
+    hours = " ".join(m["text"] for m in stand_in.wait_for_messages(hours_chat, 1, timeout=60))
+    assert CLINIC.prices[1].price in prices and CLINIC.hours[0].days not in prices
+    assert CLINIC.hours[0].days in hours and CLINIC.prices[1].price not in hours
+
+
+def test_rasa_down_then_back(stand_in, bridge, rasa_stack, chat_id):
+    rasa_stack.rasa.stop()
+    try:
+        [trouble] = answers_after(stand_in, chat_id, 0, "what are your opening hours?")
+    finally:
+        rasa_stack.rasa.start()
+        rasa_stack.rasa.wait_ready(timeout=240)
+    assert trouble["text"].startswith(TROUBLE) and CLINIC.phone in trouble["text"]
+    assert bridge.alive()
+    answers = answers_after(stand_in, chat_id, 1, "what are your opening hours?")
+    assert CLINIC.hours[0].days in " ".join(m["text"] for m in answers)
+
+
+# -- the whole intake -------------------------------------------------------------------------
+
+def _intake_is_implemented() -> bool:
+    return any("intake_form" in path.read_text(encoding="utf-8") for path in (PROJECT_ROOT / "actions").rglob("*.py"))
+
+
+def _questions_by_slot() -> dict[str, str]:
+    """The opening words of each `utter_ask_<slot>` in domain.yml, so the test follows the form
+    by what it asks rather than by a fixed order."""
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    questions = {}
+    for name, variants in (domain.get("responses") or {}).items():
+        if name.startswith("utter_ask_") and variants and variants[0].get("text"):
+            questions[name.removeprefix("utter_ask_")] = re.split(r"[{\n]", variants[0]["text"])[0][:40]
+    return questions
+
+
+PATIENT = {
+    "full_name": "Zoë O'Brien_Test *Star*",
+    "birth": "14/03/1985",
+    "phone": "+44 7700 900123",
+    "email": "zoe.obrien@example.com",
+    "preferred_contact": "phone",
+    "concerns": "acne scars on the cheeks",
+    "preferred_time": "weekday evenings",
+    "health_notes": "no",
+}
+_DECLINE = ("no", "/deny")
+_ACCEPT = ("yes", "/affirm", "confirm", "/confirm")
+
+
+@pytest.mark.skipif(not _intake_is_implemented(), reason="needs the intake dialogue (actions/ has no intake_form yet)")
+def test_full_intake_over_telegram_ends_in_the_export_with_channel_telegram(stand_in, bridge, rasa_stack, chat_id):
+    questions = _questions_by_slot()
+    answers = answers_after(stand_in, chat_id, 0, "I'd like to book a consultation")
+    for _turn in range(40):
+        last = answers[-1]
+        text, buttons = last["text"], keyboard(last)
+        if re.search(r"\b[A-Z0-9]{3,}-[A-Z0-9]{3,}\b", text) and "reference" in text.lower():
+            break  # the confirmation with the request's reference
+        slot = next((s for s, opening in questions.items() if text.startswith(opening)), None)
+        sent = len(stand_in.sent_messages(chat_id))
+        if slot in PATIENT:
+            answers = answers_after(stand_in, chat_id, sent, PATIENT[slot])
+        elif buttons:
+            # Consent and the final review are accepted; every screening question is answered "no".
+            wanted = _ACCEPT if slot == "intake_consent" or "review" in (slot or "") or "correct" in text.lower() else _DECLINE
+            button = next((b for b in buttons if b["callback_data"].lower() in wanted), buttons[0])
+            answers = answers_after(stand_in, chat_id, sent, press=(last["message_id"], button["callback_data"]))
+        else:
+            pytest.fail(f"the intake asked something this test cannot answer: {text[:80]!r}")
+    else:
+        pytest.fail("the intake did not finish within 40 turns")
+
+    export = subprocess.run([sys.executable, "-m", "bot.export", "--database-url", rasa_stack.database_url],
+                            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=True)
+    records = [r for r in json.loads(export.stdout) if r.get("name") == PATIENT["full_name"]]
+    assert len(records) == 1, export.stdout[:500]
+    assert records[0]["channel"] == "telegram"
+    assert records[0]["outcome"] == "eligible"
