@@ -115,6 +115,13 @@ def _existing(url: str, idempotency_key: str) -> SavedRequest | None:
     return SavedRequest(found.reference, found.outcome, created=False) if found else None
 
 
+def _reference_taken(url: str, reference: str) -> bool:
+    with session_scope(url) as session:
+        return session.scalar(
+            select(ConsultationRequest.id).where(ConsultationRequest.reference == reference)
+        ) is not None
+
+
 def _is_unavailable(error: DBAPIError) -> bool:
     return isinstance(error, (OperationalError, InterfaceError)) or error.connection_invalidated
 
@@ -135,13 +142,16 @@ def save_submission(url: str, submission: IntakeSubmission) -> SavedRequest:
                     session.add(_request_row(submission, reference))
                     session.flush()
             except IntegrityError:
-                # Either a concurrent retry stored this intake first, or (very rarely) the random
-                # reference was taken. The transaction was rolled back; look again.
+                # The transaction was rolled back. Either a concurrent retry stored this intake
+                # first, or (very rarely) the random reference was taken; anything else is a real
+                # constraint error and is raised.
                 existing = _existing(url, submission.idempotency_key)
                 if existing:
                     log.info("intake race resolved to stored request %s", existing.reference)
                     return existing
-                continue
+                if _reference_taken(url, reference):
+                    continue
+                raise
             log.info("stored consultation request %s (outcome %s)", reference, submission.outcome.value)
             return SavedRequest(reference, submission.outcome.value, created=True)
     except DBAPIError as error:
@@ -149,6 +159,9 @@ def save_submission(url: str, submission: IntakeSubmission) -> SavedRequest:
             log.warning("intake database unavailable: %s", type(error.orig).__name__ if error.orig else type(error).__name__)
             raise StorageUnavailable("the intake database could not be reached") from error
         raise
+    except OSError as error:  # e.g. the SQLite file's folder cannot be created
+        log.warning("intake database unavailable: %s", type(error).__name__)
+        raise StorageUnavailable("the intake database could not be opened") from error
     raise RuntimeError("could not find a free reference; this should not happen")
 
 
@@ -167,3 +180,5 @@ def list_requests(url: str) -> list[ConsultationRequest]:
         if _is_unavailable(error):
             raise StorageUnavailable("the intake database could not be reached") from error
         raise
+    except OSError as error:
+        raise StorageUnavailable("the intake database could not be opened") from error

@@ -1,0 +1,127 @@
+"""The open health-notes answer read with spaCy: terms from the rules file, negation with negex."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.screening.health_notes import HealthNotesReader
+from bot.screening.rules import Level, load_rules
+from bot.settings import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules(PROJECT_ROOT / "clinic" / "screening.yml")
+
+
+@pytest.fixture(scope="module")
+def reader(rules):
+    return HealthNotesReader(rules)
+
+
+def _affirmed(reader, text):
+    return {finding.rule_id for finding in reader.findings(text) if not finding.negated}
+
+
+def _negated(reader, text):
+    return {finding.rule_id for finding in reader.findings(text) if finding.negated}
+
+
+@pytest.mark.parametrize(("text", "affirmed", "negated"), [
+    ("no blood thinners, but I take Eliquis", {"blood_thinners"}, {"blood_thinners"}),
+    ("I've never had cold sores", set(), {"cold_sore_history"}),
+    ("not pregnant", set(), {"pregnancy"}),
+    ("I'm on accutane", {"isotretinoin"}, set()),
+    ("No allergies, I take warfarin", {"blood_thinners"}, set()),
+    ("I haven't got eczema", set(), {"skin_condition_flare"}),
+    ("Blood-thinners: none", set(), {"blood_thinners"}),
+    ("I don't have lupus or scleroderma.", set(), {"autoimmune_skin"}),
+    ("Not pregnant. I use retinol most nights.", {"retinoids_acids"}, {"pregnancy"}),
+    ("I'm breastfeeding my 3 month old and I have a nickel allergy", {"pregnancy", "metal_allergy"}, set()),
+    ("Nothing else really, thanks!", set(), set()),
+])
+def test_negated_and_affirmed_mentions(reader, text, affirmed, negated):
+    assert _affirmed(reader, text) == affirmed
+    assert _negated(reader, text) == negated
+
+
+@pytest.mark.parametrize(("text", "rule_id"), [
+    ("ELIQUIS 5mg twice a day", "blood_thinners"),
+    ("on Xarelto since my DVT", "blood_thinners"),
+    ("I was on Roaccutane as a teenager", "isotretinoin"),
+    ("I'm allergic to EMLA", "numbing_allergy"),
+    ("had Botox last week", "recent_procedures"),
+])
+def test_brand_names(reader, text, rule_id):
+    assert rule_id in _affirmed(reader, text)
+
+
+@pytest.mark.parametrize(("text", "rule_id"), [
+    ("I take warfrin", "blood_thinners"),
+    ("daily asprin", "blood_thinners"),
+    ("Eliqiuis", "blood_thinners"),
+    ("my psoraisis is bad", "skin_condition_flare"),
+    ("I had acutane last year", "isotretinoin"),
+    ("clopidogrl", "blood_thinners"),
+    ("Im breast feeding", "pregnancy"),
+])
+def test_common_misspellings(reader, text, rule_id):
+    assert rule_id in _affirmed(reader, text)
+
+
+def test_short_words_are_not_matched_loosely(reader):
+    # "cancel" is one letter from "cancer" and "rush" from "rash": short words need an exact match.
+    assert _affirmed(reader, "I had to cancel my last appointment in a rush") == set()
+
+
+@pytest.mark.parametrize(("text", "rule_id"), [
+    ("I've got a bleeding disorder", "bleeding_disorder"),
+    ("history of basal cell carcinoma on my nose", "skin_cancer"),
+    ("I have a mole that is changing on my cheek", "skin_cancer"),
+    ("allergic to stainless steel jewellery", "metal_allergy"),
+    ("I had radiation therapy on my neck", "recent_surgery_radiation"),
+    ("I take anti-coagulants", "blood_thinners"),
+    ("von Willebrand disease", "bleeding_disorder"),
+])
+def test_multi_word_terms(reader, text, rule_id):
+    assert rule_id in _affirmed(reader, text)
+
+
+def test_every_term_of_every_rule_is_found_for_its_own_rule_only(rules, reader):
+    misses = []
+    for rule in rules:
+        for term in rule.terms:
+            found = _affirmed(reader, f"I have {term} daily")
+            if found != {rule.id}:
+                misses.append((rule.id, term, found))
+    assert misses == []
+
+
+def test_flags_are_answers_in_rule_order_with_the_rules_level(rules, reader):
+    note = "I take aspirin every day. I'm not pregnant. My rosacea is flaring up."
+    flags = reader.flags(note)
+    assert [flag.rule_id for flag in flags] == ["skin_condition_flare", "blood_thinners"]
+    assert [flag.level for flag in flags] == [Level.DEFER, Level.REVIEW]
+    assert all(flag.affirmed and flag.answer_text == note for flag in flags)
+    assert flags[1].question == rules["blood_thinners"].question
+
+
+def test_empty_odd_and_huge_input(reader):
+    assert reader.findings("") == [] and reader.flags(None) == []
+    assert reader.findings("🙂🙂🙂 <script>warfarin</script>") == []
+    long_note = ("I feel fine. " * 5000) + "warfarin"
+    assert reader.findings(long_note) == []  # notes are capped before reading; nothing crashes
+
+
+def test_reading_is_fast_once_built(rules):
+    started = time.perf_counter()
+    reader = HealthNotesReader(rules)
+    built = time.perf_counter() - started
+    note = "No blood thinners, but I take Eliquis. I've never had cold sores and I use retinol."
+    started = time.perf_counter()
+    for _ in range(50):
+        reader.findings(note)
+    per_message = (time.perf_counter() - started) / 50
+    print(f"health-notes pipeline built in {built * 1000:.0f} ms, {per_message * 1000:.2f} ms per message")
+    assert built < 10 and per_message < 0.05

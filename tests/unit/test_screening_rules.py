@@ -1,0 +1,168 @@
+"""The shipped screening rules agree with DOMAIN.md, and a broken rules file is refused with a
+message naming the field."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.screening.outcome import Outcome, outcome_for
+from bot.screening.rules import Level, ScreeningRulesError, load_rules, parse_rules
+from bot.settings import PROJECT_ROOT
+
+RULES_FILE = PROJECT_ROOT / "clinic" / "screening.yml"
+
+# The default level of each question in DOMAIN.md's screening table.
+DOMAIN_LEVELS = {
+    "pregnancy": Level.DEFER,
+    "isotretinoin": Level.REVIEW,  # refined by its follow-up: defer now, review < 6 months, nothing later
+    "active_acne": Level.DEFER,
+    "active_infection": Level.DEFER,
+    "cold_sore_history": Level.INFO,
+    "skin_condition_flare": Level.DEFER,
+    "recent_sun": Level.DEFER,
+    "recent_procedures": Level.DEFER,
+    "recent_surgery_radiation": Level.REVIEW,
+    "bleeding_disorder": Level.EXCLUDE,
+    "blood_thinners": Level.REVIEW,
+    "keloid_scarring": Level.REVIEW,
+    "immune_health": Level.REVIEW,
+    "autoimmune_skin": Level.REVIEW,
+    "skin_cancer": Level.EXCLUDE,
+    "metal_allergy": Level.EXCLUDE,
+    "numbing_allergy": Level.INFO,
+    "retinoids_acids": Level.INFO,
+}
+OUTCOME_OF = {Level.INFO: Outcome.ELIGIBLE, Level.REVIEW: Outcome.NEEDS_REVIEW,
+              Level.DEFER: Outcome.DEFERRED, Level.EXCLUDE: Outcome.NOT_ELIGIBLE}
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules(RULES_FILE)
+
+
+def _raw() -> dict:
+    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+
+
+def test_shipped_file_has_one_rule_per_domain_question_in_order(rules):
+    assert rules.ids == tuple(DOMAIN_LEVELS)
+
+
+@pytest.mark.parametrize("rule_id", list(DOMAIN_LEVELS))
+def test_each_rule_has_the_domain_level_and_reaches_its_outcome(rules, rule_id):
+    rule = rules[rule_id]
+    assert rule.level is DOMAIN_LEVELS[rule_id]
+    assert outcome_for([rule.level]) is OUTCOME_OF[rule.level]
+    assert outcome_for([None, rule.level, None]) is OUTCOME_OF[rule.level]
+
+
+def test_patient_facing_texts_are_short_and_never_tell_anyone_to_stop_a_medicine(rules):
+    for rule in rules:
+        assert rule.question.endswith("?"), rule.id
+        assert len(rule.question) <= 200, rule.id
+        assert rule.explanation.count(". ") == 0, f"{rule.id}: explanation should be one sentence"
+        for text in (rule.answer_note, rule.explanation, rule.defer_until or ""):
+            assert "stop taking" not in text.lower() and "stop your" not in text.lower(), rule.id
+        assert rule.terms, rule.id
+
+
+def test_medicine_rules_reassure_patients_to_keep_taking_their_medicines(rules):
+    for rule_id in ("blood_thinners", "immune_health"):
+        assert "keep taking your medicines as prescribed" in rules[rule_id].answer_note.lower()
+
+
+def test_blood_thinner_and_isotretinoin_terms_cover_brand_and_generic_names(rules):
+    thinners = set(rules["blood_thinners"].terms)
+    assert {"warfarin", "coumadin", "apixaban", "eliquis", "rivaroxaban", "xarelto", "dabigatran",
+            "pradaxa", "edoxaban", "clopidogrel", "plavix", "aspirin", "blood thinner", "blood thinners"} <= thinners
+    assert {"isotretinoin", "accutane", "absorica", "claravis", "roaccutane", "amnesteem", "myorisan",
+            "zenatane"} <= set(rules["isotretinoin"].terms)
+
+
+def test_isotretinoin_follow_up_decides_by_six_months(rules):
+    follow_up = rules["isotretinoin"].follow_up
+    assert follow_up is not None and follow_up.kind == "months_since"
+    assert follow_up.threshold_months == 6
+    assert (follow_up.level_ongoing, follow_up.level_within, follow_up.level_after) == (Level.DEFER, Level.REVIEW, None)
+
+
+def test_deferring_rules_say_until_when(rules):
+    for rule in rules:
+        if rule.level is Level.DEFER:
+            assert rule.defer_until, rule.id
+
+
+@pytest.mark.parametrize(
+    ("levels", "expected"),
+    [
+        ([], Outcome.ELIGIBLE),
+        ([None, None], Outcome.ELIGIBLE),
+        ([Level.INFO, Level.INFO], Outcome.ELIGIBLE),
+        ([Level.INFO, Level.REVIEW], Outcome.NEEDS_REVIEW),
+        ([Level.REVIEW, Level.DEFER, Level.INFO], Outcome.DEFERRED),
+        ([Level.DEFER, Level.EXCLUDE, Level.REVIEW], Outcome.NOT_ELIGIBLE),
+        ([Level.EXCLUDE, None], Outcome.NOT_ELIGIBLE),
+    ],
+)
+def test_most_severe_level_wins(levels, expected):
+    assert outcome_for(iter(levels)) is expected
+
+
+def test_levels_are_ordered():
+    assert Level.INFO < Level.REVIEW < Level.DEFER < Level.EXCLUDE
+    assert max([Level.DEFER, Level.INFO, Level.EXCLUDE, Level.REVIEW]) is Level.EXCLUDE
+
+
+def test_a_clinic_can_change_a_level_without_code():
+    raw = _raw()
+    for entry in raw["rules"]:
+        if entry["id"] == "metal_allergy":
+            entry["level"] = "review"
+    rules = parse_rules(raw)
+    assert outcome_for([rules["metal_allergy"].level]) is Outcome.NEEDS_REVIEW
+
+
+def _broken(change) -> dict:
+    raw = copy.deepcopy(_raw())
+    change(raw)
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda raw: raw["rules"][0].update(level="maybe"), "rule 'pregnancy'.level must be one of"),
+        (lambda raw: raw["rules"][1].update(id="pregnancy"), "duplicate id 'pregnancy'"),
+        (lambda raw: raw["rules"][2].pop("question"), "rule 'active_acne'.question is missing"),
+        (lambda raw: raw["rules"][2].update(question="   "), "rule 'active_acne'.question is missing"),
+        (lambda raw: raw["rules"][3].pop("level"), "rule 'active_infection'.level is missing"),
+        (lambda raw: raw["rules"][3].update(id="Bad-Id"), "rules[3].id must be snake_case"),
+        (lambda raw: raw["rules"][4].update(terms=[]), "rule 'cold_sore_history'.terms must be a non-empty list"),
+        (lambda raw: raw["rules"][4].update(terms=["ok", 3]), "rule 'cold_sore_history'.terms[1]"),
+        (lambda raw: raw["rules"][5].pop("answer_note"), "rule 'skin_condition_flare'.answer_note is missing"),
+        (lambda raw: raw["rules"][1]["follow_up"].update(threshold_months="six"), "follow_up.threshold_months"),
+        (lambda raw: raw["rules"][1]["follow_up"].update(kind="weeks_until"), "follow_up.kind must be one of"),
+        (lambda raw: raw["rules"][1]["follow_up"].update(level_ongoing="soon"), "follow_up.level_ongoing must be one of"),
+        (lambda raw: raw["rules"][1]["follow_up"].pop("level_after"), "follow_up.level_after is missing"),
+        (lambda raw: raw["rules"][1]["follow_up"].pop("question"), "follow_up.question is missing"),
+        (lambda raw: raw["rules"][1].update(follow_up="ask later"), "follow_up must be a mapping"),
+        (lambda raw: raw.update(rules=[]), "non-empty 'rules' list"),
+    ],
+)
+def test_rules_file_errors_name_the_bad_field(change, message):
+    with pytest.raises(ScreeningRulesError) as error:
+        parse_rules(_broken(change))
+    assert message in str(error.value)
+
+
+def test_missing_and_unreadable_files_are_reported(tmp_path: Path):
+    with pytest.raises(ScreeningRulesError, match="not found"):
+        load_rules(tmp_path / "absent.yml")
+    broken = tmp_path / "broken.yml"
+    broken.write_text("rules: [\n  - id: x\n", encoding="utf-8")
+    with pytest.raises(ScreeningRulesError, match="not valid YAML"):
+        load_rules(broken)
