@@ -1,0 +1,1 @@
+"""The staff dashboard: a small server-rendered web app over the stored consultation requests."""

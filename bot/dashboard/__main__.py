@@ -1,0 +1,37 @@
+"""`python -m bot.dashboard`: upgrade the database, then serve the dashboard with uvicorn."""
+from __future__ import annotations
+
+import logging
+import sys
+
+import uvicorn
+
+from bot.clinic import load_clinic
+from bot.dashboard.app import create_app, timezone_from_env
+from bot.dashboard.security import DashboardConfigError, load_security_config
+from bot.db.migrate import upgrade_to_head
+from bot.settings import get_settings
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    try:
+        security = load_security_config(settings.dashboard_host)
+        tz = timezone_from_env()
+    except DashboardConfigError as problem:
+        print(f"Dashboard not started: {problem}", file=sys.stderr)
+        return 2
+    upgrade_to_head(settings.database_url)
+    clinic = load_clinic(settings.clinic_config)
+    app = create_app(settings.database_url, security, tz=tz, clinic_name=clinic.name)
+    mode = "local development (cookies without Secure flag)" if security.dev else "production (Secure cookies)"
+    print(f"Staff dashboard: http://{settings.dashboard_host}:{settings.dashboard_port}/ [{mode}]", flush=True)
+    # access_log off: uvicorn would log query strings, and a search can be a patient's name.
+    uvicorn.run(app, host=settings.dashboard_host, port=settings.dashboard_port, access_log=False,
+                proxy_headers=True, server_header=False, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

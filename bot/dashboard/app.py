@@ -1,0 +1,446 @@
+"""The dashboard's routes (declared in one list at the bottom) and the app factory."""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from bot.dashboard import accounts, audit, queries
+from bot.dashboard.accounts import AccountError
+from bot.dashboard.auth import (
+    SessionPolicy, SignInLimiter, authenticate, end_session, session_user_id, start_session,
+)
+from bot.dashboard.erasure import erase_request
+from bot.dashboard.export import requests_csv
+from bot.dashboard.models import ROLES, StaffUser
+from bot.dashboard.queries import OUTCOME_LABELS, OUTCOMES, RequestFilters
+from bot.dashboard.security import (
+    CSRF_FIELD, CSRFMiddleware, DashboardConfigError, SecurityConfig, SecurityHeadersMiddleware, csrf_token,
+)
+from bot.dashboard.views import BLOCKING_LEVELS, LEVEL_LABELS, as_text, local_time
+from bot.dashboard.workflow import STATUS_LABELS, STATUSES, WorkflowError, allowed_next, change_status
+from bot.db.base import session_scope
+
+log = logging.getLogger("bot.dashboard")
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "dashboard_session"
+AUDIT_ACTIONS_SHOWN = ("sign_in", "sign_in_failed", "sign_out", "view", "status_change", "export", "erase",
+                       "account_change")
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The signed-in account, detached from the database session that loaded it."""
+
+    id: int
+    username: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def timezone_from_env(environ=os.environ) -> ZoneInfo:
+    name = environ.get("DASHBOARD_TIMEZONE", "").strip() or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise DashboardConfigError(f"DASHBOARD_TIMEZONE={name!r} is not a known time zone (e.g. Europe/London).") from error
+
+
+# ---------------------------------------------------------------- helpers used by every route
+
+def _config(request: Request):
+    return request.app.state
+
+
+async def _db(request: Request, work, *args):
+    """Runs `work(session, *args)` in one unit of work off the event loop (SQL and argon2 block)."""
+    url = _config(request).database_url
+
+    def run():
+        with session_scope(url) as session:
+            return work(session, *args)
+
+    return await run_in_threadpool(run)
+
+
+def _render(request: Request, template: str, context: dict | None = None, status_code: int = 200) -> Response:
+    state = _config(request)
+    base = {
+        "user": getattr(request.state, "user", None),
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": csrf_token(request.session),
+        "flashes": request.session.pop("flash", []),
+        "clinic_name": state.clinic_name,
+        "outcome_labels": OUTCOME_LABELS,
+        "status_labels": STATUS_LABELS,
+        "level_labels": LEVEL_LABELS,
+    }
+    return state.templates.TemplateResponse(request, template, {**base, **(context or {})}, status_code=status_code)
+
+
+def _flash(request: Request, kind: str, text: str) -> None:
+    request.session.setdefault("flash", []).append({"kind": kind, "text": text})
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only our own paths, so the sign-in page cannot be used to send staff elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _load_current_user(session, user_id: int) -> CurrentUser | None:
+    user = session.get(StaffUser, user_id)
+    if user is None or not user.active:
+        return None
+    return CurrentUser(user.id, user.username, user.role)
+
+
+def requires(role: str):
+    """Signed-out visitors go to the sign-in page; a staff account asking for an admin page gets 403."""
+
+    def decorator(endpoint):
+        @functools.wraps(endpoint)
+        async def wrapper(request: Request) -> Response:
+            user_id = session_user_id(request.session, _config(request).session_policy)
+            user = await _db(request, _load_current_user, user_id) if user_id is not None else None
+            if user is None:
+                end_session(request.session)
+                if request.method != "GET":
+                    return PlainTextResponse("Your session has ended. Please sign in again.", status_code=401)
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return _redirect("/signin?" + urlencode({"next": target}))
+            request.state.user = user
+            if role == "admin" and not user.is_admin:
+                return _render(request, "error.html", {
+                    "title": "Admins only",
+                    "message": "This page is for admin accounts. Ask an admin if you need it.",
+                }, status_code=403)
+            return await endpoint(request)
+
+        return wrapper
+
+    return decorator
+
+
+# ---------------------------------------------------------------- sign-in
+
+async def signin_page(request: Request) -> Response:
+    return _render(request, "signin.html", {"next": _safe_next(request.query_params.get("next"))})
+
+
+def _record_sign_in(session, username: str, password: str) -> CurrentUser | None:
+    user = authenticate(session, username, password)
+    if user is None:
+        audit.record(session, username.strip()[:64] or "(empty)", "sign_in_failed")
+        return None
+    audit.record(session, user.username, "sign_in")
+    return CurrentUser(user.id, user.username, user.role)
+
+
+async def signin_submit(request: Request) -> Response:
+    form = await request.form()
+    username = str(form.get("username", ""))[:64]
+    password = str(form.get("password", ""))[:1024]
+    target = _safe_next(str(form.get("next", "")))
+    limiter: SignInLimiter = _config(request).limiter
+    wait = limiter.retry_after(username, _client(request))
+    if wait:
+        minutes = max(1, round(wait / 60))
+        return _render(request, "signin.html", {
+            "next": target, "username": username,
+            "error": f"Too many failed attempts. Please wait about {minutes} minute{'s' if minutes != 1 else ''} "
+                     "and try again, or ask an admin to check your account.",
+        }, status_code=429)
+    user = await _db(request, _record_sign_in, username, password)
+    if user is None:
+        limiter.failed(username, _client(request))
+        return _render(request, "signin.html", {
+            "next": target, "username": username,
+            "error": "That username and password do not match an active account.",
+        }, status_code=401)
+    limiter.succeeded(username, _client(request))
+    start_session(request.session, user)
+    log.info("staff sign-in user_id=%s", user.id)
+    return _redirect(target)
+
+
+@requires("staff")
+async def signout(request: Request) -> Response:
+    user = request.state.user
+    await _db(request, audit.record, user.username, "sign_out")
+    end_session(request.session)
+    _flash(request, "info", "You are signed out.")
+    return _redirect("/signin")
+
+
+# ---------------------------------------------------------------- requests
+
+@requires("staff")
+async def request_list(request: Request) -> Response:
+    state = _config(request)
+    filters = RequestFilters.from_params(request.query_params)
+
+    def load(session):
+        rows, total = queries.list_requests(session, filters, state.tz)
+        return rows, total, queries.open_attention_counts(session)
+
+    rows, total, attention = await _db(request, load)
+    pages = max(1, -(-total // queries.PAGE_SIZE))
+    return _render(request, "list.html", {
+        "filters": filters, "rows": rows, "total": total, "attention": attention,
+        "page": filters.page, "pages": pages,
+        "prev_url": "?" + urlencode(filters.as_params(filters.page - 1)) if filters.page > 1 else None,
+        "next_url": "?" + urlencode(filters.as_params(filters.page + 1)) if filters.page < pages else None,
+        "outcomes": OUTCOMES, "statuses": STATUSES,
+        "when": lambda value: local_time(value, state.tz), "tz_name": str(state.tz),
+    })
+
+
+def _not_found(request: Request) -> Response:
+    return _render(request, "error.html", {
+        "title": "Request not found",
+        "message": "There is no request with that reference. Check it against the list.",
+    }, status_code=404)
+
+
+@requires("staff")
+async def request_detail(request: Request) -> Response:
+    state = _config(request)
+    reference = request.path_params["reference"]
+    user = request.state.user
+
+    def load(session):
+        item = queries.get_request(session, reference)
+        if item is None:
+            return None, []
+        audit.record(session, user.username, "view", item.reference)
+        answers = sorted(item.answers, key=lambda answer: (answer.position or 0, answer.id))
+        return (item, answers), queries.status_history(session, item.id)
+
+    found, history = await _db(request, load)
+    if found is None:
+        return _not_found(request)
+    item, answers = found
+    return _render(request, "detail.html", {
+        "item": item, "answers": answers, "history": history,
+        "next_statuses": allowed_next(item.status), "blocking_levels": BLOCKING_LEVELS,
+        "when": lambda value: local_time(value, state.tz), "text": as_text, "tz_name": str(state.tz),
+    })
+
+
+@requires("staff")
+async def request_status(request: Request) -> Response:
+    reference = request.path_params["reference"]
+    form = await request.form()
+    to_status = str(form.get("to_status", ""))
+    note = str(form.get("note", ""))
+    actor = request.state.user.username
+
+    def apply(session):
+        item = queries.get_request(session, reference)
+        if item is None:
+            return None
+        try:
+            change_status(session, item, to_status, note, actor)
+        except WorkflowError as problem:
+            return str(problem)
+        return ""
+
+    outcome = await _db(request, apply)
+    if outcome is None:
+        return _not_found(request)
+    if outcome:
+        _flash(request, "error", outcome)
+    else:
+        _flash(request, "success", f"Saved: status is now {STATUS_LABELS.get(to_status, to_status).lower()}.")
+    return _redirect(f"/requests/{reference}")
+
+
+@requires("admin")
+async def request_erase(request: Request) -> Response:
+    reference = request.path_params["reference"]
+    form = await request.form()
+    confirmation = str(form.get("confirm_reference", "")).strip()
+    actor = request.state.user.username
+    if confirmation != reference:
+        _flash(request, "error", "Type the request's reference exactly to confirm erasure. Nothing was erased.")
+        return _redirect(f"/requests/{reference}")
+
+    def apply(session):
+        item = queries.get_request(session, reference)
+        if item is None:
+            return False
+        if item.erased_at is None:
+            erase_request(session, item, actor)
+        return True
+
+    if not await _db(request, apply):
+        return _not_found(request)
+    log.info("request erased reference=%s", reference)
+    _flash(request, "success", "The personal data of this request was erased. The reference and audit entry remain.")
+    return _redirect(f"/requests/{reference}")
+
+
+@requires("admin")
+async def export_csv(request: Request) -> Response:
+    state = _config(request)
+    form = await request.form()
+    filters = RequestFilters.from_params(form)
+    actor = request.state.user.username
+
+    def load(session):
+        rows = queries.all_matching(session, filters, state.tz)
+        audit.record(session, actor, "export", detail=f"{len(rows)} requests; {filters.describe_for_audit()}")
+        return requests_csv(rows, state.tz)
+
+    body = await _db(request, load)
+    stamp = datetime.now(state.tz).strftime("%Y%m%d-%H%M")
+    return Response(body, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="consultation-requests-{stamp}.csv"',
+    })
+
+
+# ---------------------------------------------------------------- admin pages
+
+@requires("admin")
+async def audit_log(request: Request) -> Response:
+    state = _config(request)
+    action = request.query_params.get("action", "")
+    if action not in AUDIT_ACTIONS_SHOWN:
+        action = ""
+    events = await _db(request, audit.recent, 300, action or None)
+    return _render(request, "audit.html", {
+        "events": events, "action": action, "actions": AUDIT_ACTIONS_SHOWN,
+        "when": lambda value: local_time(value, state.tz), "tz_name": str(state.tz),
+    })
+
+
+@requires("admin")
+async def staff_page(request: Request) -> Response:
+    state = _config(request)
+    users = await _db(request, accounts.all_accounts)
+    return _render(request, "staff.html", {
+        "users": users, "roles": ROLES, "when": lambda value: local_time(value, state.tz),
+    })
+
+
+@requires("admin")
+async def staff_update(request: Request) -> Response:
+    username = request.path_params["username"]
+    form = await request.form()
+    actor = request.state.user.username
+    change = str(form.get("change", ""))
+
+    def apply(session):
+        if change == "activate":
+            accounts.set_active(session, username, True, actor)
+        elif change == "deactivate":
+            accounts.set_active(session, username, False, actor)
+        elif change == "role":
+            accounts.set_role(session, username, str(form.get("role", "")), actor)
+        else:
+            raise AccountError("Unknown change.")
+
+    try:
+        await _db(request, apply)
+        _flash(request, "success", f"Account {username} updated.")
+    except AccountError as problem:
+        _flash(request, "error", str(problem))
+    return _redirect("/staff")
+
+
+async def health(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+routes = [
+    Route("/", request_list, methods=["GET"], name="list"),
+    Route("/signin", signin_page, methods=["GET"], name="signin"),
+    Route("/signin", signin_submit, methods=["POST"]),
+    Route("/signout", signout, methods=["POST"], name="signout"),
+    Route("/requests/{reference}", request_detail, methods=["GET"], name="detail"),
+    Route("/requests/{reference}/status", request_status, methods=["POST"], name="status"),
+    Route("/requests/{reference}/erase", request_erase, methods=["POST"], name="erase"),
+    Route("/export.csv", export_csv, methods=["POST"], name="export"),
+    Route("/audit", audit_log, methods=["GET"], name="audit"),
+    Route("/staff", staff_page, methods=["GET"], name="staff"),
+    Route("/staff/{username}", staff_update, methods=["POST"], name="staff_update"),
+    Route("/healthz", health, methods=["GET"]),
+    Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+]
+
+
+class RequestLogMiddleware:
+    """One log line per request: method, path, status, time. Never the query string, which can
+    hold a searched name or phone (uvicorn's own access log is switched off for that reason)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_status(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            log.info("%s %s %s %.0fms", scope["method"], scope["path"], status["code"],
+                     (time.perf_counter() - started) * 1000)
+
+
+def create_app(database_url: str, security: SecurityConfig, tz: ZoneInfo | None = None,
+               limiter: SignInLimiter | None = None, session_policy: SessionPolicy | None = None,
+               clinic_name: str = "Clinic") -> Starlette:
+    session_policy = session_policy or SessionPolicy()
+    middleware = [
+        Middleware(RequestLogMiddleware),
+        Middleware(SecurityHeadersMiddleware, hsts=security.secure_cookies),
+        Middleware(SessionMiddleware, secret_key=security.secret_key, session_cookie=SESSION_COOKIE,
+                   max_age=session_policy.absolute_seconds, same_site="strict",
+                   https_only=security.secure_cookies),
+        Middleware(CSRFMiddleware),
+    ]
+    app = Starlette(routes=routes, middleware=middleware)
+    app.state.database_url = database_url
+    app.state.tz = tz or ZoneInfo("UTC")
+    app.state.limiter = limiter or SignInLimiter()
+    app.state.session_policy = session_policy
+    app.state.clinic_name = clinic_name
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    return app

@@ -1,0 +1,155 @@
+"""Staff sign-in: argon2 password hashes, password rules, sign-in rate limiting, session expiry."""
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.dashboard.models import StaffUser, utcnow
+
+MIN_PASSWORD_LENGTH = 12
+# Passwords that meet the length rule but are still the first ones an attacker tries.
+_COMMON_PASSWORDS = frozenset({
+    "password1234", "password12345", "123456789012", "1234567890123", "qwertyuiop12",
+    "qwertyuiopas", "letmein12345", "welcome12345", "administrator", "changeme1234",
+    "iloveyou1234", "passwordpassword", "aaaaaaaaaaaa", "abcdefghijkl", "abc123abc123",
+})
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so a wrong name takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why a new password is refused, in words a person can act on; None when it is acceptable."""
+    if not password or not password.strip():
+        return "The password is empty."
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"The password must be at least {MIN_PASSWORD_LENGTH} characters long."
+    lowered = password.lower()
+    if lowered in _COMMON_PASSWORDS or len(set(password)) < 5:
+        return "The password is too easy to guess; use a longer phrase of unrelated words."
+    if username and username.lower() in lowered:
+        return "The password must not contain the username."
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def find_user(session: Session, username: str) -> StaffUser | None:
+    return session.scalar(select(StaffUser).where(func.lower(StaffUser.username) == normalise_username(username)))
+
+
+def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
+    """The active account these credentials belong to, or None. Upgrades old hashes on success."""
+    user = find_user(session, username) if username.strip() else None
+    if user is None or not user.active:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_sign_in_at = utcnow()
+    return user
+
+
+class SignInLimiter:
+    """Counts failed sign-ins per (username, client address) in a sliding window, in memory.
+
+    In memory is enough for one dashboard process; a restart forgets the counts, which only
+    gives an attacker one more window, while argon2 keeps each guess slow.
+    """
+
+    def __init__(self, max_failures: int = 5, window_seconds: int = 15 * 60, clock=time.monotonic):
+        self.max_failures = max_failures
+        self.window_seconds = window_seconds
+        self._clock = clock
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str]) -> deque[float]:
+        now = self._clock()
+        times = self._failures.setdefault(key, deque())
+        while times and now - times[0] >= self.window_seconds:
+            times.popleft()
+        return times
+
+    def retry_after(self, username: str, client: str) -> int:
+        """Seconds until another attempt is allowed; 0 when allowed now."""
+        key = (normalise_username(username), client)
+        with self._lock:
+            times = self._recent(key)
+            if len(times) < self.max_failures:
+                return 0
+            return max(1, int(self.window_seconds - (self._clock() - times[0])) + 1)
+
+    def failed(self, username: str, client: str) -> None:
+        key = (normalise_username(username), client)
+        with self._lock:
+            self._recent(key).append(self._clock())
+
+    def succeeded(self, username: str, client: str) -> None:
+        with self._lock:
+            self._failures.pop((normalise_username(username), client), None)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """A session ends 8 hours after sign-in, or after 30 minutes without a request."""
+
+    absolute_seconds: int = 8 * 60 * 60
+    idle_seconds: int = 30 * 60
+
+
+def start_session(session_data: dict, user: StaffUser, now: float | None = None) -> None:
+    """Replaces whatever the cookie held, so nothing from before sign-in carries over."""
+    now = time.time() if now is None else now
+    session_data.clear()
+    session_data.update({
+        "user_id": user.id,
+        "signed_in_at": now,
+        "last_seen": now,
+        "csrf": secrets.token_urlsafe(32),
+    })
+
+
+def session_user_id(session_data: dict, policy: SessionPolicy, now: float | None = None) -> int | None:
+    """The signed-in account id if the session is still valid; refreshes its idle timer."""
+    now = time.time() if now is None else now
+    user_id = session_data.get("user_id")
+    signed_in_at = session_data.get("signed_in_at")
+    last_seen = session_data.get("last_seen")
+    if not isinstance(user_id, int) or not isinstance(signed_in_at, (int, float)) or not isinstance(
+        last_seen, (int, float)
+    ):
+        return None
+    if now - signed_in_at > policy.absolute_seconds or now - last_seen > policy.idle_seconds:
+        end_session(session_data)
+        return None
+    session_data["last_seen"] = now
+    return user_id
+
+
+def end_session(session_data: dict) -> None:
+    session_data.clear()

@@ -1,0 +1,52 @@
+"""Right to erasure: removes a request's personal and health data, keeping only what proves the
+request existed and was erased (reference, outcome, channel, dates, audit entry)."""
+from __future__ import annotations
+
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session
+
+from bot.dashboard import audit
+from bot.dashboard.models import StatusChange, utcnow
+from bot.db.models import ConsultationRequest, ScreeningAnswer
+
+PERSONAL_COLUMNS = (
+    "name", "date_of_birth", "age", "phone", "email", "preferred_contact", "concerns",
+    "treatment_areas", "preferred_time", "health_notes", "conversation_id",
+)
+
+
+class ErasureError(ValueError):
+    pass
+
+
+def _blank_value(column):
+    """None where the column allows it, otherwise the emptiest value of its type."""
+    if column.nullable:
+        return None
+    python_type = column.type.python_type
+    if python_type is str:
+        return ""
+    if python_type in (list, dict):
+        return python_type()
+    raise ErasureError(f"cannot blank required column {column.name}")
+
+
+def erase_request(session: Session, request: ConsultationRequest, actor: str) -> None:
+    """Blanks every personal column, deletes the screening answers (they are health data even
+    without the patient's words: 'pregnant: yes'), blanks the notes staff wrote about the request,
+    and closes it. The idempotency key can be derived from the conversation, so it is replaced."""
+    table = ConsultationRequest.__table__
+    for name in PERSONAL_COLUMNS:
+        if name in table.c:
+            setattr(request, name, _blank_value(table.c[name]))
+    if "idempotency_key" in table.c:
+        request.idempotency_key = f"erased-{request.reference}"
+    session.execute(delete(ScreeningAnswer).where(ScreeningAnswer.request_id == request.id))
+    session.execute(update(StatusChange).where(StatusChange.request_id == request.id).values(note=""))
+    from_status = request.status
+    request.status = "closed"
+    request.erased_at = utcnow()
+    session.add(StatusChange(request_id=request.id, reference=request.reference, from_status=from_status,
+                             to_status="closed", note="", changed_by=actor))
+    audit.record(session, actor, "erase", request.reference, "personal data erased on the patient's request")
+    session.expire(request, ["answers"])
