@@ -15,7 +15,7 @@ from negspacy.termsets import termset
 from spacy.language import Language
 
 from bot.intake.text import normalise_free_text
-from bot.screening.replies import RuleAnswer
+from bot.screening.replies import ANSWER_MAX_LEN, RuleAnswer
 from bot.screening.rules import Rule, ScreeningRules
 
 NOTES_MAX_LEN = 2000
@@ -103,13 +103,18 @@ class HealthNotesReader:
         return [Finding(ent.ent_id_, ent.text, bool(ent._.negex)) for ent in doc.ents if ent.label_ == _LABEL]
 
     def flags(self, text: object) -> list[RuleAnswer]:
-        """One answer per rule mentioned without negation, in the rules' order; the answer text is
-        the patient's whole note (trimmed), so staff read the words in context."""
+        """One answer per rule mentioned without negation, in the rules' order. The answer text is
+        the patient's sentence that mentions it (trimmed), so staff read the words in context."""
         cleaned = normalise_free_text(text, NOTES_MAX_LEN)
-        affirmed = {finding.rule_id for finding in self.findings(cleaned) if not finding.negated}
+        if not cleaned:
+            return []
+        sentence_of: dict[str, str] = {}
+        for ent in self._nlp(cleaned).ents:
+            if ent.label_ == _LABEL and not ent._.negex and ent.ent_id_ not in sentence_of:
+                sentence_of[ent.ent_id_] = normalise_free_text(ent.sent.text, ANSWER_MAX_LEN)
         return [
-            RuleAnswer(rule_id=rule.id, answer_text=cleaned, affirmed=True, level=rule.level,
+            RuleAnswer(rule_id=rule.id, answer_text=sentence_of[rule.id], affirmed=True, level=rule.level,
                        question=rule.question)
             for rule in self._rules
-            if rule.id in affirmed
+            if rule.id in sentence_of
         ]

@@ -45,6 +45,13 @@ _YES_START = (
     "i had", "i think so", "i believe so", "probably", "only", "just", "a bit", "a little",
     "sometimes", "occasionally", "currently", "true", "si", "oui", "ja",
 )
+_FIRST_PERSON = frozenset(p for p in _YES_START if p.split()[0] in ("i", "i'm", "im", "i've", "ive"))
+_NEGATING_WORDS = frozenset({"no", "none", "not", "never", "nothing", "neither", "nope"})
+# Pleasantries that are not an answer to a health question ("I'm good" can mean "no thanks").
+_AMBIGUOUS_START = (
+    "i'm fine", "im fine", "i am fine", "i'm good", "im good", "i am good", "i'm ok", "im ok", "i am ok",
+    "i'm okay", "im okay", "i'm alright", "im alright", "all good", "fine", "ok", "okay", "good", "k",
+)
 _NEGATION_CUE = re.compile(
     r"\b(no|not|never|none|without|neither|nor|don'?t|doesn'?t|didn'?t|haven'?t|hasn'?t|isn'?t|"
     r"aren'?t|wasn'?t|weren'?t|free of|n't)\b|n't\b"
@@ -80,10 +87,17 @@ def interpret_yes_no(text: object) -> bool | None:
         return _emoji_answer(window)
     if _UNSURE.search(normalised):
         return None
+    if _starts_with(normalised, _AMBIGUOUS_START):
+        return None
     if _starts_with(normalised, _NO_START):
         return False
-    if _starts_with(normalised, _YES_START):
-        return True
+    for phrase in _YES_START:
+        if normalised == phrase or normalised.startswith(phrase + " "):
+            # "I have none", "I'm never ..." : a first-person start followed straight by a negation.
+            following = normalised[len(phrase):].split()[:1]
+            if phrase in _FIRST_PERSON and following and following[0] in _NEGATING_WORDS:
+                return False
+            return True
     return None
 
 

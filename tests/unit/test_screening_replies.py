@@ -31,7 +31,8 @@ def test_yes(text):
 @pytest.mark.parametrize("text", [
     "no", "No.", "nope", "n", "N", "nah", "not at all", "never", "i don't think so", "I dont think so",
     "I’m not pregnant", "im not", "absolutely not", "of course not", "none", "nothing", "I haven't",
-    "I've never had one", "/deny", "👎", "❌", "no thanks", "not that i know of",
+    "I've never had one", "/deny", "👎", "❌", "no thanks", "not that i know of", "I have none",
+    "I have no allergies", "I'm never in the sun",
 ])
 def test_no(text):
     assert interpret_yes_no(text) is False
@@ -40,6 +41,7 @@ def test_no(text):
 @pytest.mark.parametrize("text", [
     "not sure", "I'm not sure", "no idea", "maybe", "I don't know", "idk", "dunno", "perhaps",
     "asdkjh", "qwerty uiop", "", "   ", "🤷", "👍👎", "what do you mean?", "?", None, 42,
+    "I'm fine", "im good thanks", "ok",
 ])
 def test_unclear_replies_give_none_so_the_form_asks_again(text):
     assert interpret_yes_no(text) is None
