@@ -16,7 +16,8 @@ def main() -> None:
     shown_host = "localhost" if settings.web_host in ("127.0.0.1", "0.0.0.0") else settings.web_host
     print(f"Clinic demo page with the chat widget: http://{shown_host}:{settings.web_port}/", flush=True)
     # Access logs are off: they would add nothing but request lines to the operator's screen.
-    uvicorn.run(app, host=settings.web_host, port=settings.web_port, access_log=False, log_level="info")
+    uvicorn.run(app, host=settings.web_host, port=settings.web_port, access_log=False, log_level="info",
+                server_header=False)
 
 
 if __name__ == "__main__":
