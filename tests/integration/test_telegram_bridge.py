@@ -82,6 +82,11 @@ def texts(messages: list[dict]) -> list[str]:
     return [m["text"] for m in messages]
 
 
+def test_polling_mode_removes_any_webhook_then_polls(stand_in, bridge):
+    [delete] = stand_in.calls_to("deleteWebhook")
+    assert delete.at < stand_in.calls_to("getUpdates")[0].at
+
+
 def test_start_greets_with_buttons_after_typing(stand_in, rasa, bridge, chat_id):
     stand_in.push(stand_in.text_update(chat_id, "/start"))
     [greeting] = stand_in.wait_for_messages(chat_id, 1)
