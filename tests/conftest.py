@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ import httpx
 import pytest
 
 from bot.stack import (
+    APP_PYTHON,
     DEFAULT_MODEL,
     Service,
     action_server_command,
@@ -83,6 +85,7 @@ class RasaStack:
     action_url: str
     database_url: str
     tracker_store_url: str
+    database_proxy: object = None
 
     def send(self, sender: str, text: str) -> list[dict]:
         """One patient message through Rasa's REST channel; returns the bot's messages."""
@@ -95,21 +98,30 @@ class RasaStack:
     def texts(self, sender: str, text: str) -> list[str]:
         return [message.get("text", "") for message in self.send(sender, text)]
 
+    def stop(self) -> None:
+        self.rasa.stop()
+        self.actions.stop()
+
+    def export(self, fmt: str = "json") -> str:
+        """`make export`'s output for this stack's database."""
+        result = subprocess.run(
+            [str(APP_PYTHON), "-m", "bot.export", "--format", fmt, "--database-url", self.database_url],
+            capture_output=True, text=True, timeout=120, check=True,
+        )
+        return result.stdout
+
     def restart_rasa(self) -> None:
         self.rasa.stop()
         self.rasa.start()
         self.rasa.wait_ready(timeout=180)
 
 
-@pytest.fixture(scope="session")
-def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> RasaStack:
+def start_stack(workdir: Path, database_url: str) -> RasaStack:
+    """Starts the real action server and Rasa (trained model) over the given intake database."""
     if not DEFAULT_MODEL.exists():
         pytest.fail(f"no trained model at {DEFAULT_MODEL}: run `make train` (make test does it first)")
-    workdir = tmp_path_factory.mktemp("rasa_stack")
-    database_url = f"sqlite:///{workdir / 'intake.db'}"
     tracker_store_url = f"sqlite:///{workdir / 'tracker.db'}"
     _prepare_database(database_url)
-
     action_port, rasa_port = free_port(), free_port()
     app_env = dict(os.environ, DATABASE_URL=database_url, VAR_DIR=str(workdir))
     for variable in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_STAFF_CHAT_ID"):
@@ -131,22 +143,50 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> RasaStack:
         rasa.stop()
         actions.stop()
         raise
-    stack = RasaStack(
+    return RasaStack(
         rasa=rasa, actions=actions,
         rasa_url=f"http://127.0.0.1:{rasa_port}", action_url=f"http://127.0.0.1:{action_port}/webhook",
         database_url=database_url, tracker_store_url=tracker_store_url,
     )
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> RasaStack:
+    """The assistant over a temporary SQLite intake database (the local default)."""
+    workdir = tmp_path_factory.mktemp("rasa_stack")
+    stack = start_stack(workdir, f"sqlite:///{workdir / 'intake.db'}")
     yield stack
-    rasa.stop()
-    actions.stop()
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_stack(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> RasaStack:
+    """The assistant over PostgreSQL reached through a proxy the test can cut (`stack.database_proxy`)."""
+    import sqlalchemy as sa
+
+    from tests.support.tcp_proxy import TcpProxy
+
+    schema = f"stack_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgres_url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    proxy = TcpProxy("127.0.0.1", 5432)
+    url = sa.engine.make_url(postgres_url).set(port=proxy.port)
+    database_url = f"{url.render_as_string(hide_password=False)}?options=-csearch_path%3D{schema}&connect_timeout=3"
+    stack = start_stack(tmp_path_factory.mktemp("postgres_stack"), database_url)
+    stack.database_proxy = proxy
+    yield stack
+    stack.stop()
+    proxy.close()
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 def _prepare_database(database_url: str) -> None:
-    """Creates the intake schema through the same migrations production uses (once they exist)."""
-    try:
-        from bot.db.migrate import upgrade_to_head
-    except ImportError:
-        return
+    """Creates the intake schema through the same migrations production uses."""
+    from bot.db.migrate import upgrade_to_head
+
     upgrade_to_head(database_url)
 
 

@@ -1,0 +1,1 @@
+"""The consultation intake: consent, details, screening, review, and storing the request."""

@@ -1,0 +1,36 @@
+"""Leaving the intake at any point ("stop", "cancel") or starting it again ("start over")."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.buttons import NEXT_STEPS
+from actions.intake.slots import reset_intake
+
+
+class ActionCancelIntake(Action):
+    def name(self) -> str:
+        return "action_cancel_intake"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            text="Okay, I've cancelled your request. Nothing has been stored. You can start again whenever you like.",
+            buttons=NEXT_STEPS,
+        )
+        return [ActiveLoop(None), *reset_intake()]
+
+
+class ActionRestartIntake(Action):
+    def name(self) -> str:
+        return "action_restart_intake"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(text="Sure, let's start again from the beginning.")
+        return reset_intake()

@@ -1,0 +1,134 @@
+"""What happens when the intake form ends: consent refused, an under-18, or a confirmed request
+that is stored (once, whatever is retried) and then removed from the conversation."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.buttons import NEXT_STEPS
+from actions.config import clinic, settings
+from actions.intake.outcome_messages import notes_for, outcome_message
+from actions.intake.screening import health_notes_reader, screening_rules
+from actions.intake.slots import CONFIRMED, NOTHING, answer_from_slot, given, reset_intake
+from bot.channels import channel_of
+from bot.db.migrate import upgrade_to_head
+from bot.db.repository import IntakeSubmission, save_submission
+from bot.screening.replies import RuleAnswer
+from bot.screening.rules import Level
+
+log = logging.getLogger(__name__)
+YOUNG_ADULT_RULE = "age_18_to_21"
+
+
+@lru_cache(maxsize=4)
+def _schema_ready(url: str) -> bool:
+    upgrade_to_head(url)  # once per process: the first request after start-up creates the tables
+    return True
+
+
+def screening_answers(tracker: Tracker) -> list[RuleAnswer]:
+    """Answers to the questions, plus what the free-text health notes raise that they did not."""
+    answers = [answer_from_slot(item) for item in tracker.get_slot("screening_answers") or []]
+    notes = tracker.get_slot("health_notes")
+    if notes and notes != NOTHING:
+        already = {a.rule_id for a in answers if a.affirmed}
+        answers += [flag for flag in health_notes_reader().flags(notes) if flag.rule_id not in already]
+    age = tracker.get_slot("age")
+    if age is not None and 18 <= int(age) <= 21:
+        answers.append(RuleAnswer(
+            rule_id=YOUNG_ADULT_RULE, answer_text=str(tracker.get_slot("birth")), affirmed=True, level=Level.INFO,
+            question="Age 18 to 21 (authorised indications are for adults 22 and older)",
+        ))
+    return answers
+
+
+def submission_from(tracker: Tracker) -> IntakeSubmission:
+    get = tracker.get_slot
+    dob = get("date_of_birth")
+    notes = get("health_notes")
+    return IntakeSubmission(
+        idempotency_key=f"{tracker.sender_id}:{get('intake_started_at')}",
+        channel=channel_of(tracker.sender_id, tracker.get_latest_input_channel()),
+        conversation_id=tracker.sender_id,
+        name=get("full_name"),
+        preferred_contact=get("preferred_contact"),
+        concerns=get("concerns"),
+        consent_at=datetime.fromisoformat(get("consent_at")),
+        date_of_birth=date.fromisoformat(dob) if dob else None,
+        age=int(get("age")) if get("age") is not None else None,
+        phone=get("phone") if given(get("phone")) else None,
+        email=get("email") if given(get("email")) else None,
+        preferred_time=get("preferred_time") or "",
+        health_notes="" if notes in (None, NOTHING) else notes,
+        answers=screening_answers(tracker),
+    )
+
+
+async def _notify_staff(reference: str, outcome: str, channel: str) -> None:
+    try:
+        from bot.telegram.staff_notice import notify_new_request
+    except ImportError:
+        return
+    try:
+        await asyncio.wait_for(notify_new_request(reference, outcome, channel), timeout=10)
+    except asyncio.TimeoutError:
+        log.warning("staff notice for %s timed out", reference)
+
+
+class ActionFinishIntake(Action):
+    def name(self) -> str:
+        return "action_finish_intake"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        c = clinic()
+        reason = tracker.get_slot("intake_stop_reason")
+        if reason == "consent_refused":
+            dispatcher.utter_message(
+                text=("No problem: I won't ask any health questions and nothing has been stored. "
+                      f"You can call {c.name} on {c.phone} to talk it through, or keep asking me questions."),
+                buttons=[NEXT_STEPS[1]],
+            )
+            return reset_intake()
+        if reason == "minor":
+            dispatcher.utter_message(
+                text=("Thank you for telling me. As you're under 18, I can't take a request here and nothing "
+                      f"has been stored. Please ask a parent or guardian to call {c.name} on {c.phone}."),
+            )
+            return reset_intake()
+        if tracker.get_slot("review_confirm") != CONFIRMED:
+            return reset_intake()
+        return await self._store(dispatcher, tracker)
+
+    async def _store(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        c = clinic()
+        submission = submission_from(tracker)
+        url = settings().database_url
+        try:
+            _schema_ready(url)
+            saved = await asyncio.to_thread(save_submission, url, submission)
+        except Exception as error:  # StorageUnavailable or anything else: keep the answers, offer a retry
+            log.warning("could not store intake (%s)", type(error).__name__)
+            _schema_ready.cache_clear()
+            dispatcher.utter_message(
+                text=("Sorry, I couldn't save your request just now. Your answers are kept, so you don't need "
+                      f"to type them again: please try \"confirm\" again in a moment, or call us on {c.phone}."),
+            )
+            # Back to the summary: the form asks to confirm again.
+            return [SlotSet("review_confirm", None), FollowupAction("intake_form")]
+        message = outcome_message(submission.outcome, saved.reference, submission.preferred_contact, c.name)
+        notes = notes_for(submission.answers, screening_rules())
+        if notes:
+            message += "\n" + "\n".join(f"- {note}" for note in notes)
+        dispatcher.utter_message(text=message, buttons=[NEXT_STEPS[1]])
+        if saved.created:
+            await _notify_staff(saved.reference, saved.outcome, submission.channel)
+        return [*reset_intake(), SlotSet("last_reference", saved.reference)]

@@ -1,0 +1,218 @@
+"""Validation of every intake answer (`validate_intake_form`).
+
+Each validator returns the clean value, or None with a short, kind hint; the form then asks the
+question again. A confident FAQ question instead of an answer is answered first.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.config import clinic
+from actions.intake.interruptions import answer_interruption
+from actions.intake.review import field_to_change, restart_screening_slots
+from actions.intake.screening import current_rule, screening_rules
+from actions.intake.slots import (
+    CONFIRMED,
+    NOTHING,
+    SCREENING_DONE,
+    SKIPPED,
+    answer_from_slot,
+    answer_to_slot,
+    given,
+)
+from bot.intake import InvalidField, normalise_free_text, parse_birth, parse_contact_method, parse_email, parse_name, parse_phone
+from bot.screening.replies import answer_follow_up, answer_rule, interpret_yes_no
+
+SKIP_WORDS = {"skip", "no", "none", "n/a", "na", "no thanks", "rather not", "i'd rather not", "pass", "-"}
+NOTHING_WORDS = {"no", "nope", "none", "nothing", "nothing else", "no thanks", "n/a", "na", "not really", "nah", "-"}
+CONFIRM_WORDS = {"confirm", "yes", "y", "yes please", "correct", "send", "send it", "looks good", "ok", "okay",
+                 "that's right", "all good", "confirm and send", "yep", "sure"}
+TRIES_BEFORE_HELP = 3
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def _words(value: Any) -> str:
+    return " ".join(str(value or "").lower().strip(" .!").split())
+
+
+class ValidateIntakeForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_intake_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        # Consent refused or an under-18: nothing more is asked; action_finish_intake explains.
+        if tracker.get_slot("intake_stop_reason"):
+            return []
+        return domain_slots
+
+    def _retry(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, hint: str) -> dict[str, Any]:
+        """The answer was not usable: answer a question if it was one, else a kind hint; ask again."""
+        if not answer_interruption(dispatcher, tracker):
+            attempts = int(tracker.get_slot("invalid_attempts") or 0) + 1
+            if attempts >= TRIES_BEFORE_HELP:
+                hint += f" If you'd prefer, type \"stop\" to cancel, or call us on {clinic().phone}."
+            dispatcher.utter_message(text=hint)
+            return {slot: None, "invalid_attempts": attempts}
+        return {slot: None}
+
+    @staticmethod
+    def _accepted(values: dict[str, Any]) -> dict[str, Any]:
+        return {**values, "invalid_attempts": 0}
+
+    # 1. Consent ------------------------------------------------------------------------------
+    def validate_intake_consent(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        agreed = interpret_yes_no(value)
+        if agreed is None:
+            return self._retry(dispatcher, tracker, "intake_consent", "Please answer yes or no.")
+        now = datetime.now(timezone.utc).isoformat()
+        if not agreed:
+            return {"intake_consent": "no", "intake_stop_reason": "consent_refused"}
+        return self._accepted({
+            "intake_consent": "yes", "consent_at": now,
+            "intake_started_at": tracker.get_slot("intake_started_at") or now,
+        })
+
+    # 2. Details ------------------------------------------------------------------------------
+    def validate_full_name(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        try:
+            return self._accepted({"full_name": parse_name(value)})
+        except InvalidField as problem:
+            return self._retry(dispatcher, tracker, "full_name", problem.message)
+
+    def validate_birth(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        try:
+            birth = parse_birth(value, _today(), clinic().default_region)
+        except InvalidField as problem:
+            return self._retry(dispatcher, tracker, "birth", problem.message)
+        if birth.is_minor:
+            # Nothing is stored for under-18s; forget the name already given too.
+            return {"birth": None, "full_name": None, "intake_stop_reason": "minor"}
+        shown = birth.date_of_birth.strftime("%d/%m/%Y") if birth.date_of_birth else f"age {birth.age}"
+        return self._accepted({
+            "birth": shown,
+            "date_of_birth": birth.date_of_birth.isoformat() if birth.date_of_birth else None,
+            "age": birth.age,
+        })
+
+    def validate_phone(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        if _words(value) in SKIP_WORDS:
+            if tracker.get_slot("email") == SKIPPED:  # a correction: the email was skipped already
+                return self._retry(dispatcher, tracker, "phone",
+                                   "The clinic needs at least one way to contact you, so please give a phone number.")
+            return self._accepted({"phone": SKIPPED})
+        phone = parse_phone(value, clinic().default_region)
+        if phone is None:
+            return self._retry(
+                dispatcher, tracker, "phone",
+                "That doesn't look like a phone number I can use. Please include the area code "
+                "(or the country code, like +44), or type \"skip\".",
+            )
+        return self._accepted({"phone": phone})
+
+    def validate_email(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        if _words(value) in SKIP_WORDS:
+            if not given(tracker.get_slot("phone")):
+                return self._retry(
+                    dispatcher, tracker, "email",
+                    "The clinic needs at least one way to contact you, so please give an email address.",
+                )
+            return self._accepted({"email": SKIPPED})
+        email = parse_email(value)
+        if email is None:
+            return self._retry(
+                dispatcher, tracker, "email",
+                "That doesn't look like an email address (like name@example.com). Please try again, or type \"skip\".",
+            )
+        return self._accepted({"email": email})
+
+    def validate_preferred_contact(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        method = parse_contact_method(value)
+        if method is None:
+            return self._retry(dispatcher, tracker, "preferred_contact", "Please choose one of the options.")
+        needs_phone = method != "email"
+        if needs_phone and not given(tracker.get_slot("phone")):
+            return self._retry(dispatcher, tracker, "preferred_contact",
+                               "I don't have a phone number for you, so please choose email.")
+        if method == "email" and not given(tracker.get_slot("email")):
+            return self._retry(dispatcher, tracker, "preferred_contact",
+                               "I don't have an email address for you, so please choose a phone option.")
+        return self._accepted({"preferred_contact": method})
+
+    def validate_concerns(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        text = normalise_free_text(value, 500)
+        if len(text) < 3 or not any(ch.isalpha() for ch in text):
+            return self._retry(dispatcher, tracker, "concerns",
+                               "Please tell me in a few words what you'd like to improve, and where.")
+        return self._accepted({"concerns": text})
+
+    def validate_preferred_time(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        text = normalise_free_text(value, 200)
+        if len(text) < 2 or not any(ch.isalnum() for ch in text):
+            return self._retry(dispatcher, tracker, "preferred_time",
+                               "Please tell me which days or times suit you, for example \"weekday mornings\".")
+        return self._accepted({"preferred_time": text})
+
+    # 3. Screening: one slot asked once per rule (and follow-up) -------------------------------
+    def validate_screening_reply(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        rule = current_rule(tracker)
+        if rule is None:
+            return {"screening_reply": SCREENING_DONE}
+        answers = [answer_from_slot(item) for item in tracker.get_slot("screening_answers") or []]
+        awaiting = tracker.get_slot("screening_pending_follow_up") == rule.id
+        if awaiting:
+            answer = answer_follow_up(rule, answers[-1], value, _today())
+            hint = "Sorry, I didn't catch when. For example: \"3 months ago\", \"in January\" or \"I still take it\"."
+        else:
+            answer = answer_rule(rule, value)
+            hint = "Sorry, I didn't catch that. Please answer yes or no."
+        if answer is None:
+            return self._retry(dispatcher, tracker, "screening_reply", hint)
+        if awaiting:
+            answers[-1] = answer
+        else:
+            answers.append(answer)
+        stored = [answer_to_slot(item) for item in answers]
+        if answer.awaiting_follow_up:
+            return self._accepted({"screening_reply": None, "screening_answers": stored,
+                                   "screening_pending_follow_up": rule.id})
+        next_index = int(tracker.get_slot("screening_index") or 0) + 1
+        finished = next_index >= len(screening_rules())
+        return self._accepted({
+            "screening_reply": SCREENING_DONE if finished else None, "screening_answers": stored,
+            "screening_index": next_index, "screening_pending_follow_up": None,
+        })
+
+    def validate_health_notes(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        if _words(value) in NOTHING_WORDS:
+            return self._accepted({"health_notes": NOTHING})
+        text = normalise_free_text(value, 2000)
+        if not text:
+            return self._retry(dispatcher, tracker, "health_notes", "Please write it in words, or type \"no\".")
+        return self._accepted({"health_notes": text})
+
+    # 4. Review: confirm, or name one field to change -----------------------------------------
+    def validate_review_confirm(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        if _words(value) in CONFIRM_WORDS:
+            return self._accepted({"review_confirm": CONFIRMED})
+        field = field_to_change(str(value or ""))
+        if field == "screening":
+            dispatcher.utter_message(text="Sure, let's go through the health questions again.")
+            return {**restart_screening_slots(), "review_confirm": None}
+        if field:
+            return {field: None, "review_confirm": None}
+        return self._retry(
+            dispatcher, tracker, "review_confirm",
+            "Please type \"confirm\" to send it, tell me what to change (for example \"change my phone number\"), "
+            "or \"cancel\".",
+        )

@@ -1,0 +1,48 @@
+"""What the patient is told once their request is stored, worded by outcome.
+
+Never a diagnosis, never "stop your medicine", and never "you're fine" to someone screened out:
+the wording says what happens next and who decides."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.screening.outcome import Outcome
+from bot.screening.replies import RuleAnswer
+from bot.screening.rules import Level, ScreeningRules
+
+CONTACT_PHRASES = {"phone": "by phone", "sms": "by text message", "whatsapp": "on WhatsApp",
+                   "telegram": "on Telegram", "email": "by email"}
+
+
+def outcome_message(outcome: Outcome, reference: str, contact: str, clinic_name: str) -> str:
+    how = CONTACT_PHRASES.get(contact, "")
+    opening = f"Thank you! Your request has been sent to {clinic_name}. Your reference is {reference}."
+    if outcome is Outcome.ELIGIBLE:
+        body = (f"The team will contact you {how} to arrange your consultation, where a practitioner "
+                "will look at your skin and go through your answers with you.")
+    elif outcome is Outcome.NEEDS_REVIEW:
+        body = (f"A practitioner will look at some of your answers before anything is booked, and the team "
+                f"will contact you {how}.")
+    elif outcome is Outcome.DEFERRED:
+        body = (f"From your answers, treatment will need to wait for now. The team will contact you {how} "
+                "to talk about when it could go ahead.")
+    else:
+        body = (f"From your answers, microneedling may not be suitable for you. A member of the team will "
+                f"contact you {how} to talk through other options.")
+    return f"{opening}\n{body}"
+
+
+def notes_for(answers: Sequence[RuleAnswer], rules: ScreeningRules) -> list[str]:
+    """The rules' own patient-facing notes for what flagged, most severe first, each once."""
+    notes: list[str] = []
+    for answer in sorted((a for a in answers if a.flagged), key=lambda a: a.level, reverse=True):
+        rule = rules.get(answer.rule_id)
+        if rule is None:
+            continue
+        note = rule.answer_note
+        until = rule.defer_until or (rule.follow_up.defer_until if rule.follow_up else None)
+        if answer.level is Level.DEFER and until and until.lower() not in note.lower():
+            note = f"{note} (wait {until})"
+        if note not in notes:
+            notes.append(note)
+    return notes

@@ -1,0 +1,50 @@
+"""The intake's slots: which ones hold personal data, and how screening answers travel in a slot."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.events import EventType, SlotSet
+
+from bot.screening.replies import RuleAnswer
+from bot.screening.rules import Level
+
+# Everything the intake collects or derives. Cleared when it ends, so Rasa's tracker store keeps
+# no second copy of what the intake database holds.
+INTAKE_SLOTS = (
+    "intake_consent", "full_name", "birth", "phone", "email", "preferred_contact", "concerns",
+    "preferred_time", "screening_reply", "health_notes", "review_confirm", "date_of_birth", "age",
+    "consent_at", "intake_started_at", "intake_stop_reason", "screening_pending_follow_up",
+    "screening_answers", "intake_field_to_change",
+)
+SKIPPED = "skipped"
+NOTHING = "none"
+SCREENING_DONE = "done"
+CONFIRMED = "confirmed"
+
+
+def reset_intake() -> list[EventType]:
+    return [SlotSet(name, None) for name in INTAKE_SLOTS] + [
+        SlotSet("screening_index", 0), SlotSet("invalid_attempts", 0), SlotSet("requested_slot", None),
+    ]
+
+
+def answer_to_slot(answer: RuleAnswer) -> dict[str, Any]:
+    return {
+        "rule_id": answer.rule_id, "answer_text": answer.answer_text, "affirmed": answer.affirmed,
+        "level": answer.level.value if answer.level else None, "follow_up": answer.follow_up,
+        "question": answer.question, "awaiting_follow_up": answer.awaiting_follow_up,
+    }
+
+
+def answer_from_slot(value: dict[str, Any]) -> RuleAnswer:
+    level = value.get("level")
+    return RuleAnswer(
+        rule_id=value["rule_id"], answer_text=value.get("answer_text", ""), affirmed=bool(value.get("affirmed")),
+        level=Level(level) if level else None, follow_up=value.get("follow_up"),
+        question=value.get("question", ""), awaiting_follow_up=bool(value.get("awaiting_follow_up")),
+    )
+
+
+def given(value: Any) -> bool:
+    """A contact detail the patient actually gave (not skipped, not empty)."""
+    return bool(value) and value not in (SKIPPED, NOTHING)

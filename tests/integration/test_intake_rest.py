@@ -1,0 +1,223 @@
+"""Whole intakes through Rasa's REST channel, the real action server and a real database, checked
+in what `make export` prints."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.clinic import load_clinic
+from bot.settings import get_settings
+from tests.support.conversation import Patient, run_intake
+
+CLINIC = load_clinic(get_settings().clinic_config)
+
+
+def exported(stack) -> list[dict]:
+    return json.loads(stack.export())
+
+
+def request_for(stack, sender: str) -> dict | None:
+    matches = [r for r in exported(stack) if r.get("conversation_id") == sender]
+    assert len(matches) <= 1, "one conversation stored more than one request"
+    return matches[0] if matches else None
+
+
+def reference_in(transcript: list[str]) -> str:
+    final = next(text for text in reversed(transcript) if "Your reference is" in text)
+    return final.split("Your reference is ")[1].split(".")[0]
+
+
+def test_happy_path_is_stored_as_eligible_and_exported(rasa_stack, sender_id):
+    transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), Patient())
+    reference = reference_in(transcript)
+    stored = request_for(rasa_stack, sender_id)
+    assert stored["reference"] == reference
+    assert stored["channel"] == "rest"
+    assert stored["name"] == "Jane Smith"
+    assert stored["date_of_birth"] == "1985-03-14"
+    assert stored["phone"] == "+447911123456"
+    assert stored["email"] == "jane.smith@example.com"
+    assert stored["preferred_contact"] == "phone"
+    assert stored["concerns"] == "acne scars on my cheeks"
+    assert stored["preferred_time"] == "weekday evenings"
+    assert stored["status"] == "new" and stored["consent_at"]
+    assert stored["screening"] == {"outcome": "eligible", "flags": []}
+    assert "contact you by phone" in transcript[-1]
+
+
+def test_the_personal_slots_are_cleared_after_submission(rasa_stack, sender_id):
+    run_intake(lambda text: rasa_stack.send(sender_id, text), Patient(name="Clara Oswald"))
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(rasa_stack.tracker_store_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT data FROM events WHERE sender_id = :sender AND type_name = 'slot' ORDER BY id DESC LIMIT 40"),
+            {"sender": sender_id},
+        ).scalars().all()
+    latest_by_slot: dict[str, object] = {}
+    for row in rows:  # newest first: the first value seen per slot is its current value
+        event = json.loads(row)
+        latest_by_slot.setdefault(event["name"], event["value"])
+    for slot in ("full_name", "phone", "email", "concerns", "health_notes", "screening_answers"):
+        assert latest_by_slot.get(slot) is None, f"{slot} is still set in the tracker"
+
+
+@pytest.mark.parametrize(
+    ("screening", "follow_ups", "notes", "outcome", "flagged_rules"),
+    [
+        ({"pregnancy": "yes, I'm 5 months pregnant"}, {}, "no", "deferred", {"pregnancy"}),
+        ({"blood_thinners": "only aspirin"}, {}, "no", "needs_review", {"blood_thinners"}),
+        ({"metal_allergy": "yes, nickel"}, {}, "no", "not_eligible", {"metal_allergy"}),
+        ({"cold_sore_history": "yes I get them sometimes"}, {}, "no", "eligible", {"cold_sore_history"}),
+        ({"isotretinoin": "yes"}, {"isotretinoin": "I stopped 3 months ago"}, "no", "needs_review", {"isotretinoin"}),
+        ({"isotretinoin": "yes"}, {"isotretinoin": "I still take it"}, "no", "deferred", {"isotretinoin"}),
+        ({}, {}, "no blood thinners, but I take Eliquis", "needs_review", {"blood_thinners"}),
+        ({}, {}, "I've never had cold sores", "eligible", set()),
+        ({"pregnancy": "yes", "bleeding_disorder": "yes, haemophilia"}, {}, "no", "not_eligible",
+         {"pregnancy", "bleeding_disorder"}),
+    ],
+)
+def test_each_outcome_reaches_storage_with_its_flags(
+    rasa_stack, sender_id, screening, follow_ups, notes, outcome, flagged_rules
+):
+    patient = Patient(screening=screening, follow_ups=follow_ups, health_notes=notes)
+    transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), patient)
+    stored = request_for(rasa_stack, sender_id)
+    assert stored["screening"]["outcome"] == outcome
+    assert {flag["rule"] for flag in stored["screening"]["flags"]} == flagged_rules
+    final = transcript[-1]
+    assert "stop taking" not in final.lower() and "you're fine" not in final.lower()
+    if outcome == "not_eligible":
+        assert "may not be suitable" in final
+    if outcome == "deferred":
+        assert "need to wait" in final
+
+
+def test_young_adult_gets_an_info_flag(rasa_stack, sender_id):
+    run_intake(lambda text: rasa_stack.send(sender_id, text), Patient(birth="I'm 20"))
+    stored = request_for(rasa_stack, sender_id)
+    assert stored["age"] == 20
+    assert stored["screening"]["outcome"] == "eligible"
+    assert [flag["rule"] for flag in stored["screening"]["flags"]] == ["age_18_to_21"]
+
+
+def test_consent_refused_asks_nothing_and_stores_nothing(rasa_stack, sender_id):
+    transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), Patient(consent="no thanks"))
+    assert "nothing has been stored" in transcript[-1] and CLINIC.phone in transcript[-1]
+    assert not any("Question 1 of" in text or "full name" in text for text in transcript)
+    assert request_for(rasa_stack, sender_id) is None
+
+
+def test_under_18_is_stopped_and_nothing_is_stored(rasa_stack, sender_id):
+    transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), Patient(birth="I'm 16"))
+    assert "parent or guardian" in transcript[-1]
+    assert request_for(rasa_stack, sender_id) is None
+
+
+def test_bad_answers_get_a_kind_reask_and_nothing_is_lost(rasa_stack, sender_id):
+    send = lambda text: rasa_stack.texts(sender_id, text)  # noqa: E731
+    send("I'd like to book a consultation")
+    send("yes")
+    assert any("name" in t for t in send("<script>alert(1)</script>"))
+    send("Zoë O'Brien-Nguyen")
+    assert any("date of birth" in t.lower() for t in send("31/02/1990"))
+    send("1 April 1980")
+    phone_reply = send("12345")
+    assert any("doesn't look like a phone number" in t for t in phone_reply)
+    send("+44 7911 123457")
+    email_reply = send("not-an-email")
+    assert any("email address" in t for t in email_reply)
+    send("zoe@example.com")
+    send("Email")
+    send("🙂" * 400)  # concerns: emoji only has no letters
+    transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), Patient(), opening="fine lines on my forehead")
+    stored = request_for(rasa_stack, sender_id)
+    assert stored["name"] == "Zoë O'Brien-Nguyen"
+    assert stored["date_of_birth"] == "1980-04-01"
+    assert stored["phone"] == "+447911123457" and stored["preferred_contact"] == "email"
+    assert stored["concerns"] == "fine lines on my forehead"
+    assert "Your reference is" in transcript[-1]
+
+
+def test_a_correction_at_review_changes_only_that_field(rasa_stack, sender_id):
+    send = lambda text: rasa_stack.send(sender_id, text)  # noqa: E731
+    patient = Patient(review=["change my phone number", "confirm"])
+    answers = iter(["07911 123999"])
+
+    def send_with_new_phone(text: str) -> list[dict]:
+        messages = send(text)
+        if any("phone number can the clinic" in m.get("text", "") for m in messages) and text.startswith("change"):
+            return send(next(answers))
+        return messages
+
+    run_intake(send_with_new_phone, patient)
+    stored = request_for(rasa_stack, sender_id)
+    assert stored["phone"] == "+447911123999"
+    assert stored["name"] == "Jane Smith" and stored["email"] == "jane.smith@example.com"
+
+
+def test_a_faq_mid_intake_is_answered_and_the_question_is_asked_again(rasa_stack, sender_id):
+    rasa_stack.send(sender_id, "I'd like to book a consultation")
+    rasa_stack.send(sender_id, "yes")
+    texts = rasa_stack.texts(sender_id, "wait, does it hurt?")
+    joined = " ".join(texts).lower()
+    assert "numbing" in joined
+    assert "full name" in texts[-1]
+    assert request_for(rasa_stack, sender_id) is None
+
+
+def test_a_red_flag_mid_intake_is_answered_first_then_the_intake_resumes(rasa_stack, sender_id):
+    rasa_stack.send(sender_id, "I'd like to book a consultation")
+    rasa_stack.send(sender_id, "yes")
+    texts = rasa_stack.texts(sender_id, "my lips are swelling and I can't breathe")
+    assert CLINIC.emergency_number in texts[0]
+    assert "full name" in texts[-1]
+
+
+def test_stop_cancels_and_stores_nothing(rasa_stack, sender_id):
+    rasa_stack.send(sender_id, "I'd like to book a consultation")
+    rasa_stack.send(sender_id, "yes")
+    rasa_stack.send(sender_id, "Jane Smith")
+    texts = rasa_stack.texts(sender_id, "cancel")
+    assert "Nothing has been stored" in texts[0]
+    assert request_for(rasa_stack, sender_id) is None
+    assert "Goodbye" not in " ".join(rasa_stack.texts(sender_id, "what are your opening hours"))
+
+
+def test_start_over_goes_back_to_consent(rasa_stack, sender_id):
+    rasa_stack.send(sender_id, "I'd like to book a consultation")
+    rasa_stack.send(sender_id, "yes")
+    texts = rasa_stack.texts(sender_id, "start over")
+    assert "Do you agree" in texts[-1]
+
+
+def test_a_confirm_sent_twice_stores_one_request(rasa_stack, sender_id):
+    run_intake(lambda text: rasa_stack.send(sender_id, text), Patient())
+    rasa_stack.send(sender_id, "confirm")
+    assert len([r for r in exported(rasa_stack) if r.get("conversation_id") == sender_id]) == 1
+
+
+def test_same_flow_on_postgresql_and_database_down_keeps_the_answers(postgres_stack, sender_id):
+    send = lambda text: postgres_stack.send(sender_id, text)  # noqa: E731
+    proxy = postgres_stack.database_proxy
+    patient = Patient(review=["confirm", "confirm"])
+
+    def send_with_outage(text: str) -> list[dict]:
+        if text == "confirm" and len(patient.review) == 1:  # the first confirm: the database is down
+            proxy.cut()
+            try:
+                messages = send(text)
+            finally:
+                proxy.restore()
+            said = " ".join(m.get("text", "") for m in messages)
+            assert "couldn't save your request" in said
+            assert "Here is what I'll send" in said, "the summary is shown again, nothing retyped"
+            return messages
+        return send(text)
+
+    transcript = run_intake(send_with_outage, patient)
+    stored = request_for(postgres_stack, sender_id)
+    assert stored["reference"] == reference_in(transcript)
+    assert stored["phone"] == "+447911123456"

@@ -1,0 +1,149 @@
+"""The intake form's validation, run as the action server runs it: a tracker in, slot values and
+the patient-facing messages out."""
+from __future__ import annotations
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.intake.form import ValidateIntakeForm
+from actions.intake.outcome_messages import notes_for, outcome_message
+from actions.intake.review import field_to_change
+from actions.intake.screening import screening_rules
+from actions.intake.slots import SCREENING_DONE, SKIPPED
+from bot.screening.outcome import Outcome
+from bot.screening.replies import RuleAnswer
+from bot.screening.rules import Level
+
+FORM = ValidateIntakeForm()
+RULES = screening_rules()
+
+
+def tracker(slots: dict | None = None, text: str = "", intent: str = "inform", confidence: float = 0.9,
+            response_selector: dict | None = None) -> Tracker:
+    message = {"text": text, "intent": {"name": intent, "confidence": confidence}}
+    if response_selector:
+        message["response_selector"] = response_selector
+    return Tracker("test", slots or {}, message, [], False, None, {"name": "intake_form"}, "action_listen")
+
+
+def validate(slot: str, value: str, slots: dict | None = None, **message) -> tuple[dict, list[str]]:
+    dispatcher = CollectingDispatcher()
+    result = getattr(FORM, f"validate_{slot}")(value, dispatcher, tracker(slots, value, **message), {})
+    return result, [m.get("text") for m in dispatcher.messages]
+
+
+def test_consent_yes_records_when_and_starts_the_intake():
+    result, said = validate("intake_consent", "yes I agree")
+    assert result["intake_consent"] == "yes" and result["consent_at"] and result["intake_started_at"]
+    assert said == []
+
+
+def test_consent_refused_ends_the_form_without_asking_more():
+    result, _ = validate("intake_consent", "no")
+    assert result == {"intake_consent": "no", "intake_stop_reason": "consent_refused"}
+
+
+def test_unclear_consent_is_asked_again_kindly():
+    result, said = validate("intake_consent", "hmm maybe")
+    assert result["intake_consent"] is None and said == ["Please answer yes or no."]
+
+
+def test_a_faq_instead_of_an_answer_is_answered_from_the_response_selector():
+    selector = {"faq": {"response": {"confidence": 0.95, "responses": [{"text": "Numbing cream is used."}]}}}
+    result, said = validate("intake_consent", "does it hurt", intent="faq", response_selector=selector)
+    assert result["intake_consent"] is None and said == ["Numbing cream is used."]
+
+
+def test_a_clinic_question_instead_of_an_answer_is_answered_from_the_clinic_file():
+    result, said = validate("phone", "how much is it", intent="ask_price")
+    assert result["phone"] is None and "£250" in said[0]
+
+
+def test_third_bad_answer_offers_a_way_out():
+    _, said = validate("phone", "abc", slots={"invalid_attempts": 2})
+    assert "stop" in said[0] and "call us" in said[0]
+
+
+def test_under_18_stops_and_forgets_the_name():
+    result, _ = validate("birth", "I'm 16", slots={"full_name": "Sam"})
+    assert result == {"birth": None, "full_name": None, "intake_stop_reason": "minor"}
+
+
+def test_birth_date_is_kept_as_date_and_age():
+    result, _ = validate("birth", "14/03/1985")
+    assert result["date_of_birth"] == "1985-03-14" and result["birth"] == "14/03/1985" and result["age"] >= 40
+
+
+def test_phone_is_normalised_to_e164_with_the_clinic_region():
+    result, _ = validate("phone", "07911 123456")
+    assert result["phone"] == "+447911123456"
+
+
+def test_phone_and_email_cannot_both_be_skipped():
+    result, said = validate("email", "skip", slots={"phone": SKIPPED})
+    assert result["email"] is None and "at least one way" in said[0]
+
+
+def test_contact_method_needs_the_matching_detail():
+    result, said = validate("preferred_contact", "WhatsApp", slots={"phone": SKIPPED, "email": "a@b.example"})
+    assert result["preferred_contact"] is None and "email" in said[0]
+
+
+def test_screening_advances_through_every_rule_and_finishes():
+    slots: dict = {"screening_index": 0, "screening_answers": []}
+    for _ in range(len(RULES)):
+        rule = RULES.rules[int(slots["screening_index"])]
+        result, _ = validate("screening_reply", "no", slots=slots)
+        slots.update({k: v for k, v in result.items() if k != "screening_reply"})
+        if rule.follow_up is None:
+            assert result["screening_pending_follow_up"] is None
+    assert result["screening_reply"] == SCREENING_DONE
+    assert len(slots["screening_answers"]) == len(RULES)
+
+
+def test_a_yes_with_a_follow_up_asks_it_and_its_answer_decides_the_level():
+    index = next(i for i, rule in enumerate(RULES) if rule.follow_up)
+    rule = RULES.rules[index]
+    slots = {"screening_index": index, "screening_answers": []}
+    result, _ = validate("screening_reply", "yes", slots=slots)
+    assert result["screening_pending_follow_up"] == rule.id and result["screening_reply"] is None
+    slots.update({k: v for k, v in result.items() if k != "screening_reply"})
+    result, _ = validate("screening_reply", "I still take it", slots=slots)
+    assert result["screening_index"] == index + 1
+    assert result["screening_answers"][-1]["level"] == rule.follow_up.level_ongoing.value
+
+
+def test_review_confirm_and_corrections():
+    assert validate("review_confirm", "confirm")[0]["review_confirm"] == "confirmed"
+    result, _ = validate("review_confirm", "change my phone number")
+    assert result == {"phone": None, "review_confirm": None}
+    result, _ = validate("review_confirm", "redo the health questions")
+    assert result["screening_index"] == 0 and result["screening_answers"] == []
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("change my email", "email"), ("my date of birth is wrong", "birth"), ("fix the name", "full_name"),
+    ("I want to change the times", "preferred_time"), ("looks good", None),
+])
+def test_field_to_change(text, field):
+    assert field_to_change(text) == field
+
+
+@pytest.mark.parametrize("outcome", list(Outcome))
+def test_outcome_messages_never_diagnose_or_reassure_wrongly(outcome):
+    message = outcome_message(outcome, "MN-ABC123", "phone", "Clinic").lower()
+    assert "mn-abc123" in message and "by phone" in message
+    for forbidden in ("stop taking", "you're fine", "you are fine", "diagnos", "you have "):
+        assert forbidden not in message
+
+
+def test_notes_keep_medicines_and_say_how_long_to_wait():
+    answers = [
+        RuleAnswer("blood_thinners", "aspirin", True, Level.REVIEW),
+        RuleAnswer("pregnancy", "yes", True, Level.DEFER),
+    ]
+    notes = notes_for(answers, RULES)
+    assert len(notes) == 2
+    assert "pregnan" in notes[0].lower() or "breastfeed" in notes[0].lower(), "most severe first"
+    assert any("keep taking" in note.lower() for note in notes)
