@@ -249,8 +249,11 @@ async def request_detail(request: Request) -> Response:
     if found is None:
         return _not_found(request)
     item, answers = found
+    # Answers that raised something come first; the plain "no"s are one tap away.
+    raised = [answer for answer in answers if answer.affirmed or answer.level]
+    others = [answer for answer in answers if not (answer.affirmed or answer.level)]
     return _render(request, "detail.html", {
-        "item": item, "answers": answers, "history": history,
+        "item": item, "answers": answers, "raised": raised, "others": others, "history": history,
         "next_statuses": allowed_next(item.status), "blocking_levels": BLOCKING_LEVELS,
         "when": lambda value: local_time(value, state.tz), "text": as_text, "tz_name": str(state.tz),
     })

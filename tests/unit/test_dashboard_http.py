@@ -439,7 +439,7 @@ def test_detail_shows_contact_answers_with_levels_notes_consent_and_channel(app,
                      "yes I take warfarin daily", "Which medicine, and who prescribed it?",
                      "no, not pregnant", "1980-05-17"):
         assert expected in html, expected
-    assert 'class="flagged level-review"' in html  # the review-level answer stands out
+    assert 'class="flagged answer-review"' in html  # the review-level answer stands out
 
 
 def test_status_moves_through_the_workflow_recording_who_when_and_the_note(app, db_url):

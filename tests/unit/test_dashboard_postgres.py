@@ -68,7 +68,7 @@ def test_search_filter_workflow_and_erasure_on_postgresql(dashboard):
     assert refs(client.get("/", params={"from": today, "to": today}).text) == {review.reference, plain.reference}
 
     detail = client.get(f"/requests/{review.reference}").text
-    assert "yes, apixaban twice a day" in detail and 'class="flagged level-review"' in detail
+    assert "yes, apixaban twice a day" in detail and 'class="flagged answer-review"' in detail
     client.post(f"/requests/{review.reference}/status",
                 data={"to_status": "contacted", "note": "Ines will bring her prescription", "csrf_token": token})
     assert refs(client.get("/", params={"status": "contacted"}).text) == {review.reference}

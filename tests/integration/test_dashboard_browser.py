@@ -1,0 +1,214 @@
+"""The dashboard in a real browser against the real server process (`python -m bot.dashboard`):
+accounts made with the CLI, requests stored with the bot's own `save_submission`, then sign in,
+find a request, open it, change its status with a note, export CSV. Saves the screenshots in docs/."""
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from bot.db.base import engine_for, session_scope
+from bot.db.models import ConsultationRequest
+from bot.db.repository import IntakeSubmission, save_submission
+from bot.screening.replies import RuleAnswer
+from bot.screening.rules import load_rules
+from bot.settings import PROJECT_ROOT, get_settings
+from bot.stack import APP_PYTHON, Service, app_command, free_port
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+expect = playwright_sync.expect
+expect.set_options(timeout=20_000)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DOCS = PROJECT_ROOT / "docs"
+TABLET = {"width": 1180, "height": 820}  # a 10.9" tablet held landscape
+ADMIN = ("ada", "reception harbour lantern 7")
+STAFF = ("sam", "front desk tulip garden 4")
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def _rules():
+    return load_rules(get_settings().screening_rules)
+
+
+def _intake(key: str, name: str, phone: str, email: str, channel: str, concerns: str,
+            affirmed: dict[str, str]) -> IntakeSubmission:
+    """A finished intake as the bot submits it: every rule asked in order, the patient's words kept."""
+    answers = []
+    for rule in _rules():
+        words = affirmed.get(rule.id)
+        answers.append(RuleAnswer(rule_id=rule.id, question=rule.question, answer_text=words or "no",
+                                  affirmed=words is not None, level=rule.level if words else None))
+    return IntakeSubmission(
+        idempotency_key=key, channel=channel, conversation_id=f"{channel}-{key}", name=name,
+        preferred_contact="phone", concerns=concerns, consent_at=datetime.now(timezone.utc), age=46,
+        phone=phone, email=email, treatment_areas="face", preferred_time="weekday mornings",
+        health_notes="", answers=tuple(answers),
+    )
+
+
+SEED = [
+    _intake("seed-1", "Helen Marsh", "+447700900111", "helen.marsh@example.org", "web",
+            "fine lines around the eyes", {}),
+    _intake("seed-2", "David Chen", "+447700900222", "d.chen@example.org", "telegram",
+            "sun damage on the forehead", {"recent_sun": "yes, I got sunburnt in Spain last week"}),
+    _intake("seed-3", "Priya Nair", "+447700900333", "priya.n@example.org", "web",
+            "stretch marks", {"cold_sore_history": "I get one now and then"}),
+]
+PATIENT = _intake("bot-1", "Olivia Bennett", "+447700900456", "olivia.bennett@example.org", "telegram",
+                  "acne scars on both cheeks",
+                  {"blood_thinners": "yes, apixaban 5mg twice a day for my heart",
+                   "cold_sore_history": "a few times a year"})
+
+
+def _cli_add(env: dict, username: str, password: str, role: str) -> None:
+    done = subprocess.run(
+        [str(APP_PYTHON), "-m", "bot.dashboard.cli", "add-staff", "--username", username, "--role", role,
+         "--password-stdin"], input=password + "\n", env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail("Debian's chromium is required: apt-get install -y chromium")
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("dashboard")
+    url = f"sqlite:///{workdir / 'intake.db'}"
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=url, VAR_DIR=str(workdir), DASHBOARD_HOST="127.0.0.1",
+               DASHBOARD_PORT=str(port), DASHBOARD_TIMEZONE="Europe/London")
+    env.pop("DASHBOARD_SECRET_KEY", None)
+    _cli_add(env, *ADMIN, "admin")  # also creates the schema, as on a first install
+    _cli_add(env, *STAFF, "staff")
+    now = datetime.now(timezone.utc)
+    for days_ago, intake in zip((6, 3, 1), SEED):
+        saved = save_submission(url, intake)
+        with session_scope(url) as session:
+            session.execute(update(ConsultationRequest).where(ConsultationRequest.reference == saved.reference)
+                            .values(created_at=now - timedelta(days=days_ago, hours=days_ago)))
+    patient = save_submission(url, PATIENT)
+    log_path = workdir / "dashboard.log"
+    server = Service("dashboard", app_command("bot.dashboard"), f"http://127.0.0.1:{port}/healthz",
+                     env=env, log_path=log_path)
+    server.start()
+    try:
+        server.wait_ready(timeout=60)
+        yield {"base": f"http://127.0.0.1:{port}", "url": url, "reference": patient.reference,
+               "log": log_path, "workdir": workdir}
+    finally:
+        server.stop()
+        engine_for(url).dispose()
+
+
+def _sign_in(page, base: str, username: str, password: str) -> None:
+    page.goto(base + "/")
+    expect(page).to_have_url(f"{base}/signin?next=%2F")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Requests")).to_be_visible()
+
+
+def test_admin_finds_opens_updates_and_exports_a_request_the_bot_stored(browser, dashboard):
+    base, reference = dashboard["base"], dashboard["reference"]
+    context = browser.new_context(viewport=TABLET, locale="en-GB", accept_downloads=True)
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    _sign_in(page, base, *ADMIN)
+
+    rows = page.locator("table.requests tbody tr")
+    expect(rows).to_have_count(4)
+    expect(rows.first).to_contain_text(reference)  # newest first
+    expect(rows.first).to_contain_text("Needs review")
+    expect(page.get_by_text("1 open need review")).to_be_visible()
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "dashboard-list.png"))
+
+    page.get_by_label("Search").fill("07700 900456")
+    page.get_by_role("button", name="Apply").click()
+    expect(rows).to_have_count(1)
+    page.get_by_role("link", name="Olivia Bennett").click()
+
+    expect(page.get_by_role("heading", name="Olivia Bennett")).to_be_visible()
+    flagged = page.locator("table.answers tr.flagged")
+    expect(flagged).to_have_count(1)
+    expect(flagged).to_contain_text("yes, apixaban 5mg twice a day for my heart")
+    expect(flagged).to_contain_text("Needs review")
+    expect(page.locator("dl.facts")).to_contain_text(["+447700900456", "acne scars on both cheeks"])
+
+    page.get_by_label("Contacted").check()
+    page.get_by_label("Internal note").fill("Called Olivia; GP letter about apixaban needed before booking.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved: status is now contacted")).to_be_visible()
+    expect(page.locator("ol.history")).to_contain_text("ada: New → Contacted")
+    expect(page.locator("ol.history")).to_contain_text("GP letter about apixaban")
+    page.screenshot(path=str(DOCS / "dashboard-detail.png"), full_page=True)
+
+    page.get_by_role("link", name="← All requests").click()
+    page.get_by_label("Status").select_option("contacted")
+    page.get_by_role("button", name="Apply").click()
+    expect(rows).to_have_count(1)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Export CSV").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("consultation-requests-") and download.suggested_filename.endswith(".csv")
+    with open(download.path(), newline="", encoding="utf-8") as handle:
+        exported = list(csv.DictReader(handle))
+    assert [(row["Reference"], row["Name"], row["Status"], row["Outcome"]) for row in exported] == [
+        (reference, "Olivia Bennett", "contacted", "needs_review")]
+
+    page.goto(base + "/audit")
+    audit_rows = page.locator("table.audit tbody")
+    for action in ("sign in", "view", "status change", "export"):
+        expect(audit_rows).to_contain_text(action)
+    assert dialogs == []
+    context.close()
+
+
+def test_patient_text_is_shown_as_text_and_staff_cannot_export(browser, dashboard):
+    save_submission(dashboard["url"], _intake("xss-1", "<script>alert(1)</script>", "+447700900789",
+                                              "x@example.org", "web", '<img src=x onerror="alert(2)">', {}))
+    context = browser.new_context(viewport=TABLET, locale="en-GB")
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    _sign_in(page, dashboard["base"], *STAFF)
+    expect(page.get_by_role("link", name="<script>alert(1)</script>")).to_be_visible()
+    expect(page.get_by_role("button", name="Export CSV")).to_have_count(0)
+    page.get_by_role("link", name="<script>alert(1)</script>").click()
+    expect(page.get_by_text('<img src=x onerror="alert(2)">')).to_be_visible()
+    expect(page.get_by_text("Erase this request")).to_have_count(0)
+    page.goto(dashboard["base"] + "/audit")
+    expect(page.get_by_role("heading", name="Admins only")).to_be_visible()
+    assert dialogs == []
+    context.close()
+
+
+def test_server_log_names_references_but_no_patient(dashboard):
+    log = dashboard["log"].read_text(encoding="utf-8", errors="replace")
+    assert "Staff dashboard: http://127.0.0.1:" in log
+    assert f"GET /requests/{dashboard['reference']}" in log
+    for secret in ("Olivia", "Bennett", "900456", "apixaban", "acne", "example.org", "07700"):
+        assert secret not in log, secret
+    assert (dashboard["workdir"] / "dashboard-secret.key").exists()  # generated, not built in
