@@ -271,3 +271,44 @@ def test_on_a_phone_the_panel_takes_the_whole_screen(browser, site, fake_rasa):
         expect(bot_bubbles(page).last.locator("strong")).to_have_text("comfortable")
     finally:
         context.close()
+
+
+def _clinic_site(chat_server: str):
+    """Someone else's website that embeds the widget with the one script tag."""
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Route
+
+    html = (f'<!doctype html><html lang="en"><head><title>Another clinic site</title></head><body>'
+            f'<h1>Welcome</h1><script src="{chat_server}/widget.js" data-title="Lumen Skin Clinic" '
+            f'data-color="#f4c7b8" data-lang="en"></script></body></html>')
+
+    async def home(request):
+        return HTMLResponse(html)
+
+    return Starlette(routes=[Route("/", home)])
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_embedded_in_another_site_it_works_only_for_the_listed_origins(browser, fake_rasa, listed):
+    clinic_port, chat_port = free_port(), free_port()
+    clinic_origin = f"http://127.0.0.1:{clinic_port}"
+    origins = [clinic_origin] if listed else ["https://some-other-clinic.example"]
+    chat_app = create_app(Settings(rasa_url=fake_rasa.url, site_origins=origins))
+    with serve_in_background(chat_app, chat_port) as chat_server, \
+            serve_in_background(_clinic_site(chat_server), clinic_port) as clinic_site:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.goto(clinic_site + "/")
+            page.get_by_role("button", name=OPEN).click()
+            if listed:
+                expect(page.get_by_text(GREETING)).to_be_visible()
+                # A light brand colour gets dark text on it, for contrast.
+                color = page.locator(".launcher").evaluate("e => getComputedStyle(e).color")
+                assert color == "rgb(20, 32, 42)"
+            else:
+                expect(page.get_by_role("status")).to_have_text("Connection lost — reconnecting…")
+                assert fake_rasa.received == []
+        finally:
+            context.close()
