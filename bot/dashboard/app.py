@@ -129,13 +129,16 @@ def requires(role: str):
     def decorator(endpoint):
         @functools.wraps(endpoint)
         async def wrapper(request: Request) -> Response:
+            had_session = "user_id" in request.session
             user_id = session_user_id(request.session, _config(request).session_policy)
             user = await _db(request, _load_current_user, user_id) if user_id is not None else None
             if user is None:
                 end_session(request.session)
-                if request.method != "GET":
-                    return PlainTextResponse("Your session has ended. Please sign in again.", status_code=401)
-                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                if had_session:
+                    _flash(request, "info", "Your session ended. Please sign in again.")
+                # A form posted after the session ended is not replayed: it returns to the list.
+                target = "/" if request.method != "GET" else (
+                    request.url.path + (f"?{request.url.query}" if request.url.query else ""))
                 return _redirect("/signin?" + urlencode({"next": target}))
             request.state.user = user
             if role == "admin" and not user.is_admin:
@@ -182,6 +185,10 @@ async def signin_submit(request: Request) -> Response:
     user = await _db(request, _record_sign_in, username, password)
     if user is None:
         limiter.failed(username, _client(request))
+        if limiter.retry_after(username, _client(request)):
+            # Recorded once, when the pause starts; attempts during the pause are not written.
+            await _db(request, audit.record, username.strip()[:64] or "(empty)", "sign_in_failed", None,
+                      f"{limiter.max_failures} failures: sign-in paused for {limiter.window_seconds // 60} minutes")
         return _render(request, "signin.html", {
             "next": target, "username": username,
             "error": "That username and password do not match an active account.",

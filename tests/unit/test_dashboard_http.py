@@ -157,7 +157,7 @@ def test_signed_out_posts_are_refused_even_with_a_valid_csrf_token(app, db_url, 
     client = new_client(app)
     token = csrf_from(client.get("/signin").text)
     response = client.post(path, data={**data, "csrf_token": token})
-    assert response.status_code == 401
+    assert response.status_code == 303 and response.headers["location"] == "/signin?next=%2F"
     with session_scope(db_url) as session:
         request = session.scalar(select(ConsultationRequest))
         assert request.status == "new" and request.name == "Maria Lopez"
@@ -252,6 +252,8 @@ def test_sign_in_is_rate_limited_per_username_and_address(app, clock):
     assert blocked.status_code == 429
     assert "Too many failed attempts" in blocked.text and "15 minutes" in blocked.text
     assert sign_in(new_client(app), "ada").status_code == 303  # another account is not locked out
+    pauses = [a for a in audit_actions(app.state.database_url) if a[3].startswith("5 failures")]
+    assert pauses == [("sam", "sign_in_failed", None, "5 failures: sign-in paused for 15 minutes")]
     clock.now += 15 * 60 + 1
     assert sign_in(client, "sam").status_code == 303
 
@@ -279,7 +281,9 @@ def test_session_ends_after_30_idle_minutes(app, monkeypatch):
     now[0] += 29 * 60
     assert client.get("/").status_code == 200
     now[0] += 31 * 60
-    assert client.get("/").status_code == 303
+    response = client.get("/requests/R-9?x=1")
+    assert response.status_code == 303 and response.headers["location"] == "/signin?next=%2Frequests%2FR-9%3Fx%3D1"
+    assert "Your session ended" in client.get(response.headers["location"]).text
 
 
 def test_session_ends_8_hours_after_sign_in_even_when_busy(app, monkeypatch):
