@@ -7,4 +7,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "Installing Debian's chromium for the browser tests..."
 apt-get update -qq >/dev/null
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null

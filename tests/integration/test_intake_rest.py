@@ -17,22 +17,21 @@ def exported(stack) -> list[dict]:
     return json.loads(stack.export())
 
 
-def request_for(stack, sender: str) -> dict | None:
-    matches = [r for r in exported(stack) if r.get("conversation_id") == sender]
-    assert len(matches) <= 1, "one conversation stored more than one request"
-    return matches[0] if matches else None
-
-
 def reference_in(transcript: list[str]) -> str:
     final = next(text for text in reversed(transcript) if "Your reference is" in text)
     return final.split("Your reference is ")[1].split(".")[0]
 
 
+def stored_request(stack, transcript: list[str]) -> dict:
+    reference = reference_in(transcript)
+    matches = [r for r in exported(stack) if r["reference"] == reference]
+    assert len(matches) == 1, f"request {reference} is not in the export exactly once"
+    return matches[0]
+
+
 def test_happy_path_is_stored_as_eligible_and_exported(rasa_stack, sender_id):
     transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), Patient())
-    reference = reference_in(transcript)
-    stored = request_for(rasa_stack, sender_id)
-    assert stored["reference"] == reference
+    stored = stored_request(rasa_stack, transcript)
     assert stored["channel"] == "rest"
     assert stored["name"] == "Jane Smith"
     assert stored["date_of_birth"] == "1985-03-14"
@@ -84,7 +83,7 @@ def test_each_outcome_reaches_storage_with_its_flags(
 ):
     patient = Patient(screening=screening, follow_ups=follow_ups, health_notes=notes)
     transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), patient)
-    stored = request_for(rasa_stack, sender_id)
+    stored = stored_request(rasa_stack, transcript)
     assert stored["screening"]["outcome"] == outcome
     assert {flag["rule"] for flag in stored["screening"]["flags"]} == flagged_rules
     final = transcript[-1]
@@ -96,24 +95,26 @@ def test_each_outcome_reaches_storage_with_its_flags(
 
 
 def test_young_adult_gets_an_info_flag(rasa_stack, sender_id):
-    run_intake(lambda text: rasa_stack.send(sender_id, text), Patient(birth="I'm 20"))
-    stored = request_for(rasa_stack, sender_id)
+    transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), Patient(birth="I'm 20"))
+    stored = stored_request(rasa_stack, transcript)
     assert stored["age"] == 20
     assert stored["screening"]["outcome"] == "eligible"
     assert [flag["rule"] for flag in stored["screening"]["flags"]] == ["age_18_to_21"]
 
 
 def test_consent_refused_asks_nothing_and_stores_nothing(rasa_stack, sender_id):
+    before = len(exported(rasa_stack))
     transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), Patient(consent="no thanks"))
     assert "nothing has been stored" in transcript[-1] and CLINIC.phone in transcript[-1]
     assert not any("Question 1 of" in text or "full name" in text for text in transcript)
-    assert request_for(rasa_stack, sender_id) is None
+    assert len(exported(rasa_stack)) == before
 
 
 def test_under_18_is_stopped_and_nothing_is_stored(rasa_stack, sender_id):
+    before = len(exported(rasa_stack))
     transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), Patient(birth="I'm 16"))
     assert "parent or guardian" in transcript[-1]
-    assert request_for(rasa_stack, sender_id) is None
+    assert len(exported(rasa_stack)) == before
 
 
 def test_bad_answers_get_a_kind_reask_and_nothing_is_lost(rasa_stack, sender_id):
@@ -133,7 +134,7 @@ def test_bad_answers_get_a_kind_reask_and_nothing_is_lost(rasa_stack, sender_id)
     send("Email")
     send("🙂" * 400)  # concerns: emoji only has no letters
     transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), Patient(), opening="fine lines on my forehead")
-    stored = request_for(rasa_stack, sender_id)
+    stored = stored_request(rasa_stack, transcript)
     assert stored["name"] == "Zoë O'Brien-Nguyen"
     assert stored["date_of_birth"] == "1980-04-01"
     assert stored["phone"] == "+447911123457" and stored["preferred_contact"] == "email"
@@ -152,20 +153,20 @@ def test_a_correction_at_review_changes_only_that_field(rasa_stack, sender_id):
             return send(next(answers))
         return messages
 
-    run_intake(send_with_new_phone, patient)
-    stored = request_for(rasa_stack, sender_id)
+    stored = stored_request(rasa_stack, run_intake(send_with_new_phone, patient))
     assert stored["phone"] == "+447911123999"
     assert stored["name"] == "Jane Smith" and stored["email"] == "jane.smith@example.com"
 
 
 def test_a_faq_mid_intake_is_answered_and_the_question_is_asked_again(rasa_stack, sender_id):
+    before = len(exported(rasa_stack))
     rasa_stack.send(sender_id, "I'd like to book a consultation")
     rasa_stack.send(sender_id, "yes")
     texts = rasa_stack.texts(sender_id, "wait, does it hurt?")
     joined = " ".join(texts).lower()
     assert "numbing" in joined
     assert "full name" in texts[-1]
-    assert request_for(rasa_stack, sender_id) is None
+    assert len(exported(rasa_stack)) == before
 
 
 def test_a_red_flag_mid_intake_is_answered_first_then_the_intake_resumes(rasa_stack, sender_id):
@@ -177,12 +178,13 @@ def test_a_red_flag_mid_intake_is_answered_first_then_the_intake_resumes(rasa_st
 
 
 def test_stop_cancels_and_stores_nothing(rasa_stack, sender_id):
+    before = len(exported(rasa_stack))
     rasa_stack.send(sender_id, "I'd like to book a consultation")
     rasa_stack.send(sender_id, "yes")
     rasa_stack.send(sender_id, "Jane Smith")
     texts = rasa_stack.texts(sender_id, "cancel")
     assert "Nothing has been stored" in texts[0]
-    assert request_for(rasa_stack, sender_id) is None
+    assert len(exported(rasa_stack)) == before
     assert "Goodbye" not in " ".join(rasa_stack.texts(sender_id, "what are your opening hours"))
 
 
@@ -194,9 +196,10 @@ def test_start_over_goes_back_to_consent(rasa_stack, sender_id):
 
 
 def test_a_confirm_sent_twice_stores_one_request(rasa_stack, sender_id):
+    before = len(exported(rasa_stack))
     run_intake(lambda text: rasa_stack.send(sender_id, text), Patient())
     rasa_stack.send(sender_id, "confirm")
-    assert len([r for r in exported(rasa_stack) if r.get("conversation_id") == sender_id]) == 1
+    assert len(exported(rasa_stack)) == before + 1
 
 
 def test_same_flow_on_postgresql_and_database_down_keeps_the_answers(postgres_stack, sender_id):
@@ -217,7 +220,5 @@ def test_same_flow_on_postgresql_and_database_down_keeps_the_answers(postgres_st
             return messages
         return send(text)
 
-    transcript = run_intake(send_with_outage, patient)
-    stored = request_for(postgres_stack, sender_id)
-    assert stored["reference"] == reference_in(transcript)
+    stored = stored_request(postgres_stack, run_intake(send_with_outage, patient))
     assert stored["phone"] == "+447911123456"
