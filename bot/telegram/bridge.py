@@ -6,13 +6,15 @@ chats are served: the clinic's staff group (for notices) must not talk to the as
 """
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
+from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -43,6 +45,8 @@ START_MESSAGE = "/greet"
 HELP_MESSAGE = "/help"
 CANCEL_MESSAGE = "/stop"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+SEND_ATTEMPTS = 3
+MAX_FLOOD_WAIT = 30.0  # seconds; Telegram asks for a few seconds at most when a bot sends too fast
 
 _PRIVATE = filters.ChatType.PRIVATE
 _NEW_MESSAGE = filters.UpdateType.MESSAGE & _PRIVATE
@@ -211,13 +215,29 @@ class TelegramBridge:
         await self._send(bot, chat_id, OutgoingMessage(html.escape(text, quote=False)))
 
     async def _send(self, bot: Bot, chat_id: int, message: OutgoingMessage) -> None:
-        try:
-            await bot.send_message(chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML,
-                                   reply_markup=message.keyboard)
-        except Forbidden:
-            log.info("chat %s has blocked the bot; answer dropped", chat_id)
-        except BadRequest as error:
-            # Escaping should make this impossible; if Telegram still refuses the markup, the
-            # patient gets the same words without formatting rather than nothing.
-            log.warning("Telegram refused a formatted answer for chat %s: %s", chat_id, error.message)
-            await bot.send_message(chat_id=chat_id, text=_plain(message.html), reply_markup=message.keyboard)
+        """Sends one answer; waits out Telegram's flood control and retries brief network failures."""
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                await bot.send_message(chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML,
+                                       reply_markup=message.keyboard)
+                return
+            except Forbidden:
+                log.info("chat %s has blocked the bot; answer dropped", chat_id)
+                return
+            except BadRequest as error:
+                # Escaping should make this impossible; if Telegram still refuses the markup, the
+                # patient gets the same words without formatting rather than nothing.
+                log.warning("Telegram refused a formatted answer for chat %s: %s", chat_id, error.message)
+                await bot.send_message(chat_id=chat_id, text=_plain(message.html), reply_markup=message.keyboard)
+                return
+            except RetryAfter as error:
+                wait = error.retry_after
+                delay = min(wait.total_seconds() if isinstance(wait, timedelta) else float(wait), MAX_FLOOD_WAIT)
+                failure = "flood control"
+            except NetworkError as error:  # includes TimedOut
+                delay, failure = float(attempt), type(error).__name__
+            if attempt == SEND_ATTEMPTS:
+                log.warning("answer for chat %s not sent after %s attempts (%s)", chat_id, attempt, failure)
+                return
+            log.info("answer for chat %s delayed %.1fs (%s)", chat_id, delay, failure)
+            await asyncio.sleep(delay)

@@ -15,6 +15,12 @@ from typing import Any
 Responder = Callable[[str, str], list[dict[str, Any]]]
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Many chats at once: socketserver's default listen backlog of 5 would refuse connections.
+    request_queue_size = 256
+
+
 class FakeRasa:
     def __init__(self, respond: Responder):
         self.respond = respond
@@ -50,8 +56,7 @@ class FakeRasa:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", self._port), Handler)
         self._port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, name="fake-rasa", daemon=True).start()
         return self

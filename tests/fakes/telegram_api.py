@@ -35,6 +35,12 @@ _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 USE_REGISTERED_SECRET = object()
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Many chats at once: socketserver's default listen backlog of 5 would refuse connections.
+    request_queue_size = 256
+
+
 class BadRequest(Exception):
     """What Telegram answers with HTTP 400 and a description."""
 
@@ -97,6 +103,7 @@ class TelegramApiStandIn:
         self._callback_ids = itertools.count(1)
         self._changed = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
+        self._faults: list[tuple[str, int, dict[str, Any]]] = []
 
     # -- serving ----------------------------------------------------------------------------
 
@@ -128,8 +135,7 @@ class TelegramApiStandIn:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, name="telegram-stand-in", daemon=True).start()
         return self
 
@@ -163,6 +169,11 @@ class TelegramApiStandIn:
         with self._changed:
             self.calls.append(ApiCall(method, params))
             self._changed.notify_all()
+        with self._changed:
+            fault = next((f for f in self._faults if f[0] == method), None)
+            if fault is not None:
+                self._faults.remove(fault)
+                return fault[1], fault[2]
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
@@ -170,6 +181,8 @@ class TelegramApiStandIn:
             return 200, {"ok": True, "result": handler(params)}
         except BadRequest as error:
             return 400, {"ok": False, "error_code": 400, "description": str(error)}
+        except Exception as error:  # a bug in the stand-in: say so instead of dropping the connection
+            return 500, {"ok": False, "error_code": 500, "description": f"stand-in error: {error!r}"}
 
     @staticmethod
     def _params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
@@ -276,6 +289,14 @@ class TelegramApiStandIn:
                     raise BadRequest("Bad Request: BUTTON_DATA_INVALID")
 
     # -- what tests do ----------------------------------------------------------------------
+
+    def fail_next(self, method: str, error_code: int, description: str, retry_after: int | None = None) -> None:
+        """The next call of `method` fails as Telegram would fail it (e.g. 429 flood control, 502)."""
+        body: dict[str, Any] = {"ok": False, "error_code": error_code, "description": description}
+        if retry_after is not None:
+            body["parameters"] = {"retry_after": retry_after}
+        with self._changed:
+            self._faults.append((method, error_code, body))
 
     def push(self, *updates: dict[str, Any]) -> None:
         """Queues updates for getUpdates, all at once (so copies can arrive in one batch)."""

@@ -211,6 +211,16 @@ def test_rasa_down_then_back(stand_in, rasa, bridge, chat_id):
     assert stand_in.wait_for_messages(chat_id, 2)[1]["text"] == "You said: is it painful?"
 
 
+def test_flood_control_and_a_bad_gateway_delay_an_answer_but_do_not_lose_it(stand_in, bridge, chat_id):
+    stand_in.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    stand_in.fail_next("sendMessage", 502, "Bad Gateway")
+    stand_in.push(stand_in.text_update(chat_id, "are you there?"))
+    [answer] = stand_in.wait_for_messages(chat_id, 1)
+    assert answer["text"] == "You said: are you there?"
+    attempts = stand_in.calls_to("sendMessage", chat_id)
+    assert len(attempts) == 3 and attempts[1].at - attempts[0].at >= 1.0
+
+
 def test_silent_rasa_means_trouble_not_silence(stand_in, bridge, chat_id):
     # Rasa answers HTTP 200 with no messages when a custom action failed (action server down).
     stand_in.push(stand_in.text_update(chat_id, "silent"))
@@ -229,6 +239,15 @@ def test_one_chat_in_order_while_other_chats_do_not_wait(stand_in, rasa, bridge)
     assert quick_sent < slow_sent[0], "a slow answer in one chat must not hold up another chat"
     assert texts(stand_in.sent_messages(slow_chat)) == ["You said: slow first", "You said: second"]
     assert rasa.messages_from(f"telegram-{slow_chat}") == ["slow first", "second"]
+
+
+def test_a_hundred_chats_at_once_each_get_their_own_answer(stand_in, bridge):
+    chats = [next(_chat_ids) for _ in range(100)]
+    stand_in.push(*(stand_in.text_update(chat, f"question from {chat}") for chat in chats))
+    stand_in.wait_until(lambda: all(stand_in.sent_messages(chat) for chat in chats), timeout=30,
+                        what="an answer in each of 100 chats")
+    for chat in chats:
+        assert texts(stand_in.sent_messages(chat)) == [f"You said: question from {chat}"]
 
 
 def test_patient_text_never_reaches_the_log(stand_in, bridge, chat_id):
