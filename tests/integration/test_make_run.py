@@ -1,0 +1,112 @@
+"""`make run`'s supervisor (bot/run.py): starts every part, says where each listens, answers the
+README's curl, and stops everything on Ctrl-C; problems a person must fix get one sentence."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from bot.clinic import load_clinic
+from bot.settings import PROJECT_ROOT, get_settings
+from bot.stack import APP_PYTHON, free_port, port_is_free
+
+CLINIC = load_clinic(get_settings().clinic_config)
+
+
+def run_env(tmp_path: Path, **overrides: int | str) -> dict[str, str]:
+    env = dict(os.environ, VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path / 'intake.db'}",
+               TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'tracker.db'}", LOCK_STORE_TYPE="in_memory",
+               REDIS_HOST="localhost", REDIS_PORT="6379", REDIS_DB="1", REDIS_PASSWORD="",
+               RASA_TELEMETRY_ENABLED="false")
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env.pop("ACTION_ENDPOINT_URL", None)
+    env.update({name: str(value) for name, value in overrides.items()})
+    return env
+
+
+def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path):
+    ports = {"RASA_PORT": free_port(), "ACTION_PORT": free_port(), "WEB_PORT": free_port(),
+             "DASHBOARD_PORT": free_port()}
+    process = subprocess.Popen(
+        [str(APP_PYTHON), "-m", "bot.run"], cwd=PROJECT_ROOT, env=run_env(tmp_path, **ports),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    printed: list[str] = []
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            assert line, f"make run exited early: {''.join(printed)}"
+            printed.append(line)
+            if line.startswith("Ready."):
+                break
+        banner = "".join(printed)
+        assert f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook" in banner
+        assert f"http://localhost:{ports['WEB_PORT']}/" in banner
+        assert f"http://localhost:{ports['DASHBOARD_PORT']}/" in banner
+        assert "Telegram bridge    off (set TELEGRAM_BOT_TOKEN" in banner
+
+        reply = httpx.post(f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook",
+                           json={"sender": "t1", "message": "hi"}, timeout=60).json()
+        assert CLINIC.name in reply[0]["text"]
+        price = httpx.post(f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook",
+                           json={"sender": "t1", "message": "how much is microneedling"}, timeout=60).json()
+        assert CLINIC.prices[1].price in price[0]["text"], "custom action answered through the action server"
+        assert CLINIC.name in httpx.get(f"http://localhost:{ports['WEB_PORT']}/", timeout=10).text
+        assert httpx.get(f"http://localhost:{ports['DASHBOARD_PORT']}/healthz", timeout=10).status_code == 200
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    for port in ports.values():
+        assert _freed(port), f"port {port} is still in use after Ctrl-C"
+
+
+def _freed(port: int, timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port_is_free(port):
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_a_port_in_use_is_one_clear_sentence(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        taken = busy.getsockname()[1]
+        result = subprocess.run(
+            [str(APP_PYTHON), "-m", "bot.run"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+            env=run_env(tmp_path, RASA_PORT=taken, ACTION_PORT=free_port()),
+        )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(f"Cannot start: Port {taken} for the Rasa is already in use")
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_mistake_in_the_clinic_file_is_named_at_start_up(tmp_path):
+    broken = tmp_path / "clinic.yml"
+    broken.write_text((PROJECT_ROOT / "clinic" / "clinic.yml").read_text().replace('phone: "+44 20 7946 0321"', "phone: 123"))
+    env = run_env(tmp_path, CLINIC_CONFIG=broken)
+    result = subprocess.run([str(APP_PYTHON), "-m", "bot.run"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            timeout=120, env=env)
+    assert result.returncode == 2
+    assert "clinic config: 'phone'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_python_310_is_one_clear_sentence():
+    result = subprocess.run(
+        ["/bin/bash", str(PROJECT_ROOT / "scripts" / "find-python.sh"), "rasa"], capture_output=True, text=True,
+        env={"PATH": "/nonexistent", "PYENV_ROOT": "/nonexistent", "HOME": "/nonexistent"}, timeout=30,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("Python 3.10 was not found") and result.stderr.count("\n") == 1
