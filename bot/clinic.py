@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
-import yaml
+
+from bot.yaml_files import read_yaml
 
 
 class ClinicConfigError(ValueError):
@@ -125,14 +126,7 @@ def parse_clinic(raw: Any) -> Clinic:
 
 
 def load_clinic(path: Path | str) -> Clinic:
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise ClinicConfigError(f"clinic config: file {path} not found") from error
-    except yaml.YAMLError as error:
-        raise ClinicConfigError(f"clinic config: {path} is not valid YAML: {error}") from error
-    return parse_clinic(raw)
+    return parse_clinic(read_yaml(path, ClinicConfigError, "clinic config"))
 
 
 @lru_cache(maxsize=4)

@@ -190,6 +190,26 @@ def _prepare_database(database_url: str) -> None:
     upgrade_to_head(database_url)
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+# As this machine's network needs: no background connections, no sandbox as root, no GPU.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        if REQUIRE_SERVICES:
+            pytest.fail("Debian's chromium is required: apt-get install -y chromium")
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    with playwright_sync.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
 @pytest.fixture
 def sender_id() -> str:
     """A new conversation id, so tests never share a tracker."""

@@ -12,7 +12,7 @@ from functools import lru_cache, total_ordering
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.yaml_files import read_yaml
 
 
 class ScreeningRulesError(ValueError):
@@ -205,14 +205,7 @@ def parse_rules(raw: Any) -> ScreeningRules:
 
 
 def load_rules(path: Path | str) -> ScreeningRules:
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise ScreeningRulesError(f"screening rules: file {path} not found") from error
-    except yaml.YAMLError as error:
-        raise ScreeningRulesError(f"screening rules: {path} is not valid YAML: {error}") from error
-    return parse_rules(raw)
+    return parse_rules(read_yaml(path, ScreeningRulesError, "screening rules"))
 
 
 @lru_cache(maxsize=4)

@@ -7,7 +7,6 @@ import csv
 import os
 import subprocess
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -24,9 +23,6 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
 expect.set_options(timeout=20_000)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DOCS = PROJECT_ROOT / "docs"
 TABLET = {"width": 1180, "height": 820}  # a 10.9" tablet held landscape
 ADMIN = ("ada", "reception harbour lantern 7")
@@ -76,18 +72,6 @@ def _cli_add(env: dict, username: str, password: str, role: str) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail("Debian's chromium is required: apt-get install -y chromium")
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -23,26 +23,11 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
 expect.set_options(timeout=45_000)  # the real assistant on a busy 2-core machine can take a while
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OPEN = "Chat with Lumen Skin Clinic"
 GREETING = re.compile(r"virtual assistant", re.IGNORECASE)
 DOCS = PROJECT_ROOT / "docs"
 
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail("Debian's chromium is required: apt-get install -y chromium")
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

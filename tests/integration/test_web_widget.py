@@ -6,9 +6,7 @@ The same widget against the real assistant is in test_web_assistant.py.
 """
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -20,9 +18,6 @@ from bot.web.fake_rasa import FakeRasa
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OPEN = "Chat with Lumen Skin Clinic"
 GREETING = "Hello! How can I help you today?"
 
@@ -35,18 +30,6 @@ def responder(sender: str, text: str) -> list[dict]:
     if text == "/ask_pain":
         return [{"text": "Numbing cream makes it **comfortable** for most people."}]
     return [{"text": f"You said: {text}"}]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail("Debian's chromium is required: apt-get install -y chromium")
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
