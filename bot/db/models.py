@@ -101,3 +101,34 @@ class ScreeningAnswer(Base):
     position: Mapped[int] = mapped_column(Integer, nullable=False)
 
     request: Mapped[ConsultationRequest] = relationship(back_populates="answers")
+
+
+CALLBACK_STATUSES = ("new", "done")
+
+
+class CallbackRequest(Base):
+    """A patient asked to talk to a person: the clinic calls them back. No health data here.
+    Mirrored by migrations/versions/0003_callbacks.py."""
+
+    __tablename__ = "callback_requests"
+    __table_args__ = (
+        UniqueConstraint("reference", name="uq_callback_requests_reference"),
+        UniqueConstraint("idempotency_key", name="uq_callback_requests_idempotency_key"),
+        CheckConstraint(_in("status", CALLBACK_STATUSES), name="ck_callback_requests_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), nullable=False)
+    idempotency_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
+    channel: Mapped[str] = mapped_column(String(32), nullable=False)
+    conversation_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    phone: Mapped[str] = mapped_column(String(20), nullable=False)  # E.164; "" once erased
+    preferred_time: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="new", server_default="new", index=True)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    handled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
