@@ -21,12 +21,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from bot.dashboard import accounts, audit, queries
+from bot.dashboard import accounts, audit, callbacks, queries
 from bot.dashboard.accounts import AccountError
 from bot.dashboard.auth import (
     SessionPolicy, SignInLimiter, authenticate, end_session, session_user_id, start_session,
 )
-from bot.dashboard.erasure import erase_request
+from bot.dashboard.callbacks import CALLBACK_STATUS_LABELS, CallbackError
+from bot.dashboard.erasure import erase_callback, erase_request
 from bot.dashboard.export import requests_csv
 from bot.dashboard.models import ROLES, StaffUser
 from bot.dashboard.queries import OUTCOME_LABELS, OUTCOMES, RequestFilters
@@ -41,7 +42,7 @@ log = logging.getLogger("bot.dashboard")
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "dashboard_session"
 AUDIT_ACTIONS_SHOWN = ("sign_in", "sign_in_failed", "sign_out", "view", "status_change", "export", "erase",
-                       "account_change")
+                       "account_change", "callback_done", "callback_reopened")
 
 
 @dataclass(frozen=True)
@@ -338,6 +339,78 @@ async def export_csv(request: Request) -> Response:
     })
 
 
+# ---------------------------------------------------------------- callback requests
+
+@requires("staff")
+async def callback_list(request: Request) -> Response:
+    state = _config(request)
+    rows, done_total = await _db(request, callbacks.waiting_and_recent)
+    waiting = sum(1 for row in rows if row.status == "new")
+    return _render(request, "callbacks.html", {
+        "rows": rows, "waiting": waiting, "done_shown": len(rows) - waiting, "done_total": done_total,
+        "callback_labels": CALLBACK_STATUS_LABELS,
+        "when": lambda value: local_time(value, state.tz), "tz_name": str(state.tz),
+    })
+
+
+def _callback_not_found(request: Request) -> Response:
+    return _render(request, "error.html", {
+        "title": "Callback not found",
+        "message": "There is no callback request with that reference. Check it against the list.",
+    }, status_code=404)
+
+
+async def _change_callback(request: Request, change, success: str) -> Response:
+    """Applies `change(session, item, actor)` to the callback in the path; back to the list."""
+    reference = request.path_params["reference"]
+    actor = request.state.user.username
+
+    def apply(session):
+        item = callbacks.get_callback(session, reference)
+        if item is None:
+            return None
+        try:
+            change(session, item, actor)
+        except CallbackError as problem:
+            return str(problem)
+        return ""
+
+    outcome = await _db(request, apply)
+    if outcome is None:
+        return _callback_not_found(request)
+    _flash(request, "error" if outcome else "success", outcome or success.format(reference=reference))
+    return _redirect("/callbacks")
+
+
+@requires("staff")
+async def callback_done(request: Request) -> Response:
+    return await _change_callback(request, callbacks.mark_done, "{reference} marked done.")
+
+
+@requires("staff")
+async def callback_reopen(request: Request) -> Response:
+    return await _change_callback(request, callbacks.reopen, "{reference} is waiting for a call again.")
+
+
+@requires("admin")
+async def callback_erase(request: Request) -> Response:
+    reference = request.path_params["reference"]
+    form = await request.form()
+    if str(form.get("confirm_reference", "")).strip() != reference:
+        _flash(request, "error", "Type the callback's reference exactly to confirm erasure. Nothing was erased.")
+        return _redirect("/callbacks")
+
+    def erase_once(session, item, actor):
+        if item.erased_at is None:
+            erase_callback(session, item, actor)
+
+    response = await _change_callback(
+        request, erase_once, "The contact details of {reference} were erased. The reference and audit entry remain.")
+    if response.status_code == 303:
+        log.info("callback erased reference=%s", reference)
+    return response
+
+
 # ---------------------------------------------------------------- admin pages
 
 @requires("admin")
@@ -400,6 +473,10 @@ routes = [
     Route("/requests/{reference}/status", request_status, methods=["POST"], name="status"),
     Route("/requests/{reference}/erase", request_erase, methods=["POST"], name="erase"),
     Route("/export.csv", export_csv, methods=["POST"], name="export"),
+    Route("/callbacks", callback_list, methods=["GET"], name="callbacks"),
+    Route("/callbacks/{reference}/done", callback_done, methods=["POST"], name="callback_done"),
+    Route("/callbacks/{reference}/reopen", callback_reopen, methods=["POST"], name="callback_reopen"),
+    Route("/callbacks/{reference}/erase", callback_erase, methods=["POST"], name="callback_erase"),
     Route("/audit", audit_log, methods=["GET"], name="audit"),
     Route("/staff", staff_page, methods=["GET"], name="staff"),
     Route("/staff/{username}", staff_update, methods=["POST"], name="staff_update"),

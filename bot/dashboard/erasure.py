@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from bot.dashboard import audit
 from bot.dashboard.models import StatusChange, utcnow
-from bot.db.models import ConsultationRequest, ScreeningAnswer
+from bot.db.models import CallbackRequest, ConsultationRequest, ScreeningAnswer
 
 PERSONAL_COLUMNS = (
     "name", "date_of_birth", "age", "phone", "email", "preferred_contact", "concerns",
@@ -50,3 +50,19 @@ def erase_request(session: Session, request: ConsultationRequest, actor: str) ->
                              to_status="closed", note="", changed_by=actor))
     audit.record(session, actor, "erase", request.reference, "personal data erased on the patient's request")
     session.expire(request, ["answers"])
+
+
+CALLBACK_PERSONAL_COLUMNS = ("name", "phone", "preferred_time", "conversation_id")
+
+
+def erase_callback(session: Session, callback: CallbackRequest, actor: str) -> None:
+    """Blanks the name, number, preferred time and conversation id (which holds a Telegram chat
+    id), replaces the idempotency key (derived from the conversation) and marks it done: there is
+    no one left to call. The reference, channel, dates and an audit entry remain."""
+    table = CallbackRequest.__table__
+    for name in CALLBACK_PERSONAL_COLUMNS:
+        setattr(callback, name, _blank_value(table.c[name]))
+    callback.idempotency_key = f"erased-{callback.reference}"
+    callback.status = "done"
+    callback.erased_at = utcnow()
+    audit.record(session, actor, "erase", callback.reference, "callback contact details erased on the patient's request")
