@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.db.base import engine_for, session_scope
+from bot.db.callbacks import CallbackSubmission, save_callback
 from bot.db.models import ConsultationRequest
 from bot.db.repository import IntakeSubmission, save_submission
 from bot.screening.replies import RuleAnswer
@@ -187,6 +188,36 @@ def test_patient_text_is_shown_as_text_and_staff_cannot_export(browser, dashboar
     expect(page.get_by_role("heading", name="Admins only")).to_be_visible()
     assert dialogs == []
     context.close()
+
+
+def test_staff_find_a_callback_the_bot_stored_call_and_mark_it_done(browser, dashboard, tmp_path):
+    saved = save_callback(dashboard["url"], CallbackSubmission(
+        idempotency_key="telegram-731904586:callback:1", channel="telegram", conversation_id="telegram-731904586",
+        name="Tom <b>Reed</b>", phone="+447700900987", preferred_time="after 5pm, not Fridays",
+        consent_at=datetime.now(timezone.utc),
+    ))
+    context = browser.new_context(viewport=TABLET, locale="en-GB")
+    page = context.new_page()
+    _sign_in(page, dashboard["base"], *STAFF)
+    page.get_by_role("link", name="Callbacks").click()
+    expect(page.get_by_role("heading", name="Callbacks")).to_be_visible()
+    row = page.locator(f"tr#{saved.reference}")
+    expect(row).to_have_class("callback-new")
+    expect(row).to_contain_text("Tom <b>Reed</b>")  # shown as typed, not as markup
+    expect(row).to_contain_text("after 5pm, not Fridays")
+    expect(row.get_by_role("link", name="+447700900987")).to_have_attribute("href", "tel:+447700900987")
+    page.screenshot(path=str(tmp_path / "callbacks.png"))
+
+    row.get_by_role("button", name=f"Mark {saved.reference} done").click()
+    expect(page.get_by_text(f"{saved.reference} marked done.")).to_be_visible()
+    expect(row).to_have_class("callback-done")
+    expect(row).to_contain_text("by sam")
+    expect(row.get_by_role("button", name=f"Reopen {saved.reference}")).to_be_visible()
+    context.close()
+    log = dashboard["log"].read_text(encoding="utf-8", errors="replace")
+    assert f"POST /callbacks/{saved.reference}/done 303" in log
+    for secret in ("Reed", "900987", "Fridays", "731904586"):
+        assert secret not in log, secret
 
 
 def test_server_log_names_references_but_no_patient(dashboard):
