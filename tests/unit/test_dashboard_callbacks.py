@@ -236,3 +236,20 @@ def test_audit_log_offers_the_callback_actions(app, db_url):
     page = client.get("/audit?action=callback_done").text
     assert '<option value="callback_done" selected>' in page and '<option value="callback_reopened"' in page
     assert f'<a href="/callbacks#{reference}">{reference}</a>' in page
+
+
+def test_an_erased_callback_cannot_be_reopened_and_a_second_erase_changes_nothing(app, db_url):
+    reference = store(db_url, "a")
+    client = signed_in(app, "ada")
+    token = csrf_from(client.get("/callbacks").text)
+    form = {"csrf_token": token, "confirm_reference": reference}
+    assert client.post(f"/callbacks/{reference}/erase", data=form).status_code == 303
+    erased_at = callback(db_url, reference).erased_at
+    assert client.post(f"/callbacks/{reference}/erase", data=form).status_code == 303
+    assert client.post(f"/callbacks/{reference}/reopen", data={"csrf_token": token}).status_code == 303
+    page = client.get("/callbacks").text
+    assert "was erased, so there is no one to call back" in page
+    assert f'action="/callbacks/{reference}/reopen"' not in page
+    stored = callback(db_url, reference)
+    assert stored.status == "done" and stored.erased_at == erased_at
+    assert [entry for entry in audit_entries(db_url) if entry[1] == "erase"] == [("ada", "erase", reference)]
