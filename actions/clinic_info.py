@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.buttons import NEXT_STEPS
+from actions.buttons import CALL_ME_BACK, NEXT_STEPS
 from actions.config import clinic
 from bot.clinic import Clinic
 
@@ -76,8 +76,8 @@ class ActionHumanHandoff(Action):
             text=(
                 f"To talk to a person, call {c.name} on {c.phone} or email {c.email}. "
                 f"We're open:\n{c.hours_text()}\n"
-                "If you'd like the team to contact you, request a consultation and they'll get back to you."
+                "Or I can ask the team to call you back."
             ),
-            buttons=NEXT_STEPS,
+            buttons=[CALL_ME_BACK, *NEXT_STEPS],
         )
         return []

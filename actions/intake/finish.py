@@ -28,7 +28,7 @@ YOUNG_ADULT_RULE = "age_18_to_21"
 
 
 @lru_cache(maxsize=4)
-def _schema_ready(url: str) -> bool:
+def schema_ready(url: str) -> bool:
     upgrade_to_head(url)  # once per process: the first request after start-up creates the tables
     return True
 
@@ -71,7 +71,7 @@ def submission_from(tracker: Tracker) -> IntakeSubmission:
     )
 
 
-async def _notify_staff(reference: str, outcome: str, channel: str) -> None:
+async def notify_staff(reference: str, outcome: str, channel: str) -> None:
     try:
         from bot.telegram.staff_notice import notify_new_request
     except ImportError:
@@ -113,11 +113,11 @@ class ActionFinishIntake(Action):
         submission = submission_from(tracker)
         url = settings().database_url
         try:
-            _schema_ready(url)
+            schema_ready(url)
             saved = await asyncio.to_thread(save_submission, url, submission)
         except Exception as error:  # StorageUnavailable or anything else: keep the answers, offer a retry
             log.warning("could not store intake (%s)", type(error).__name__)
-            _schema_ready.cache_clear()
+            schema_ready.cache_clear()
             dispatcher.utter_message(
                 text=("Sorry, I couldn't save your request just now. Your answers are kept, so you don't need "
                       f"to type them again: please try \"confirm\" again in a moment, or call us on {c.phone}."),
@@ -130,5 +130,5 @@ class ActionFinishIntake(Action):
             message += "\n" + "\n".join(f"- {note}" for note in notes)
         dispatcher.utter_message(text=message, buttons=[NEXT_STEPS[1]])
         if saved.created:
-            await _notify_staff(saved.reference, saved.outcome, submission.channel)
+            await notify_staff(saved.reference, saved.outcome, submission.channel)
         return [*reset_intake(), SlotSet("last_reference", saved.reference)]

@@ -5,16 +5,15 @@ question again. A confident FAQ question instead of an answer is answered first.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.config import clinic
-from actions.intake.interruptions import answer_interruption
+from actions.intake.contact_fields import SKIP_WORDS, ContactFieldsValidation, today, words
 from actions.intake.review import field_to_change, restart_screening_slots
 from actions.intake.screening import current_rule, screening_rules
 from actions.intake.slots import (
@@ -26,25 +25,15 @@ from actions.intake.slots import (
     answer_to_slot,
     given,
 )
-from bot.intake import InvalidField, normalise_free_text, parse_birth, parse_contact_method, parse_email, parse_name, parse_phone
+from bot.intake import InvalidField, normalise_free_text, parse_birth, parse_contact_method, parse_email
 from bot.screening.replies import answer_follow_up, answer_rule, interpret_yes_no
 
-SKIP_WORDS = {"skip", "no", "none", "n/a", "na", "no thanks", "rather not", "i'd rather not", "pass", "-"}
 NOTHING_WORDS = {"no", "nope", "none", "nothing", "nothing else", "no thanks", "n/a", "na", "not really", "nah", "-"}
 CONFIRM_WORDS = {"confirm", "yes", "y", "yes please", "correct", "send", "send it", "looks good", "ok", "okay",
                  "that's right", "all good", "confirm and send", "yep", "sure"}
-TRIES_BEFORE_HELP = 3
 
 
-def _today() -> date:
-    return datetime.now(timezone.utc).date()
-
-
-def _words(value: Any) -> str:
-    return " ".join(str(value or "").lower().strip(" .!").split())
-
-
-class ValidateIntakeForm(FormValidationAction):
+class ValidateIntakeForm(ContactFieldsValidation):
     def name(self) -> str:
         return "validate_intake_form"
 
@@ -55,20 +44,6 @@ class ValidateIntakeForm(FormValidationAction):
         if tracker.get_slot("intake_stop_reason"):
             return []
         return domain_slots
-
-    def _retry(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, hint: str) -> dict[str, Any]:
-        """The answer was not usable: answer a question if it was one, else a kind hint; ask again."""
-        if not answer_interruption(dispatcher, tracker):
-            attempts = int(tracker.get_slot("invalid_attempts") or 0) + 1
-            if attempts >= TRIES_BEFORE_HELP:
-                hint += f" If you'd prefer, type \"stop\" to cancel, or call us on {clinic().phone}."
-            dispatcher.utter_message(text=hint)
-            return {slot: None, "invalid_attempts": attempts}
-        return {slot: None}
-
-    @staticmethod
-    def _accepted(values: dict[str, Any]) -> dict[str, Any]:
-        return {**values, "invalid_attempts": 0}
 
     # 1. Consent ------------------------------------------------------------------------------
     def validate_intake_consent(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
@@ -84,15 +59,9 @@ class ValidateIntakeForm(FormValidationAction):
         })
 
     # 2. Details ------------------------------------------------------------------------------
-    def validate_full_name(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        try:
-            return self._accepted({"full_name": parse_name(value)})
-        except InvalidField as problem:
-            return self._retry(dispatcher, tracker, "full_name", problem.message)
-
     def validate_birth(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         try:
-            birth = parse_birth(value, _today(), clinic().default_region)
+            birth = parse_birth(value, today(), clinic().default_region)
         except InvalidField as problem:
             return self._retry(dispatcher, tracker, "birth", problem.message)
         if birth.is_minor:
@@ -105,23 +74,8 @@ class ValidateIntakeForm(FormValidationAction):
             "age": birth.age,
         })
 
-    def validate_phone(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        if _words(value) in SKIP_WORDS:
-            if tracker.get_slot("email") == SKIPPED:  # a correction: the email was skipped already
-                return self._retry(dispatcher, tracker, "phone",
-                                   "The clinic needs at least one way to contact you, so please give a phone number.")
-            return self._accepted({"phone": SKIPPED})
-        phone = parse_phone(value, clinic().default_region)
-        if phone is None:
-            return self._retry(
-                dispatcher, tracker, "phone",
-                "That doesn't look like a phone number I can use. Please include the area code "
-                "(or the country code, like +44), or type \"skip\".",
-            )
-        return self._accepted({"phone": phone})
-
     def validate_email(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        if _words(value) in SKIP_WORDS:
+        if words(value) in SKIP_WORDS:
             if not given(tracker.get_slot("phone")):
                 return self._retry(
                     dispatcher, tracker, "email",
@@ -156,13 +110,6 @@ class ValidateIntakeForm(FormValidationAction):
                                "Please tell me in a few words what you'd like to improve, and where.")
         return self._accepted({"concerns": text})
 
-    def validate_preferred_time(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        text = normalise_free_text(value, 200)
-        if len(text) < 2 or not any(ch.isalnum() for ch in text):
-            return self._retry(dispatcher, tracker, "preferred_time",
-                               "Please tell me which days or times suit you, for example \"weekday mornings\".")
-        return self._accepted({"preferred_time": text})
-
     # 3. Screening: one slot asked once per rule (and follow-up) -------------------------------
     def validate_screening_reply(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         rule = current_rule(tracker)
@@ -171,7 +118,7 @@ class ValidateIntakeForm(FormValidationAction):
         answers = [answer_from_slot(item) for item in tracker.get_slot("screening_answers") or []]
         awaiting = tracker.get_slot("screening_pending_follow_up") == rule.id
         if awaiting:
-            answer = answer_follow_up(rule, answers[-1], value, _today())
+            answer = answer_follow_up(rule, answers[-1], value, today())
             hint = "Sorry, I didn't catch when. For example: \"3 months ago\", \"in January\" or \"I still take it\"."
         else:
             answer = answer_rule(rule, value)
@@ -194,7 +141,7 @@ class ValidateIntakeForm(FormValidationAction):
         })
 
     def validate_health_notes(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        if _words(value) in NOTHING_WORDS:
+        if words(value) in NOTHING_WORDS:
             return self._accepted({"health_notes": NOTHING})
         text = normalise_free_text(value, 2000)
         if not text:
@@ -203,7 +150,7 @@ class ValidateIntakeForm(FormValidationAction):
 
     # 4. Review: confirm, or name one field to change -----------------------------------------
     def validate_review_confirm(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        if _words(value) in CONFIRM_WORDS:
+        if words(value) in CONFIRM_WORDS:
             return self._accepted({"review_confirm": CONFIRMED})
         field = field_to_change(str(value or ""))
         if field == "screening":

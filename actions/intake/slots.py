@@ -8,10 +8,10 @@ from rasa_sdk.events import EventType, SlotSet
 from bot.screening.replies import RuleAnswer
 from bot.screening.rules import Level
 
-# Everything the intake collects or derives. Cleared when it ends, so Rasa's tracker store keeps
+# Everything the intake (and the callback form) collects or derives. Cleared when it ends, so Rasa's tracker store keeps
 # no second copy of what the intake database holds.
 INTAKE_SLOTS = (
-    "intake_consent", "full_name", "birth", "phone", "email", "preferred_contact", "concerns",
+    "intake_consent", "callback_consent", "full_name", "birth", "phone", "email", "preferred_contact", "concerns",
     "preferred_time", "screening_reply", "health_notes", "review_confirm", "date_of_birth", "age",
     "consent_at", "intake_started_at", "intake_stop_reason", "screening_pending_follow_up",
     "screening_answers", "intake_field_to_change",

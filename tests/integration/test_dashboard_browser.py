@@ -19,12 +19,12 @@ from bot.screening.replies import RuleAnswer
 from bot.screening.rules import load_rules
 from bot.settings import PROJECT_ROOT, get_settings
 from bot.stack import APP_PYTHON, Service, app_command, free_port
+from tests.support.screenshots import screenshot
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
 expect.set_options(timeout=20_000)
 
-DOCS = PROJECT_ROOT / "docs"
 TABLET = {"width": 1180, "height": 820}  # a 10.9" tablet held landscape
 ADMIN = ("ada", "reception harbour lantern 7")
 STAFF = ("sam", "front desk tulip garden 4")
@@ -114,7 +114,7 @@ def _sign_in(page, base: str, username: str, password: str) -> None:
     expect(page.get_by_role("heading", name="Requests")).to_be_visible()
 
 
-def test_admin_finds_opens_updates_and_exports_a_request_the_bot_stored(browser, dashboard):
+def test_admin_finds_opens_updates_and_exports_a_request_the_bot_stored(browser, dashboard, tmp_path):
     base, reference = dashboard["base"], dashboard["reference"]
     context = browser.new_context(viewport=TABLET, locale="en-GB", accept_downloads=True)
     page = context.new_page()
@@ -127,8 +127,7 @@ def test_admin_finds_opens_updates_and_exports_a_request_the_bot_stored(browser,
     expect(rows.first).to_contain_text(reference)  # newest first
     expect(rows.first).to_contain_text("Needs review")
     expect(page.get_by_text("1 open need review")).to_be_visible()
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "dashboard-list.png"))
+    screenshot(page, "dashboard-list.png", tmp_path)
 
     page.get_by_label("Search").fill("07700 900456")
     page.get_by_role("button", name="Apply").click()
@@ -148,7 +147,7 @@ def test_admin_finds_opens_updates_and_exports_a_request_the_bot_stored(browser,
     expect(page.get_by_text("Saved: status is now contacted")).to_be_visible()
     expect(page.locator("ol.history")).to_contain_text("ada: New → Contacted")
     expect(page.locator("ol.history")).to_contain_text("GP letter about apixaban")
-    page.screenshot(path=str(DOCS / "dashboard-detail.png"), full_page=True)
+    screenshot(page, "dashboard-detail.png", tmp_path, full_page=True)
 
     page.get_by_role("link", name="← All requests").click()
     page.get_by_label("Status").select_option("contacted")

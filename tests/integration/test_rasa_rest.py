@@ -59,3 +59,13 @@ def test_emergency_is_answered_with_the_emergency_number_and_clinic_phone(rasa_s
 def test_worrying_sign_tells_the_patient_to_contact_the_clinic_today(rasa_stack, sender_id):
     joined = " ".join(rasa_stack.texts(sender_id, "it's day 4 and there's pus and the redness is getting worse"))
     assert "today" in joined and CLINIC.phone in joined
+
+
+def test_a_very_long_message_gets_a_kind_answer(rasa_stack, sender_id):
+    texts = rasa_stack.texts(sender_id, "hello " + "blah " * 2000)
+    assert texts and all(texts)
+
+
+def test_emoji_only_gets_a_kind_answer(rasa_stack, sender_id):
+    joined = " ".join(rasa_stack.texts(sender_id, "🤔🤔🤔"))
+    assert "microneedling" in joined

@@ -7,7 +7,6 @@ docs/widget-desktop.png and docs/widget-phone.png for the README.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import pytest
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web.app import create_app
 from bot.web.background import free_port, serve_in_background
+from tests.support.screenshots import screenshot
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -25,7 +25,6 @@ expect.set_options(timeout=45_000)  # the real assistant on a busy 2-core machin
 
 OPEN = "Chat with Lumen Skin Clinic"
 GREETING = re.compile(r"virtual assistant", re.IGNORECASE)
-DOCS = PROJECT_ROOT / "docs"
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -69,12 +68,6 @@ def wait_for_answer(page, bot_count_before: int):
     """Waits until the assistant has answered: more bot messages and no typing indicator."""
     expect(bot_bubbles(page)).not_to_have_count(bot_count_before)
     expect(page.locator(".typing")).to_be_hidden()
-
-
-def screenshot(page, name: str, tmp_path: Path) -> None:
-    page.screenshot(path=str(tmp_path / name))
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        page.screenshot(path=str(DOCS / name))
 
 
 def test_the_bubble_opens_and_a_faq_is_answered(page, tmp_path):

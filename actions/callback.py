@@ -1,0 +1,91 @@
+"""A callback request ("can someone call me?"): consent to keep the contact details for that
+purpose, name, phone and a good time, then stored for the staff dashboard. No health questions."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.buttons import NEXT_STEPS
+from actions.config import clinic, settings
+from actions.intake.contact_fields import ContactFieldsValidation
+from actions.intake.finish import notify_staff, schema_ready
+from actions.intake.slots import reset_intake
+from bot.channels import channel_of
+from bot.db.callbacks import CallbackSubmission, save_callback
+from bot.screening.replies import interpret_yes_no
+
+log = logging.getLogger(__name__)
+
+
+class ValidateCallbackForm(ContactFieldsValidation):
+    phone_optional = False  # the whole point is a call
+
+    def name(self) -> str:
+        return "validate_callback_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        return [] if tracker.get_slot("callback_consent") == "no" else domain_slots
+
+    def validate_callback_consent(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        agreed = interpret_yes_no(value)
+        if agreed is None:
+            return self._retry(dispatcher, tracker, "callback_consent", "Please answer yes or no.")
+        if not agreed:
+            return {"callback_consent": "no"}
+        return self._accepted({"callback_consent": "yes", "consent_at": datetime.now(timezone.utc).isoformat(),
+                               "intake_started_at": tracker.get_slot("intake_started_at")
+                               or datetime.now(timezone.utc).isoformat()})
+
+
+class ActionFinishCallback(Action):
+    def name(self) -> str:
+        return "action_finish_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        c = clinic()
+        if tracker.get_slot("callback_consent") != "yes":
+            dispatcher.utter_message(
+                text=f"No problem, nothing has been stored. You can call {c.name} on {c.phone} whenever suits you.",
+                buttons=NEXT_STEPS,
+            )
+            return reset_intake()
+        submission = CallbackSubmission(
+            idempotency_key=f"{tracker.sender_id}:callback:{tracker.get_slot('intake_started_at')}",
+            channel=channel_of(tracker.sender_id, tracker.get_latest_input_channel()),
+            conversation_id=tracker.sender_id,
+            name=tracker.get_slot("full_name"),
+            phone=tracker.get_slot("phone"),
+            preferred_time=tracker.get_slot("preferred_time") or "",
+            consent_at=datetime.fromisoformat(tracker.get_slot("consent_at")),
+        )
+        url = settings().database_url
+        try:
+            schema_ready(url)
+            saved = await asyncio.to_thread(save_callback, url, submission)
+        except Exception as error:  # keep the details so asking again needs no retyping
+            log.warning("could not store callback request (%s)", type(error).__name__)
+            schema_ready.cache_clear()
+            dispatcher.utter_message(
+                text=("Sorry, I couldn't save that just now. I've kept your details: say \"call me back\" again in "
+                      f"a moment, or call us on {c.phone}."),
+            )
+            return []
+        dispatcher.utter_message(
+            text=(f"Thank you! The team at {c.name} will call you back ({submission.preferred_time}). "
+                  f"Your reference is {saved.reference}."),
+            buttons=NEXT_STEPS,
+        )
+        if saved.created:
+            await notify_staff(saved.reference, "callback requested", submission.channel)
+        return reset_intake()

@@ -1,0 +1,85 @@
+"""Validators shared by every form that collects contact details (the intake and the callback).
+
+Each validator returns the clean value, or None with a short, kind hint; the form then asks the
+question again. A confident FAQ question instead of an answer is answered first.
+"""
+from __future__ import annotations
+
+from abc import abstractmethod
+from datetime import date, datetime, timezone
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from actions.config import clinic
+from actions.intake.interruptions import answer_interruption
+from actions.intake.slots import SKIPPED
+from bot.intake import InvalidField, normalise_free_text, parse_name, parse_phone
+
+SKIP_WORDS = {"skip", "no", "none", "n/a", "na", "no thanks", "rather not", "i'd rather not", "pass", "-"}
+TRIES_BEFORE_HELP = 3
+
+
+def today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def words(value: Any) -> str:
+    return " ".join(str(value or "").lower().strip(" .!").split())
+
+
+class ContactFieldsValidation(FormValidationAction):
+    """Abstract (rasa-sdk registers only concrete actions): each form names itself."""
+
+    # Whether the patient may skip the phone number (the intake can use email instead).
+    phone_optional = True
+
+    @abstractmethod
+    def name(self) -> str:
+        ...
+
+    def _retry(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, hint: str) -> dict[str, Any]:
+        """The answer was not usable: answer a question if it was one, else a kind hint; ask again."""
+        if not answer_interruption(dispatcher, tracker):
+            attempts = int(tracker.get_slot("invalid_attempts") or 0) + 1
+            if attempts >= TRIES_BEFORE_HELP:
+                hint += f" If you'd prefer, type \"stop\" to cancel, or call us on {clinic().phone}."
+            dispatcher.utter_message(text=hint)
+            return {slot: None, "invalid_attempts": attempts}
+        return {slot: None}
+
+    @staticmethod
+    def _accepted(values: dict[str, Any]) -> dict[str, Any]:
+        return {**values, "invalid_attempts": 0}
+
+    def validate_full_name(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        try:
+            return self._accepted({"full_name": parse_name(value)})
+        except InvalidField as problem:
+            return self._retry(dispatcher, tracker, "full_name", problem.message)
+
+    def validate_phone(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        if words(value) in SKIP_WORDS:
+            if not self.phone_optional:
+                return self._retry(dispatcher, tracker, "phone", "I need a phone number so the team can call you.")
+            if tracker.get_slot("email") == SKIPPED:  # a correction: the email was skipped already
+                return self._retry(dispatcher, tracker, "phone",
+                                   "The clinic needs at least one way to contact you, so please give a phone number.")
+            return self._accepted({"phone": SKIPPED})
+        phone = parse_phone(value, clinic().default_region)
+        if phone is None:
+            return self._retry(
+                dispatcher, tracker, "phone",
+                "That doesn't look like a phone number I can use. Please include the area code "
+                "(or the country code, like +44), or type \"skip\".",
+            )
+        return self._accepted({"phone": phone})
+
+    def validate_preferred_time(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        text = normalise_free_text(value, 200)
+        if len(text) < 2 or not any(ch.isalnum() for ch in text):
+            return self._retry(dispatcher, tracker, "preferred_time",
+                               "Please tell me which days or times suit you, for example \"weekday mornings\".")
+        return self._accepted({"preferred_time": text})
