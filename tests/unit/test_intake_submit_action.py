@@ -1,0 +1,78 @@
+"""`action_finish_intake` as the action server runs it: a filled-in tracker in, a stored request,
+the patient's message, a staff notice on Telegram (stand-in Bot API) and cleared slots out."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.config
+from actions.intake.finish import ActionFinishIntake, schema_ready
+from actions.intake.slots import INTAKE_SLOTS
+from bot.db.repository import list_requests
+from bot.settings import get_settings
+from tests.fakes.telegram_api import TelegramApiStandIn
+
+STAFF_CHAT = -100200300
+
+
+def filled_tracker(sender: str = "telegram-4242") -> Tracker:
+    slots = {
+        "intake_consent": "yes", "consent_at": datetime.now(timezone.utc).isoformat(),
+        "intake_started_at": "2026-11-23T10:00:00+00:00", "full_name": "Ada Lovelace", "birth": "10/12/1985",
+        "date_of_birth": "1985-12-10", "age": 40, "phone": "+447911123456", "email": "skipped",
+        "preferred_contact": "phone", "concerns": "acne scars", "preferred_time": "mornings",
+        "screening_reply": "done", "health_notes": "I take warfarin", "review_confirm": "confirmed",
+        "screening_answers": [{"rule_id": "pregnancy", "answer_text": "no", "affirmed": False, "level": None,
+                               "follow_up": None, "question": "Pregnant?", "awaiting_follow_up": False}],
+    }
+    return Tracker(sender, slots, {"text": "confirm", "intent": {"name": "affirm"}}, [], False, None, {}, "intake_form")
+
+
+@pytest.fixture
+def configured(tmp_path, monkeypatch):
+    with TelegramApiStandIn() as telegram:
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'intake.db'}")
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", telegram.token)
+        monkeypatch.setenv("TELEGRAM_BASE_URL", telegram.base_url)
+        monkeypatch.setenv("TELEGRAM_STAFF_CHAT_ID", str(STAFF_CHAT))
+        monkeypatch.setattr(actions.config, "_settings", get_settings())
+        schema_ready.cache_clear()
+        yield telegram
+    schema_ready.cache_clear()
+
+
+async def test_a_stored_request_notifies_staff_without_personal_or_health_details(configured):
+    dispatcher = CollectingDispatcher()
+    events = await ActionFinishIntake().run(dispatcher, filled_tracker(), {})
+
+    stored = list_requests(get_settings().database_url)
+    assert len(stored) == 1 and stored[0].channel == "telegram"
+    assert stored[0].outcome == "needs_review", "warfarin in the health notes raises the blood-thinner rule"
+    assert stored[0].reference in dispatcher.messages[0]["text"]
+
+    notices = configured.sent_messages(STAFF_CHAT)
+    assert len(notices) == 1
+    notice = notices[0]["text"]
+    assert stored[0].reference in notice and "needs review" in notice and "telegram" in notice
+    for private in ("Ada", "Lovelace", "7911", "warfarin", "acne", "1985"):
+        assert private not in notice
+
+    cleared = {event["name"] for event in events if event.get("event") == "slot" and event["value"] is None}
+    assert set(INTAKE_SLOTS) <= cleared
+
+
+async def test_a_retried_submission_stores_once_and_notifies_once(configured):
+    for _ in range(2):
+        await ActionFinishIntake().run(CollectingDispatcher(), filled_tracker(), {})
+    assert len(list_requests(get_settings().database_url)) == 1
+    assert len(configured.sent_messages(STAFF_CHAT)) == 1
+
+
+async def test_without_telegram_configured_the_request_is_still_stored(configured, monkeypatch):
+    monkeypatch.delenv("TELEGRAM_STAFF_CHAT_ID")
+    await ActionFinishIntake().run(CollectingDispatcher(), filled_tracker("web-abc"), {})
+    assert [r.channel for r in list_requests(get_settings().database_url)] == ["web"]
+    assert configured.sent_messages(STAFF_CHAT) == []
