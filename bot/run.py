@@ -130,8 +130,8 @@ def wait_for(service: Service, timeout: float) -> None:
             raise RuntimeError(f"{service.name} exited with code {service.process.returncode} while starting")
 
 
-def _stop_on_sigterm(_signum, _frame) -> None:
-    raise KeyboardInterrupt  # the same clean shutdown as Ctrl-C
+def _stop_on_signal(_signum, _frame) -> None:
+    raise KeyboardInterrupt  # the same clean shutdown as Ctrl-C (children would outlive us otherwise)
 
 
 def run() -> int:
@@ -139,7 +139,6 @@ def run() -> int:
     check_ports(ports_of(services))
     started: list[Service] = []
 
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     print("Starting the assistant (logs in var/logs/)...", flush=True)
     try:
         for service, _line in services:
@@ -188,6 +187,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shell", action="store_true", help="chat in the terminal instead of serving")
     args = parser.parse_args()
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):  # a closed terminal or a service manager
+        signal.signal(stop_signal, _stop_on_signal)
     try:
         check_configuration()
         migrate_database()

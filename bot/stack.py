@@ -52,6 +52,9 @@ def rasa_environment(action_port: int, tracker_store_url: str, extra: dict[str, 
         TRACKER_STORE_URL=tracker_store_url,
         RASA_TELEMETRY_ENABLED="false",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        # Rasa's old dependencies print pages of deprecation notices that bury the chat.
+        PYTHONWARNINGS="ignore",
+        TF_CPP_MIN_LOG_LEVEL="3",
     )
     env.update(extra or {})
     return env
