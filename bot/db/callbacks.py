@@ -1,37 +1,25 @@
 """Saving a callback request ("please call me back") in one transaction, idempotently.
 
-Same guarantees as the intake's storage (bot.db.repository), whose reference alphabet, error
-class and "is the database unreachable?" test are reused: a retry with the same idempotency key
-returns the first reference, a race is settled by the unique constraint, and an unreachable
-database raises `StorageUnavailable`. Logs carry references only, never names or numbers.
+Same guarantees as the intake's storage, through the same `bot.db.store_once`: a retry with the
+same idempotency key returns the first reference, a race is settled by the unique constraint, and
+an unreachable database raises `StorageUnavailable`. Logs carry references only.
 """
 from __future__ import annotations
 
-import logging
 import re
-import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.db.base import session_scope
 from bot.db.models import CallbackRequest, utcnow
-from bot.db.repository import REFERENCE_ALPHABET, REFERENCE_LENGTH, StorageUnavailable, _is_unavailable
+from bot.db.store_once import StorageUnavailable, store_once, unavailable_as_storage_error  # noqa: F401
 
-log = logging.getLogger(__name__)
 
 CALLBACK_PREFIX = "CB-"
-_REFERENCE_ATTEMPTS = 5
 # E.164: "+", a country code that does not start with 0, at most 15 digits in all.
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
-
-
-def new_callback_reference() -> str:
-    return CALLBACK_PREFIX + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
 @dataclass(frozen=True)
@@ -75,68 +63,21 @@ def _callback_row(submission: CallbackSubmission, reference: str) -> CallbackReq
     )
 
 
-def _existing(url: str, idempotency_key: str) -> SavedCallback | None:
-    with session_scope(url) as session:
-        reference = session.scalar(
-            select(CallbackRequest.reference).where(CallbackRequest.idempotency_key == idempotency_key)
-        )
-    return SavedCallback(reference, created=False) if reference else None
-
-
-def _reference_taken(url: str, reference: str) -> bool:
-    with session_scope(url) as session:
-        return session.scalar(select(CallbackRequest.id).where(CallbackRequest.reference == reference)) is not None
-
-
-@contextmanager
-def _unavailable_as_storage_error() -> Iterator[None]:
-    """Turns "cannot reach / open the database" into StorageUnavailable; other errors pass."""
-    try:
-        yield
-    except DBAPIError as error:
-        if _is_unavailable(error):
-            cause = type(error.orig).__name__ if error.orig else type(error).__name__
-            log.warning("callback database unavailable: %s", cause)
-            raise StorageUnavailable("the callback database could not be reached") from error
-        raise
-    except OSError as error:  # e.g. the SQLite file's folder cannot be created
-        log.warning("callback database unavailable: %s", type(error).__name__)
-        raise StorageUnavailable("the callback database could not be opened") from error
-
-
 def save_callback(url: str, submission: CallbackSubmission) -> SavedCallback:
     """Stores the callback request, or returns the one already stored under the same
     idempotency key (created=False)."""
     submission.check()
-    with _unavailable_as_storage_error():
-        existing = _existing(url, submission.idempotency_key)
-        if existing:
-            log.info("callback retry matched stored request %s", existing.reference)
-            return existing
-        for _attempt in range(_REFERENCE_ATTEMPTS):
-            reference = new_callback_reference()
-            try:
-                with session_scope(url) as session:
-                    session.add(_callback_row(submission, reference))
-                    session.flush()
-            except IntegrityError:
-                # Rolled back: a concurrent retry stored it first, or the random reference was
-                # taken; any other constraint error is real and raised.
-                existing = _existing(url, submission.idempotency_key)
-                if existing:
-                    log.info("callback race resolved to stored request %s", existing.reference)
-                    return existing
-                if _reference_taken(url, reference):
-                    continue
-                raise
-            log.info("stored callback request %s", reference)
-            return SavedCallback(reference, created=True)
-    raise RuntimeError("could not find a free callback reference; this should not happen")
+    with unavailable_as_storage_error("callback"):
+        reference, created = store_once(
+            url, CallbackRequest, submission.idempotency_key, CALLBACK_PREFIX,
+            lambda new: _callback_row(submission, new),
+        )
+    return SavedCallback(reference, created)
 
 
 def list_callbacks(url: str) -> list[CallbackRequest]:
     """Every callback request, oldest first (detached: safe to read after return)."""
-    with _unavailable_as_storage_error(), session_scope(url) as session:
+    with unavailable_as_storage_error("callback"), session_scope(url) as session:
         return list(session.scalars(
             select(CallbackRequest).order_by(CallbackRequest.created_at, CallbackRequest.id)
         ))

@@ -7,37 +7,27 @@ Logs carry references and error classes only, never personal data.
 """
 from __future__ import annotations
 
-import logging
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import selectinload
 
 from bot.db.base import session_scope
 from bot.db.models import ConsultationRequest, ScreeningAnswer, utcnow
+from bot.db.store_once import (  # noqa: F401  (StorageUnavailable, REFERENCE_ALPHABET: part of this module's interface)
+    REFERENCE_ALPHABET,
+    StorageUnavailable,
+    store_once,
+    unavailable_as_storage_error,
+)
 from bot.screening.outcome import Outcome, outcome_for
 from bot.screening.replies import RuleAnswer
 
-log = logging.getLogger(__name__)
 
-# No 0/O, 1/I/L, so a reference read over the phone is not misheard or mistyped.
-REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 REFERENCE_PREFIX = "MN-"
-REFERENCE_LENGTH = 6
-_REFERENCE_ATTEMPTS = 5
 ADULT_AGE = 18
-
-
-class StorageUnavailable(RuntimeError):
-    """The database could not be reached or did not answer; the patient's answers were not stored."""
-
-
-def new_reference() -> str:
-    return REFERENCE_PREFIX + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
 @dataclass(frozen=True)
@@ -106,79 +96,31 @@ def _request_row(submission: IntakeSubmission, reference: str) -> ConsultationRe
     return row
 
 
-def _existing(url: str, idempotency_key: str) -> SavedRequest | None:
+def _stored_outcome(url: str, reference: str) -> str:
     with session_scope(url) as session:
-        found = session.execute(
-            select(ConsultationRequest.reference, ConsultationRequest.outcome)
-            .where(ConsultationRequest.idempotency_key == idempotency_key)
-        ).first()
-    return SavedRequest(found.reference, found.outcome, created=False) if found else None
-
-
-def _reference_taken(url: str, reference: str) -> bool:
-    with session_scope(url) as session:
-        return session.scalar(
-            select(ConsultationRequest.id).where(ConsultationRequest.reference == reference)
-        ) is not None
-
-
-def _is_unavailable(error: DBAPIError) -> bool:
-    return isinstance(error, (OperationalError, InterfaceError)) or error.connection_invalidated
+        return session.scalar(select(ConsultationRequest.outcome).where(ConsultationRequest.reference == reference))
 
 
 def save_submission(url: str, submission: IntakeSubmission) -> SavedRequest:
     """Stores the request and its answers in one transaction, or returns the one already stored
     under the same idempotency key (created=False)."""
     submission.check()
-    try:
-        existing = _existing(url, submission.idempotency_key)
-        if existing:
-            log.info("intake retry matched stored request %s", existing.reference)
-            return existing
-        for _attempt in range(_REFERENCE_ATTEMPTS):
-            reference = new_reference()
-            try:
-                with session_scope(url) as session:
-                    session.add(_request_row(submission, reference))
-                    session.flush()
-            except IntegrityError:
-                # The transaction was rolled back. Either a concurrent retry stored this intake
-                # first, or (very rarely) the random reference was taken; anything else is a real
-                # constraint error and is raised.
-                existing = _existing(url, submission.idempotency_key)
-                if existing:
-                    log.info("intake race resolved to stored request %s", existing.reference)
-                    return existing
-                if _reference_taken(url, reference):
-                    continue
-                raise
-            log.info("stored consultation request %s (outcome %s)", reference, submission.outcome.value)
-            return SavedRequest(reference, submission.outcome.value, created=True)
-    except DBAPIError as error:
-        if _is_unavailable(error):
-            log.warning("intake database unavailable: %s", type(error.orig).__name__ if error.orig else type(error).__name__)
-            raise StorageUnavailable("the intake database could not be reached") from error
-        raise
-    except OSError as error:  # e.g. the SQLite file's folder cannot be created
-        log.warning("intake database unavailable: %s", type(error).__name__)
-        raise StorageUnavailable("the intake database could not be opened") from error
-    raise RuntimeError("could not find a free reference; this should not happen")
+    with unavailable_as_storage_error("intake"):
+        reference, created = store_once(
+            url, ConsultationRequest, submission.idempotency_key, REFERENCE_PREFIX,
+            lambda new: _request_row(submission, new),
+        )
+        outcome = submission.outcome.value if created else _stored_outcome(url, reference)
+    return SavedRequest(reference, outcome, created)
 
 
 def list_requests(url: str) -> list[ConsultationRequest]:
     """Every request, oldest first, with its answers loaded (detached: safe to read after return)."""
-    try:
-        with session_scope(url) as session:
-            return list(
-                session.scalars(
-                    select(ConsultationRequest)
-                    .options(selectinload(ConsultationRequest.answers))
-                    .order_by(ConsultationRequest.created_at, ConsultationRequest.id)
-                )
+    with unavailable_as_storage_error("intake"), session_scope(url) as session:
+        return list(
+            session.scalars(
+                select(ConsultationRequest)
+                .options(selectinload(ConsultationRequest.answers))
+                .order_by(ConsultationRequest.created_at, ConsultationRequest.id)
             )
-    except DBAPIError as error:
-        if _is_unavailable(error):
-            raise StorageUnavailable("the intake database could not be reached") from error
-        raise
-    except OSError as error:
-        raise StorageUnavailable("the intake database could not be opened") from error
+        )

@@ -2,7 +2,6 @@
 migration 0003, one-row saves, idempotent retries and races, refusals, unreachable database."""
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import datetime, timezone
 
@@ -14,11 +13,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select
 
 import bot.dashboard.models  # noqa: F401  (its tables are part of the same metadata)
-from bot.db import callbacks
+from bot.db import store_once
 from bot.db.base import Base, engine_for, session_scope
 from bot.db.callbacks import CallbackSubmission, list_callbacks, save_callback
 from bot.db.migrate import alembic_config, head_revision, upgrade_to_head
 from bot.db.models import CallbackRequest
+from tests.support.races import race_two_saves
 from bot.db.repository import REFERENCE_ALPHABET, StorageUnavailable
 
 CONSENT_AT = datetime(2025, 11, 23, 10, 30, tzinfo=timezone.utc)
@@ -104,34 +104,7 @@ def test_a_retry_returns_the_same_reference_without_a_second_row(db_url):
 
 
 def test_two_concurrent_saves_store_one_callback(db_url, monkeypatch):
-    # Both threads pass the "already stored?" check before either inserts, so the unique
-    # constraint has to settle the race; the lookup itself is the real one.
-    real_lookup = callbacks._existing
-    both_checked = threading.Barrier(2, timeout=30)
-    first_lookup_done = threading.local()
-
-    def lookup_then_wait(url, key):
-        found = real_lookup(url, key)
-        if not getattr(first_lookup_done, "value", False):
-            first_lookup_done.value = True
-            both_checked.wait()
-        return found
-
-    monkeypatch.setattr(callbacks, "_existing", lookup_then_wait)
-    results, errors = [], []
-
-    def save():
-        try:
-            results.append(save_callback(db_url, submission()))
-        except Exception as error:  # reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=save) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
+    results = race_two_saves(lambda: save_callback(db_url, submission()), monkeypatch)
     assert sorted(result.created for result in results) == [False, True]
     assert results[0].reference == results[1].reference
     assert _count(db_url) == 1
@@ -140,7 +113,7 @@ def test_two_concurrent_saves_store_one_callback(db_url, monkeypatch):
 def test_a_taken_reference_is_replaced_by_a_fresh_one(db_url, monkeypatch):
     taken = save_callback(db_url, submission(key="first")).reference
     fresh = iter([taken, "CB-FRESH2"])
-    monkeypatch.setattr(callbacks, "new_callback_reference", lambda: next(fresh))
+    monkeypatch.setattr(store_once, "new_reference", lambda _prefix: next(fresh))
     assert save_callback(db_url, submission(key="second")).reference == "CB-FRESH2"
 
 
@@ -170,7 +143,7 @@ def test_unreachable_database_raises_storage_unavailable(url, caplog):
 
 
 def test_logs_carry_references_not_personal_data(db_url, caplog):
-    caplog.set_level("DEBUG", logger="bot.db.callbacks")
+    caplog.set_level("DEBUG", logger="bot.db")
     saved = save_callback(db_url, submission())
     save_callback(db_url, submission())
     assert saved.reference in caplog.text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from dataclasses import replace
 from datetime import date, datetime, timezone
 
@@ -15,7 +14,6 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 import bot.dashboard.models  # noqa: F401  (its tables are part of the same metadata)
-from bot.db import repository
 from bot.db.base import Base, engine_for, session_scope
 from bot.db.migrate import head_revision, upgrade_to_head
 from bot.db.models import ConsultationRequest, ScreeningAnswer
@@ -25,6 +23,7 @@ from bot.db.repository import (
 from bot.screening.replies import RuleAnswer, answer_rule
 from bot.screening.rules import Level, load_rules
 from bot.settings import PROJECT_ROOT
+from tests.support.races import race_two_saves
 
 RULES = load_rules(PROJECT_ROOT / "clinic" / "screening.yml")
 CONSENT_AT = datetime(2025, 11, 23, 10, 30, tzinfo=timezone.utc)
@@ -129,38 +128,11 @@ def test_a_retry_returns_the_same_reference_without_a_second_row(db_url):
 
 
 def test_two_concurrent_saves_of_the_same_intake_store_one_request(db_url, monkeypatch, caplog):
-    caplog.set_level("INFO", logger="bot.db.repository")
-    # Both threads pass the "already stored?" check before either inserts, so the unique
-    # constraint (not the check) has to settle the race. The lookup itself is the real one.
-    real_lookup = repository._existing
-    both_checked = threading.Barrier(2, timeout=30)
-    first_lookup_done = threading.local()
-
-    def lookup_then_wait(url, key):
-        found = real_lookup(url, key)
-        if not getattr(first_lookup_done, "value", False):
-            first_lookup_done.value = True
-            both_checked.wait()
-        return found
-
-    monkeypatch.setattr(repository, "_existing", lookup_then_wait)
-    results, errors = [], []
-
-    def save():
-        try:
-            results.append(save_submission(db_url, submission(key="race-key")))
-        except Exception as error:  # noqa: BLE001  (reported by the assertion below)
-            errors.append(error)
-
-    threads = [threading.Thread(target=save) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    caplog.set_level("INFO", logger="bot.db")
+    results = race_two_saves(lambda: save_submission(db_url, submission(key="race-key")), monkeypatch)
     assert len(results) == 2 and len({r.reference for r in results}) == 1
     assert sorted(r.created for r in results) == [False, True]
-    assert "intake race resolved" in caplog.text
+    assert "race resolved" in caplog.text
     assert _count(db_url, ConsultationRequest) == 1 and _count(db_url, ScreeningAnswer) == 3
 
 
@@ -214,7 +186,7 @@ def test_unreachable_database_raises_storage_unavailable(url, caplog):
 
 
 def test_logs_carry_references_not_personal_data(db_url, caplog):
-    caplog.set_level("DEBUG", logger="bot.db.repository")
+    caplog.set_level("DEBUG", logger="bot.db")
     saved = save_submission(db_url, submission())
     save_submission(db_url, submission())
     assert saved.reference in caplog.text
