@@ -107,8 +107,10 @@ class Candidate:
         )
 
     def ranking_key(self) -> Tuple[int, float]:
-        """Targets met first; then the fewest wrong answers of any kind."""
-        return (self.targets_met, self.in_scope_accuracy + self.oos_caught)
+        """Targets met first; then the fewest wrong answers of any kind, counted in messages (a
+        sum of the two rates would weigh each out-of-scope message four times as much)."""
+        correct = self.in_scope_accuracy * len(self._in_scope()) + self.oos_caught * len(self._out_of_scope())
+        return (self.targets_met, correct)
 
 
 def _ratio(part: int, whole: int) -> float:
