@@ -9,37 +9,21 @@ import re
 import shutil
 from datetime import datetime, timedelta, timezone
 from html import unescape
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text, update
 from starlette.testclient import TestClient
 
-from bot.dashboard.accounts import create_account
 from bot.dashboard.app import create_app
 from bot.dashboard.auth import SignInLimiter
 from bot.dashboard.models import AuditEvent
 from bot.dashboard.security import SecurityConfig
 from bot.db.base import engine_for, session_scope
 from bot.db.callbacks import CallbackSubmission, save_callback
-from bot.db.migrate import upgrade_to_head
 from bot.db.models import CallbackRequest
+from tests.support.dashboard_db import PASSWORDS, db_url, template_db  # noqa: F401  (fixtures)
 
-PASSWORDS = {"sam": "front-desk tulip 42", "ada": "admin harbour lantern 7"}
 XSS = "<script>alert(1)</script>"
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    """Migrated once with one staff and one admin account (argon2 is slow on purpose)."""
-    path = tmp_path_factory.mktemp("callbacks") / "template.db"
-    url = f"sqlite:///{path}"
-    upgrade_to_head(url)
-    with session_scope(url) as session:
-        create_account(session, "sam", "staff", PASSWORDS["sam"], actor="test")
-        create_account(session, "ada", "admin", PASSWORDS["ada"], actor="test")
-    engine_for(url).dispose()
-    return path
 
 
 @pytest.fixture

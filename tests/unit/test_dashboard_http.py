@@ -10,7 +10,6 @@ import logging
 import re
 import shutil
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select, text
@@ -18,16 +17,14 @@ from sqlalchemy.types import String, Text
 from starlette.testclient import TestClient
 
 from bot.dashboard import auth
-from bot.dashboard.accounts import create_account
 from bot.dashboard.app import create_app
 from bot.dashboard.auth import SessionPolicy, SignInLimiter
 from bot.dashboard.models import AuditEvent, StaffUser, StatusChange
 from bot.dashboard.security import SecurityConfig
 from bot.db.base import engine_for, session_scope
-from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest, ScreeningAnswer
+from tests.support.dashboard_db import PASSWORDS, db_url, template_db  # noqa: F401  (fixtures)
 
-PASSWORDS = {"sam": "front-desk tulip 42", "ada": "admin harbour lantern 7"}
 XSS_NAME = "<script>alert(1)</script>"
 
 
@@ -37,20 +34,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    """Migrated once, with one staff and one admin account; each test gets its own copy
-    (argon2 hashing is deliberately slow, so accounts are made once)."""
-    path = tmp_path_factory.mktemp("dashboard") / "template.db"
-    url = f"sqlite:///{path}"
-    upgrade_to_head(url)
-    with session_scope(url) as session:
-        create_account(session, "sam", "staff", PASSWORDS["sam"], actor="test")
-        create_account(session, "ada", "admin", PASSWORDS["ada"], actor="test")
-    engine_for(url).dispose()
-    return path
 
 
 @pytest.fixture

@@ -19,22 +19,12 @@ from bot.db.callbacks import CallbackSubmission, list_callbacks, save_callback
 from bot.db.migrate import alembic_config, head_revision, upgrade_to_head
 from bot.db.models import CallbackRequest
 from tests.support.races import race_two_saves
+from tests.support.storage_db import db_url  # noqa: F401  (fixture)
 from bot.db.repository import REFERENCE_ALPHABET, StorageUnavailable
 
 CONSENT_AT = datetime(2025, 11, 23, 10, 30, tzinfo=timezone.utc)
 NEVER = "postgresql+psycopg://postgres@127.0.0.1:1/never"
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    """A migrated, empty database: a temporary SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'intake.db'}"
-    else:
-        url = request.getfixturevalue("fresh_postgres_url")
-    upgrade_to_head(url)
-    yield url
-    engine_for(url).dispose()  # release pooled connections before the schema is dropped
 
 
 def submission(key: str = "web-abc:callback:2025-11-23T10:29:00Z", **changes) -> CallbackSubmission:

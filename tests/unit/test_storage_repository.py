@@ -24,21 +24,11 @@ from bot.screening.replies import RuleAnswer, answer_rule
 from bot.screening.rules import Level, load_rules
 from bot.settings import PROJECT_ROOT
 from tests.support.races import race_two_saves
+from tests.support.storage_db import db_url  # noqa: F401  (fixture)
 
 RULES = load_rules(PROJECT_ROOT / "clinic" / "screening.yml")
 CONSENT_AT = datetime(2025, 11, 23, 10, 30, tzinfo=timezone.utc)
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    """A migrated, empty intake database: a temporary SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'intake.db'}"
-    else:
-        url = request.getfixturevalue("fresh_postgres_url")
-    upgrade_to_head(url)
-    yield url
-    engine_for(url).dispose()  # release pooled connections before the schema is dropped
 
 
 def submission(key: str = "web-abc:2025-11-23T10:29:00Z", **changes) -> IntakeSubmission:
