@@ -94,6 +94,7 @@ export: $(APP_VENV)/.installed
 	@$(APP_PY) -m bot.export --format $(or $(FORMAT),json)
 
 staff-add: $(APP_VENV)/.installed
+	@[ -n "$(USERNAME)" ] || { echo "Usage: make staff-add USERNAME=name [ROLE=staff|admin] (you will be asked for the password)"; exit 2; }
 	@$(APP_PY) -m bot.dashboard.cli add-staff --username "$(USERNAME)" --role "$(or $(ROLE),staff)"
 
 lock:
