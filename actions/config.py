@@ -20,9 +20,7 @@ def clinic() -> Clinic:
 
 def check_configuration() -> None:
     """Fails fast (ClinicConfigError / ScreeningRulesError) when a clinic file is wrong."""
+    from actions.intake.screening import screening_rules  # imports this module: import here
+
     clinic()
-    try:
-        from actions.intake.screening import screening_rules
-    except ImportError:  # the intake is optional while it is being built
-        return
     screening_rules()

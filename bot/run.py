@@ -6,7 +6,6 @@ Each part's output goes to var/logs/<part>.log; this process prints only where t
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import signal
 import subprocess
@@ -14,6 +13,8 @@ import sys
 import time
 
 from bot.clinic import ClinicConfigError, load_clinic
+from bot.db.migrate import upgrade_to_head
+from bot.screening.rules import ScreeningRulesError, load_rules
 from bot.settings import VAR_DIR, get_settings
 from bot.stack import (
     RASA_BIN,
@@ -40,25 +41,19 @@ def check_configuration() -> None:
         load_clinic(settings.clinic_config)
     except ClinicConfigError as error:
         raise StartupProblem(str(error)) from error
-    if importlib.util.find_spec("bot.screening.rules"):
-        from bot.screening.rules import ScreeningRulesError, load_rules
-
-        try:
-            load_rules(settings.screening_rules)
-        except ScreeningRulesError as error:
-            raise StartupProblem(str(error)) from error
+    try:
+        load_rules(settings.screening_rules)
+    except ScreeningRulesError as error:
+        raise StartupProblem(str(error)) from error
 
 
 def migrate_database() -> None:
-    if importlib.util.find_spec("bot.db.migrate"):
-        from bot.db.migrate import upgrade_to_head
-
-        try:
-            upgrade_to_head(get_settings().database_url)
-        except Exception as error:  # a wrong DATABASE_URL is the usual cause; say so plainly
-            raise StartupProblem(
-                f"The intake database could not be prepared ({type(error).__name__}); check DATABASE_URL."
-            ) from error
+    try:
+        upgrade_to_head(get_settings().database_url)
+    except Exception as error:  # a wrong DATABASE_URL is the usual cause; say so plainly
+        raise StartupProblem(
+            f"The intake database could not be prepared ({type(error).__name__}); check DATABASE_URL."
+        ) from error
 
 
 def check_ports(ports: dict[str, int]) -> None:
@@ -84,24 +79,22 @@ def planned_services() -> list[tuple[Service, str]]:
         (Service("action server", action_server_command(ACTION_PORT), f"http://127.0.0.1:{ACTION_PORT}/health",
                  env=app_env, log_path=LOG_DIR / "actions.log"),
          f"Action server      http://localhost:{ACTION_PORT}/webhook"),
-        (Service("Rasa", rasa_command(RASA_PORT, cors=settings.site_origins), f"http://127.0.0.1:{RASA_PORT}/",
+        (Service("Rasa server", rasa_command(RASA_PORT, cors=settings.site_origins), f"http://127.0.0.1:{RASA_PORT}/",
                  env=rasa_env, log_path=LOG_DIR / "rasa.log"),
          f"Rasa REST channel  http://localhost:{RASA_PORT}/webhooks/rest/webhook"),
-    ]
-    if importlib.util.find_spec("bot.web"):
-        services.append((
+        (
             Service("website widget", app_command("bot.web"), f"http://127.0.0.1:{settings.web_port}/healthz",
                     env=app_env, log_path=LOG_DIR / "web.log"),
             f"Website + widget   http://localhost:{settings.web_port}/",
-        ))
-    if importlib.util.find_spec("bot.dashboard"):
-        services.append((
+        ),
+        (
             Service("staff dashboard", app_command("bot.dashboard"),
                     f"http://127.0.0.1:{settings.dashboard_port}/healthz", env=app_env,
                     log_path=LOG_DIR / "dashboard.log"),
             f"Staff dashboard    http://localhost:{settings.dashboard_port}/  (accounts: make staff-add)",
-        ))
-    if os.environ.get("TELEGRAM_BOT_TOKEN") and importlib.util.find_spec("bot.telegram"):
+        ),
+    ]
+    if os.environ.get("TELEGRAM_BOT_TOKEN"):
         services.append((
             Service("Telegram bridge", app_command("bot.telegram"), "", env=app_env,
                     log_path=LOG_DIR / "telegram.log"),
@@ -110,15 +103,10 @@ def planned_services() -> list[tuple[Service, str]]:
     return services
 
 
-def ports_of(services: list[tuple[Service, str]]) -> dict[str, int]:
+def ports_to_check() -> dict[str, int]:
     settings = get_settings()
-    ports = {"action server": ACTION_PORT, "Rasa": RASA_PORT}
-    names = {service.name for service, _ in services}
-    if "website widget" in names:
-        ports["website widget"] = settings.web_port
-    if "staff dashboard" in names:
-        ports["staff dashboard"] = settings.dashboard_port
-    return ports
+    return {"action server": ACTION_PORT, "Rasa server": RASA_PORT, "website widget": settings.web_port,
+            "staff dashboard": settings.dashboard_port}
 
 
 def wait_for(service: Service, timeout: float) -> None:
@@ -136,7 +124,7 @@ def _stop_on_signal(_signum, _frame) -> None:
 
 def run() -> int:
     services = planned_services()
-    check_ports(ports_of(services))
+    check_ports(ports_to_check())
     started: list[Service] = []
 
     print("Starting the assistant (logs in var/logs/)...", flush=True)
@@ -145,7 +133,7 @@ def run() -> int:
             service.start()
             started.append(service)
         for service, line in services:
-            wait_for(service, timeout=300 if service.name == "Rasa" else 60)
+            wait_for(service, timeout=300 if service.name == "Rasa server" else 60)
             print(f"  {line}", flush=True)
         if not os.environ.get("TELEGRAM_BOT_TOKEN"):
             print("  Telegram bridge    off (set TELEGRAM_BOT_TOKEN to turn it on)", flush=True)

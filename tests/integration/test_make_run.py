@@ -89,7 +89,7 @@ def test_a_port_in_use_is_one_clear_sentence(tmp_path):
             env=run_env(tmp_path, RASA_PORT=taken, ACTION_PORT=free_port()),
         )
     assert result.returncode == 2
-    assert result.stderr.strip().startswith(f"Cannot start: Port {taken} for the Rasa is already in use")
+    assert result.stderr.strip().startswith(f"Cannot start: Port {taken} for the Rasa server is already in use")
     assert "Traceback" not in result.stderr + result.stdout
 
 
