@@ -116,11 +116,12 @@ class RasaStack:
         self.rasa.wait_ready(timeout=180)
 
 
-def start_stack(workdir: Path, database_url: str) -> RasaStack:
+def start_stack(workdir: Path, database_url: str, tracker_store_url: str | None = None,
+                rasa_env: dict[str, str] | None = None) -> RasaStack:
     """Starts the real action server and Rasa (trained model) over the given intake database."""
     if not DEFAULT_MODEL.exists():
         pytest.fail(f"no trained model at {DEFAULT_MODEL}: run `make train` (make test does it first)")
-    tracker_store_url = f"sqlite:///{workdir / 'tracker.db'}"
+    tracker_store_url = tracker_store_url or f"sqlite:///{workdir / 'tracker.db'}"
     _prepare_database(database_url)
     action_port, rasa_port = free_port(), free_port()
     app_env = dict(os.environ, DATABASE_URL=database_url, VAR_DIR=str(workdir))
@@ -132,7 +133,7 @@ def start_stack(workdir: Path, database_url: str) -> RasaStack:
     )
     rasa = Service(
         "Rasa", rasa_command(rasa_port), f"http://127.0.0.1:{rasa_port}/",
-        env=rasa_environment(action_port, tracker_store_url), log_path=workdir / "rasa.log",
+        env=rasa_environment(action_port, tracker_store_url, rasa_env), log_path=workdir / "rasa.log",
     )
     actions.start()
     rasa.start()
