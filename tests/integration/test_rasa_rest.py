@@ -56,6 +56,14 @@ def test_emergency_is_answered_with_the_emergency_number_and_clinic_phone(rasa_s
     assert CLINIC.emergency_number in joined and CLINIC.phone in joined
 
 
+def test_a_red_flag_inside_another_question_is_answered_as_the_red_flag(rasa_stack, sender_id):
+    # The price words pull the trained model towards ask_price; the red-flag safety net at the end
+    # of the pipeline (bot/nlu/red_flag_classifier.py) must still win.
+    texts = rasa_stack.texts(sender_id, "how much is the treatment and what are the prices, my tongue is swelling up")
+    assert CLINIC.emergency_number in texts[0]
+    assert not any(item.price in " ".join(texts) for item in CLINIC.prices)
+
+
 def test_worrying_sign_tells_the_patient_to_contact_the_clinic_today(rasa_stack, sender_id):
     joined = " ".join(rasa_stack.texts(sender_id, "it's day 4 and there's pus and the redness is getting worse"))
     assert "today" in joined and CLINIC.phone in joined

@@ -28,16 +28,6 @@ def _load(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def _examples_by_intent(path: Path) -> dict:
-    found = {}
-    for block in (_load(path) or {}).get("nlu") or []:
-        if "intent" not in block:
-            continue  # regex, lookup and synonym blocks hold no examples of an intent
-        lines = [line[2:].strip() for line in block.get("examples", "").splitlines() if line.strip()]
-        found[block["intent"]] = lines
-    return found
-
-
 def _normalised(text: str) -> str:
     return re.sub(r"[^\w ]", "", text.lower()).strip()
 
@@ -82,31 +72,59 @@ def test_contraindications_answer_points_to_the_screening(responses):
     assert "screening" in text and "consultation" in text
 
 
-def test_each_topic_has_15_to_50_varied_training_examples():
-    faq = _examples_by_intent(NLU_DIR / "faq.yml")
-    clinic = _examples_by_intent(NLU_DIR / "clinic_info.yml")
+def _all_training_examples(path: Path) -> dict:
+    """Examples per intent, across every block of that intent in the file."""
+    found = {}
+    for block in (_load(path) or {}).get("nlu") or []:
+        if "intent" in block:
+            lines = [line[2:].strip() for line in block.get("examples", "").splitlines() if line.strip()]
+            found.setdefault(block["intent"], []).extend(lines)
+    return found
+
+
+def test_each_topic_has_40_to_160_varied_training_examples():
+    # Enough that patients' own wordings are recognised, and balanced so that no topic swamps the
+    # others (DIET and the ResponseSelector see every topic in every batch).
+    faq = _all_training_examples(NLU_DIR / "faq.yml")
+    clinic = _all_training_examples(NLU_DIR / "clinic_info.yml")
     assert sorted(faq) == sorted(f"faq/{name}" for name in SUB_INTENTS)
     assert sorted(clinic) == sorted(CLINIC_INTENTS)
     for intent, examples in {**faq, **clinic}.items():
-        assert 15 <= len(examples) <= 50, f"{intent}: {len(examples)} examples"
+        assert 40 <= len(examples) <= 160, f"{intent}: {len(examples)} examples"
         assert len({_normalised(e) for e in examples}) == len(examples), f"{intent}: duplicates"
 
 
-def test_heldout_set_covers_every_topic_and_is_never_trained_on():
-    heldout = _load(ROOT / "tests" / "nlu" / "heldout.yml")
+def test_no_message_is_trained_under_two_intents():
+    seen = {}
+    for path in sorted(NLU_DIR.glob("*.yml")):
+        for intent, examples in _all_training_examples(path).items():
+            for text in examples:
+                seen.setdefault(_normalised(text), set()).add(intent)
+    assert {text: intents for text, intents in seen.items() if len(intents) > 1} == {}
+
+
+HELDOUT_FILES = ["heldout.yml", "heldout_blind.yml"]
+
+
+@pytest.mark.parametrize("name", HELDOUT_FILES)
+def test_heldout_set_covers_every_topic_and_is_never_trained_on(name):
+    heldout = _load(ROOT / "tests" / "nlu" / name)
     per_topic = {}
     for row in heldout:
         per_topic.setdefault(row["topic"], []).append(row["text"])
     required = [f"faq/{n}" for n in SUB_INTENTS] + CLINIC_INTENTS
     required += ["emergency_symptoms", "worrying_symptoms"]
+    # The blind set lost a few lines that happened to equal training examples; together the two
+    # sets hold at least 14 messages per topic.
+    at_least = 8 if name == "heldout.yml" else 6
     for topic in required:
-        assert len(per_topic.get(topic, [])) >= 8, topic
+        assert len(per_topic.get(topic, [])) >= at_least, topic
     assert len(per_topic["out_of_scope"]) >= 60
     assert set(per_topic) <= set(required) | {"out_of_scope"}, "unknown topic in held-out set"
 
     trained = set()
     for path in NLU_DIR.glob("*.yml"):
-        for examples in _examples_by_intent(path).values():
+        for examples in _all_training_examples(path).values():
             trained |= {_normalised(e) for e in examples}
     leaked = [t for texts in per_topic.values() for t in texts if _normalised(t) and _normalised(t) in trained]
     assert leaked == []

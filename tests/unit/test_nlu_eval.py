@@ -83,3 +83,20 @@ def test_heldout_loader_rejects_rows_without_topic(eval_nlu, tmp_path):
     broken.write_text("- {text: hello}\n", encoding="utf-8")
     with pytest.raises(SystemExit, match="needs both 'text' and 'topic'"):
         eval_nlu.load_heldout(broken)
+
+
+def test_a_callback_request_counts_as_reaching_a_person(eval_nlu):
+    assert eval_nlu.topic_of(parse("request_callback", 0.9)) == "human_handoff"
+
+
+def test_figures_can_be_given_per_heldout_file(eval_nlu, tmp_path):
+    first, second = tmp_path / "a.yml", tmp_path / "b.yml"
+    first.write_text('- {text: "does it hurt", topic: faq/pain}\n', encoding="utf-8")
+    second.write_text('- {text: "weather", topic: out_of_scope}\n', encoding="utf-8")
+    examples = eval_nlu.load_heldout(first) + eval_nlu.load_heldout(second)
+    candidate = eval_nlu.Candidate("x", ROOT / "config.yml")
+    candidate.predictions = [(examples[0], "faq/pain"), (examples[1], "faq/sun")]
+    assert [e.source for e in examples] == ["a.yml", "b.yml"]
+    assert candidate.restricted_to("a.yml").in_scope_accuracy == 1.0
+    assert candidate.restricted_to("b.yml").oos_caught == 0.0
+    assert len(candidate.restricted_to("b.yml").predictions) == 1
