@@ -31,20 +31,27 @@ EMERGENCY_PATTERNS = [
     rf"\b{_AIRWAY}\b(?:\W+{_LINKING})*\W+{_SWELL}",
     # "swelling in my throat", "swollen lips"
     rf"\b{_SWELL}\b(?:\W+\w+){{0,3}}?\W+{_AIRWAY}\b",
+    # "my throat feels like it's closing"
+    rf"\b{_AIRWAY}\b(?:\W+\w+){{0,2}}?\W+like (?:it'?s|its|it is) clos\w*",
     rf"\b{_UNABLE}\b(?:\W+\w+){{0,2}}?\W+{_BREATH}",
     rf"\b{_BREATH}\W+(?:is |feels |getting |so )*(?:difficult|hard|laboured|labored)",
     r"\bshort(?:ness)? of breath\b|\bwheez\w*|\bgasping\b|\banaphyla\w*",
     r"\b(?:faint(?:ed|ing)?|passed out|pass(?:ing)? out|blacked out|collaps\w*|lost consciousness|unconscious)\b",
     r"\b(?:seizure\w*|seizing|convuls\w*)\b|\b(?:having|had|has) a fit\b|\band fitting\b",
-    r"\b(?:heart|pulse|heartbeat)\b(?:\W+\w+){0,3}?\W+(?:racing|pounding|thumping|irregular|skipping|fluttering|going crazy|"
-    r"(?:beating|going) (?:so |really |very |super )?fast)",
-    r"\b(?:racing|pounding|irregular) (?:heart|pulse|heartbeat)|\bpalpitations?\b",
     # fever or confusion together with redness that spreads
     r"\b(?:fever\w*|temperature|burning up|confus\w*)\b.*\b(?:spread\w*|growing|getting bigger)\b",
     r"\b(?:spread\w*|growing|getting bigger)\b.*\b(?:fever\w*|temperature|burning up|confus\w*)\b",
     r"^(?:(?:this is|it'?s|its) an )?emergency\W*$",
-    rf"\b{_AIRWAY}\b(?:\W+\w+){{0,2}}?\W+like (?:it'?s|its|it is) clos\w*",
 ]
+
+# Heart symptoms count only when they come on now or after the numbing cream, not as a known
+# condition ("I have an irregular heartbeat" is a health note for the intake).
+HEART_PATTERNS = [
+    r"\b(?:heart|pulse|heartbeat)\b(?:\W+\w+){0,3}?\W+(?:racing|pounding|thumping|irregular|skipping|fluttering|going crazy|"
+    r"(?:beating|going) (?:so |really |very |super )?fast)",
+    r"\b(?:racing|pounding|irregular) (?:heart|pulse|heartbeat)|\bpalpitations?\b",
+]
+_ACUTE = re.compile(r"\b(?:after|since|now|suddenly|started|cream|numbing|treatment|session|help)\b|!")
 
 WORRYING_PATTERNS = [
     r"\bpus\b|\boozing\b|\bweeping\b",
@@ -72,7 +79,7 @@ _NOT_NOW = re.compile(
     r"\b(?:can|could|does|do|will|would|might|may) (?:it|microneedling|micro needling|the treatment|"
     r"this|dermapen|that|needling)\b|\bcause[sd]?\b|\brisks?\b|\bchance\b|\bpossib\w*|\bwhat if\b|"
     r"\bin case\b|\bside effects?\b|\bhistory\b|\byears? ago\b|\bas a (?:kid|child|teen\w*)\b|"
-    r"\bin the past\b|\bused to\b|\bwhen i was\b|\bever\b|\bepilep\w*|\bcold sores?\b|\bdiagnosed\b|"
+    r"\bin the past\b|\bmonths? ago\b|\blast year\b|\bused to\b|\bwhen i was\b|\bever\b|\bepilep\w*|\bcold sores?\b|\bdiagnosed\b|"
     r"\bif (?:i|you|my|she|he|they|it|someone)\b|\bhow (?:often|common)\b|"
     r"\bcan (?:i|she|he|we) (?:still )?(?:have|get|do|book) (?:it|microneedling|the treatment|dermapen|a session|treatment|treated)\b"
 )
@@ -87,6 +94,7 @@ _NEGATED_BEFORE = re.compile(
 )
 
 _EMERGENCY = [re.compile(p) for p in EMERGENCY_PATTERNS]
+_HEART = [re.compile(p) for p in HEART_PATTERNS]
 _WORRYING = [re.compile(p) for p in WORRYING_PATTERNS]
 
 
@@ -110,7 +118,7 @@ def red_flag_in(text: Optional[str]) -> Optional[str]:
     normalised = _normalise(text)
     if _NOT_NOW.search(normalised):
         return None
-    if _found(_EMERGENCY, normalised):
+    if _found(_EMERGENCY, normalised) or (_ACUTE.search(normalised) and _found(_HEART, normalised)):
         return EMERGENCY
     if _found(_WORRYING, normalised) and not _PAST_OR_ALLERGY.search(normalised):
         return WORRYING

@@ -60,6 +60,9 @@ def test_worrying_signs_are_found(text):
         "no trouble breathing, just a bit red",
         "I had a seizure as a child, can I still have it?",
         "i used to get hives from plasters",
+        "I have an irregular heartbeat and take bisoprolol",
+        "had a seizure 6 months ago, none since",
+        "no palpitations after the cream, just tingly",
         "I get cold sores with blisters sometimes",
         # other treatments and everyday words
         "how long does lip filler swelling last",
