@@ -38,11 +38,12 @@ EMERGENCY_PATTERNS = [
     r"\bshort(?:ness)? of breath\b|\bwheez\w*|\bgasping\b|\banaphyla\w*",
     r"\b(?:faint(?:ed|ing)?|passed out|pass(?:ing)? out|blacked out|collaps\w*|lost consciousness|unconscious)\b",
     r"\b(?:seizure\w*|seizing|convuls\w*)\b|\b(?:having|had|has) a fit\b|\band fitting\b",
-    # fever or confusion together with redness that spreads
-    r"\b(?:fever\w*|temperature|burning up|confus\w*)\b.*\b(?:spread\w*|growing|getting bigger)\b",
-    r"\b(?:spread\w*|growing|getting bigger)\b.*\b(?:fever\w*|temperature|burning up|confus\w*)\b",
     r"^(?:(?:this is|it'?s|its) an )?emergency\W*$",
 ]
+
+# Fever or confusion together with redness that spreads, in either order.
+_FEVER = re.compile(r"\b(?:fever\w*|temperature|burning up|confus\w*)\b")
+_SPREADING = re.compile(r"\b(?:spread\w*|growing|getting bigger)\b")
 
 # Heart symptoms count only when they come on now or after the numbing cream, not as a known
 # condition ("I have an irregular heartbeat" is a health note for the intake).
@@ -106,7 +107,8 @@ def _normalise(text: str) -> str:
 def _found(patterns: list[re.Pattern[str]], text: str) -> bool:
     for pattern in patterns:
         for match in pattern.finditer(text):
-            if not _NEGATED_BEFORE.search(text[: match.start()]):
+            # a negation is at most a few words back: look no further (long messages stay cheap)
+            if not _NEGATED_BEFORE.search(text[max(0, match.start() - 60) : match.start()]):
                 return True
     return False
 
@@ -118,7 +120,11 @@ def red_flag_in(text: Optional[str]) -> Optional[str]:
     normalised = _normalise(text)
     if _NOT_NOW.search(normalised):
         return None
-    if _found(_EMERGENCY, normalised) or (_ACUTE.search(normalised) and _found(_HEART, normalised)):
+    if (
+        _found(_EMERGENCY, normalised)
+        or (_ACUTE.search(normalised) and _found(_HEART, normalised))
+        or (_found([_FEVER], normalised) and _found([_SPREADING], normalised))
+    ):
         return EMERGENCY
     if _found(_WORRYING, normalised) and not _PAST_OR_ALLERGY.search(normalised):
         return WORRYING

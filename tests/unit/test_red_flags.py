@@ -23,6 +23,7 @@ RED_FLAGS = {EMERGENCY, WORRYING}
         "she's having a seizure",
         "my heart is pounding like crazy since the numbing cream",
         "i've got a fever and the red bit is spreading down my neck",
+        "the redness keeps spreading and now i'm confused and burning up",
         "emergency!!",
         "swollen tongue and wheezy",
     ],
