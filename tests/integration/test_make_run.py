@@ -55,7 +55,7 @@ def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path
                            json={"sender": "t1", "message": "hi"}, timeout=60).json()
         assert CLINIC.name in reply[0]["text"]
         price = httpx.post(f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook",
-                           json={"sender": "t1", "message": "how much is microneedling"}, timeout=60).json()
+                           json={"sender": "t1", "message": "how much does microneedling cost?"}, timeout=60).json()
         assert CLINIC.prices[1].price in price[0]["text"], "custom action answered through the action server"
         assert CLINIC.name in httpx.get(f"http://localhost:{ports['WEB_PORT']}/", timeout=10).text
         assert httpx.get(f"http://localhost:{ports['DASHBOARD_PORT']}/healthz", timeout=10).status_code == 200
