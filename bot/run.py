@@ -24,6 +24,7 @@ from bot.stack import (
     port_is_free,
     rasa_command,
     rasa_environment,
+    stop_all,
 )
 
 RASA_PORT = int(os.environ.get("RASA_PORT", "5005"))
@@ -150,8 +151,7 @@ def run() -> int:
         print("\nStopping...", flush=True)
         return 0
     finally:
-        for service in reversed(started):
-            service.stop()
+        stop_all(started)
 
 
 def shell() -> int:

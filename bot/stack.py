@@ -116,13 +116,27 @@ class Service:
         return self.process is not None and self.process.poll() is None
 
     def stop(self, timeout: float = 15) -> None:
-        if not self.running():
-            return
+        stop_all([self], timeout)
+
+    def _signal(self, sig: signal.Signals) -> None:
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
+            os.killpg(self.process.pid, sig)
         except ProcessLookupError:
-            pass
+            pass  # already gone
+
+
+def stop_all(services: list[Service], timeout: float = 15) -> None:
+    """Ask every running service to stop at once, then kill what is still running after `timeout`.
+
+    At once, not one after the other: on a busy machine each may need several seconds, and the
+    person who pressed Ctrl-C should not wait for the sum."""
+    running = [service for service in services if service.running()]
+    for service in running:
+        service._signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for service in running:
+        try:
+            service.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            service._signal(signal.SIGKILL)
+            service.process.wait(timeout=5)
