@@ -175,6 +175,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shell", action="store_true", help="chat in the terminal instead of serving")
     args = parser.parse_args()
+    # Ctrl-C explicitly: a shell script that starts us in the background leaves SIGINT ignored,
+    # and Python then installs no KeyboardInterrupt handler of its own.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for stop_signal in (signal.SIGTERM, signal.SIGHUP):  # a closed terminal or a service manager
         signal.signal(stop_signal, _stop_on_signal)
     try:

@@ -35,6 +35,9 @@ def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path
     process = subprocess.Popen(
         [str(APP_PYTHON), "-m", "bot.run"], cwd=PROJECT_ROOT, env=run_env(tmp_path, **ports),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        # Started as a script's background job would start it: with SIGINT ignored. Ctrl-C must
+        # still stop everything (this is how the suite runs under some CI shells).
+        preexec_fn=_ignore_sigint,
     )
     printed: list[str] = []
     try:
@@ -68,6 +71,10 @@ def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path
             process.wait()
     for port in ports.values():
         assert _freed(port), f"port {port} is still in use after Ctrl-C"
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _freed(port: int, timeout: float = 15) -> bool:
