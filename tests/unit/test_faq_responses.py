@@ -82,15 +82,15 @@ def _all_training_examples(path: Path) -> dict:
     return found
 
 
-def test_each_topic_has_40_to_160_varied_training_examples():
-    # Enough that patients' own wordings are recognised, and balanced so that no topic swamps the
-    # others (DIET and the ResponseSelector see every topic in every batch).
+def test_each_topic_has_40_to_220_varied_training_examples():
+    # Enough that patients' own wordings are recognised, and balanced so that no topic's prior
+    # swamps the others in the classifier (bot/nlu/linear_model.py).
     faq = _all_training_examples(NLU_DIR / "faq.yml")
     clinic = _all_training_examples(NLU_DIR / "clinic_info.yml")
     assert sorted(faq) == sorted(f"faq/{name}" for name in SUB_INTENTS)
     assert sorted(clinic) == sorted(CLINIC_INTENTS)
     for intent, examples in {**faq, **clinic}.items():
-        assert 40 <= len(examples) <= 160, f"{intent}: {len(examples)} examples"
+        assert 40 <= len(examples) <= 220, f"{intent}: {len(examples)} examples"
         assert len({_normalised(e) for e in examples}) == len(examples), f"{intent}: duplicates"
 
 
@@ -103,7 +103,7 @@ def test_no_message_is_trained_under_two_intents():
     assert {text: intents for text, intents in seen.items() if len(intents) > 1} == {}
 
 
-HELDOUT_FILES = ["heldout.yml", "heldout_blind.yml"]
+HELDOUT_FILES = ["heldout.yml", "heldout_blind.yml", "heldout_fresh.yml"]
 
 
 @pytest.mark.parametrize("name", HELDOUT_FILES)
@@ -114,9 +114,9 @@ def test_heldout_set_covers_every_topic_and_is_never_trained_on(name):
         per_topic.setdefault(row["topic"], []).append(row["text"])
     required = [f"faq/{n}" for n in SUB_INTENTS] + CLINIC_INTENTS
     required += ["emergency_symptoms", "worrying_symptoms"]
-    # The blind set lost a few lines that happened to equal training examples; together the two
-    # sets hold at least 14 messages per topic.
-    at_least = 8 if name == "heldout.yml" else 6
+    # The blind sets lost a few lines that happened to equal training examples; together the
+    # three sets hold at least 21 messages per topic.
+    at_least = {"heldout.yml": 8, "heldout_blind.yml": 6, "heldout_fresh.yml": 7}[name]
     for topic in required:
         assert len(per_topic.get(topic, [])) >= at_least, topic
     assert len(per_topic["out_of_scope"]) >= 60

@@ -1,0 +1,154 @@
+"""Rasa pipeline component: intents and FAQ answers from one linear model (bot.nlu.linear_model).
+
+It replaces DIETClassifier and ResponseSelector together. Every training example is labelled
+with its full name, so FAQ topics (`faq/sun`, `faq/aftercare`) compete with clinic questions,
+red flags and out-of-scope messages in one softmax. Its output has the shapes Rasa's own
+components write, so FallbackClassifier, `utter_faq` (ActionRetrieveResponse) and our actions
+read it unchanged:
+
+- `intent`: the top-level intent of the best label (`faq` for `faq/sun`), with that label's
+  probability as confidence: a message that is torn between two FAQ topics is not confident.
+- `intent_ranking`: top-level intents, each with the probability of its best label.
+- `response_selector.faq`: the best FAQ topic, its confidence among FAQ topics, its answers.
+
+Rasa warns at training time that the data has FAQ examples but no ResponseSelector: expected.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.linear_model import LinearTextModel, Settings
+
+RESPONSES_FILE = "responses.json"
+SEPARATOR = "/"  # Rasa's retrieval intent separator: faq/sun
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class LinearIntentClassifier(GraphComponent, IntentClassifier):
+    """Logistic regression over word and character n-grams; see the module docstring."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        defaults = Settings()
+        return {
+            "C": defaults.C,
+            "word_ngrams": list(defaults.word_ngrams),
+            "char_ngrams": list(defaults.char_ngrams),
+            "char_min_df": defaults.char_min_df,
+            "ranking_length": 10,
+        }
+
+    def __init__(
+        self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        model: Optional[LinearTextModel] = None, responses: Optional[Dict[Text, List[Dict[Text, Any]]]] = None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+        self._responses = responses or {}
+
+    @classmethod
+    def create(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LinearIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["sklearn", "scipy"]
+
+    # --- training --------------------------------------------------------------------------
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(TEXT)]
+        texts = [e.get(TEXT) for e in examples]
+        labels = [e.get(INTENT_RESPONSE_KEY) or e.get(INTENT) for e in examples]
+        settings = Settings(
+            C=float(self._config["C"]),
+            word_ngrams=tuple(self._config["word_ngrams"]),
+            char_ngrams=tuple(self._config["char_ngrams"]),
+            char_min_df=int(self._config["char_min_df"]),
+        )
+        self._model = LinearTextModel.fit(texts, labels, settings)
+        self._responses = dict(training_data.responses)
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        import rasa.shared.utils.io
+
+        with self._model_storage.write_to(self._resource) as directory:
+            self._model.save(directory)
+            rasa.shared.utils.io.dump_obj_as_json_to_file(directory / RESPONSES_FILE, self._responses)
+
+    @classmethod
+    def load(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext, **kwargs: Any,
+    ) -> "LinearIntentClassifier":
+        import rasa.shared.utils.io
+
+        with model_storage.read_from(resource) as directory:
+            model = LinearTextModel.load(directory)
+            responses = rasa.shared.utils.io.read_json_file(directory / RESPONSES_FILE)
+        return cls(config, model_storage, resource, model, responses)
+
+    # --- prediction ------------------------------------------------------------------------
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._model is None:
+            return messages  # nothing trained (no NLU data): leave the message as it is
+        probabilities = self._model.probabilities([m.get(TEXT) or "" for m in messages])
+        for message, row in zip(messages, probabilities):
+            self._set_intent(message, row)
+            self._set_retrieval_answers(message, row)
+        return messages
+
+    def _set_intent(self, message: Message, row: np.ndarray) -> None:
+        best_per_intent: Dict[Text, float] = {}
+        for label, probability in zip(self._model.labels, row):
+            intent = label.split(SEPARATOR, 1)[0]
+            best_per_intent[intent] = max(best_per_intent.get(intent, 0.0), float(probability))
+        ranking = sorted(best_per_intent.items(), key=lambda item: item[1], reverse=True)
+        ranking = [{INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: p} for name, p in ranking]
+        message.set(INTENT, ranking[0], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking[: self._config["ranking_length"]], add_to_output=True)
+
+    def _set_retrieval_answers(self, message: Message, row: np.ndarray) -> None:
+        retrieval_intents = sorted({label.split(SEPARATOR, 1)[0] for label in self._model.labels if SEPARATOR in label})
+        selector: Dict[Text, Any] = {"all_retrieval_intents": retrieval_intents}
+        for retrieval_intent in retrieval_intents:
+            topics = [(label, float(p)) for label, p in zip(self._model.labels, row)
+                      if label.startswith(retrieval_intent + SEPARATOR)]
+            total = sum(p for _, p in topics) or 1.0
+            topics.sort(key=lambda item: item[1], reverse=True)
+            best, best_probability = topics[0]
+            selector[retrieval_intent] = {
+                "response": {
+                    "responses": self._responses.get(f"utter_{best}", []),
+                    PREDICTED_CONFIDENCE_KEY: best_probability / total,  # among this intent's topics
+                    INTENT_RESPONSE_KEY: best,
+                    "utter_action": f"utter_{best}",
+                },
+                "ranking": [{PREDICTED_CONFIDENCE_KEY: p / total, INTENT_RESPONSE_KEY: label}
+                            for label, p in topics[: self._config["ranking_length"]]],
+            }
+        message.set("response_selector", selector, add_to_output=True)
