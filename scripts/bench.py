@@ -25,7 +25,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 REPORT = PROJECT_ROOT / "docs" / "benchmark.md"
 KINDS = {
     "greeting (rule + session start)": "hello there",
-    "FAQ (ResponseSelector)": "how long is the downtime",
+    "FAQ (faq/<topic>)": "how long is the downtime",
     "clinic price (custom action)": "how much does it cost",
     "red flag (rule)": "my throat is swelling and I can't breathe",
     "out of scope (fallback)": "what's the weather tomorrow",

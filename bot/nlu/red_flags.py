@@ -48,8 +48,8 @@ _SPREADING = re.compile(r"\b(?:spread\w*|growing|getting bigger)\b")
 # Heart symptoms count only when they come on now or after the numbing cream, not as a known
 # condition ("I have an irregular heartbeat" is a health note for the intake).
 HEART_PATTERNS = [
-    r"\b(?:heart|pulse|heartbeat)\b(?:\W+\w+){0,3}?\W+(?:racing|pounding|thumping|irregular|skipping|fluttering|going crazy|"
-    r"(?:beating|going) (?:so |really |very |super )?fast)",
+    r"\b(?:heart|pulse|heartbeat|chest)\b(?:\W+\w+){0,3}?\W+(?:racing|pounding|thumping|hammering|irregular|erratic|"
+    r"skipping|fluttering|going crazy|all over the place|out of rhythm|(?:beating|going) (?:so |really |very |super )?fast)",
     r"\b(?:racing|pounding|irregular) (?:heart|pulse|heartbeat)|\bpalpitations?\b",
 ]
 _ACUTE = re.compile(r"\b(?:after|since|now|suddenly|started|cream|numbing|treatment|session|help)\b|!")

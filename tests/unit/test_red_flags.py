@@ -22,6 +22,8 @@ RED_FLAGS = {EMERGENCY, WORRYING}
         "my husband passed out in the car park after his treatment",
         "she's having a seizure",
         "my heart is pounding like crazy since the numbing cream",
+        "heartbeat is all erratic since the numbing went on",
+        "after the cream my chest is hammering",
         "i've got a fever and the red bit is spreading down my neck",
         "the redness keeps spreading and now i'm confused and burning up",
         "emergency!!",
