@@ -63,8 +63,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
-        self._model = model
         self._responses = responses or {}
+        self._use(model)
+
+    def _use(self, model: Optional[LinearTextModel]) -> None:
+        """Keeps the model and works out once which label belongs to which intent (not per message)."""
+        self._model = model
+        labels = model.labels if model else []
+        self._intent_of_label = [label.split(SEPARATOR, 1)[0] for label in labels]
+        self._retrieval_intents = sorted({intent for intent, label in zip(self._intent_of_label, labels)
+                                          if label != intent})
 
     @classmethod
     def create(
@@ -88,7 +96,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             char_ngrams=tuple(self._config["char_ngrams"]),
             char_min_df=int(self._config["char_min_df"]),
         )
-        self._model = LinearTextModel.fit(texts, labels, settings)
+        self._use(LinearTextModel.fit(texts, labels, settings))
         self._responses = dict(training_data.responses)
         self.persist()
         return self._resource
@@ -124,8 +132,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def _set_intent(self, message: Message, row: np.ndarray) -> None:
         best_per_intent: Dict[Text, float] = {}
-        for label, probability in zip(self._model.labels, row):
-            intent = label.split(SEPARATOR, 1)[0]
+        for intent, probability in zip(self._intent_of_label, row):
             best_per_intent[intent] = max(best_per_intent.get(intent, 0.0), float(probability))
         ranking = sorted(best_per_intent.items(), key=lambda item: item[1], reverse=True)
         ranking = [{INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: p} for name, p in ranking]
@@ -133,11 +140,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         message.set(INTENT_RANKING_KEY, ranking[: self._config["ranking_length"]], add_to_output=True)
 
     def _set_retrieval_answers(self, message: Message, row: np.ndarray) -> None:
-        retrieval_intents = sorted({label.split(SEPARATOR, 1)[0] for label in self._model.labels if SEPARATOR in label})
-        selector: Dict[Text, Any] = {"all_retrieval_intents": retrieval_intents}
-        for retrieval_intent in retrieval_intents:
-            topics = [(label, float(p)) for label, p in zip(self._model.labels, row)
-                      if label.startswith(retrieval_intent + SEPARATOR)]
+        selector: Dict[Text, Any] = {"all_retrieval_intents": self._retrieval_intents}
+        for retrieval_intent in self._retrieval_intents:
+            topics = [(label, float(p)) for label, intent, p in zip(self._model.labels, self._intent_of_label, row)
+                      if intent == retrieval_intent and label != intent]
             total = sum(p for _, p in topics) or 1.0
             topics.sort(key=lambda item: item[1], reverse=True)
             best, best_probability = topics[0]
