@@ -16,7 +16,7 @@ from actions.buttons import NEXT_STEPS
 from actions.config import clinic, settings
 from actions.intake.contact_fields import ContactFieldsValidation
 from actions.intake.finish import notify_staff, schema_ready
-from actions.intake.slots import reset_intake
+from actions.intake.slots import forget_conversation
 from bot.channels import channel_of
 from bot.db.callbacks import CallbackSubmission, save_callback
 from bot.screening.replies import interpret_yes_no
@@ -59,7 +59,7 @@ class ActionFinishCallback(Action):
                 text=f"No problem, nothing has been stored. You can call {c.name} on {c.phone} whenever suits you.",
                 buttons=NEXT_STEPS,
             )
-            return reset_intake()
+            return forget_conversation(dispatcher)
         submission = CallbackSubmission(
             idempotency_key=f"{tracker.sender_id}:callback:{tracker.get_slot('intake_started_at')}",
             channel=channel_of(tracker.sender_id, tracker.get_latest_input_channel()),
@@ -88,4 +88,4 @@ class ActionFinishCallback(Action):
         )
         if saved.created:
             await notify_staff(saved.reference, "callback requested", submission.channel)
-        return reset_intake()
+        return forget_conversation(dispatcher)

@@ -133,7 +133,9 @@ def start_stack(workdir: Path, database_url: str, tracker_store_url: str | None 
     )
     rasa = Service(
         "Rasa", rasa_command(rasa_port), f"http://127.0.0.1:{rasa_port}/",
-        env=rasa_environment(action_port, tracker_store_url, rasa_env), log_path=workdir / "rasa.log",
+        env=rasa_environment(action_port, tracker_store_url, {"TRACKER_KEY_FILE": str(workdir / "tracker.key"),
+                                                              **(rasa_env or {})}),
+        log_path=workdir / "rasa.log",
     )
     actions.start()
     rasa.start()

@@ -8,7 +8,7 @@ from rasa_sdk.events import ActiveLoop, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.buttons import NEXT_STEPS
-from actions.intake.slots import reset_intake
+from actions.intake.slots import forget_conversation, reset_intake
 
 
 class ActionCancelIntake(Action):
@@ -22,7 +22,7 @@ class ActionCancelIntake(Action):
             text="Okay, I've cancelled your request. Nothing has been stored. You can start again whenever you like.",
             buttons=NEXT_STEPS,
         )
-        return [ActiveLoop(None), *reset_intake()]
+        return [ActiveLoop(None), *forget_conversation(dispatcher)]
 
 
 class ActionRestartIntake(Action):

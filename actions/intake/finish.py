@@ -16,7 +16,7 @@ from actions.buttons import NEXT_STEPS
 from actions.config import clinic, settings
 from actions.intake.outcome_messages import notes_for, outcome_message
 from actions.intake.screening import health_notes_reader, screening_rules
-from actions.intake.slots import CONFIRMED, NOTHING, answer_from_slot, given, reset_intake
+from actions.intake.slots import CONFIRMED, NOTHING, answer_from_slot, forget_conversation, given
 from bot.channels import channel_of
 from bot.db.migrate import upgrade_to_head
 from bot.db.repository import IntakeSubmission, save_submission
@@ -97,15 +97,15 @@ class ActionFinishIntake(Action):
                       f"You can call {c.name} on {c.phone} to talk it through, or keep asking me questions."),
                 buttons=[NEXT_STEPS[1]],
             )
-            return reset_intake()
+            return forget_conversation(dispatcher)
         if reason == "minor":
             dispatcher.utter_message(
                 text=("Thank you for telling me. As you're under 18, I can't take a request here and nothing "
                       f"has been stored. Please ask a parent or guardian to call {c.name} on {c.phone}."),
             )
-            return reset_intake()
+            return forget_conversation(dispatcher)
         if tracker.get_slot("review_confirm") != CONFIRMED:
-            return reset_intake()
+            return forget_conversation(dispatcher)
         return await self._store(dispatcher, tracker)
 
     async def _store(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
@@ -131,4 +131,4 @@ class ActionFinishIntake(Action):
         dispatcher.utter_message(text=message, buttons=[NEXT_STEPS[1]])
         if saved.created:
             await notify_staff(saved.reference, saved.outcome, submission.channel)
-        return [*reset_intake(), SlotSet("last_reference", saved.reference)]
+        return forget_conversation(dispatcher)

@@ -4,12 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot.screening.replies import RuleAnswer
 from bot.screening.rules import Level
 
-# Everything the intake (and the callback form) collects or derives. Cleared when it ends, so Rasa's tracker store keeps
-# no second copy of what the intake database holds.
+# Everything the intake (and the callback form) collects or derives. Cleared when the form ends; the conversation
+# itself, which still holds every typed answer in its events, is then deleted by `forget_conversation`.
 INTAKE_SLOTS = (
     "intake_consent", "callback_consent", "full_name", "birth", "phone", "email", "preferred_contact", "concerns",
     "preferred_time", "screening_reply", "health_notes", "review_confirm", "date_of_birth", "age",
@@ -26,6 +27,14 @@ def reset_intake() -> list[EventType]:
     return [SlotSet(name, None) for name in INTAKE_SLOTS] + [
         SlotSet("screening_index", 0), SlotSet("invalid_attempts", 0), SlotSet("requested_slot", None),
     ]
+
+
+def forget_conversation(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """Ends a form for good: the marker message makes Rasa's tracker store delete this conversation
+    once the turn is saved, and tells the widget and its relay to forget their copies.
+    Call it after the patient's last message of the form, so they still see it."""
+    dispatcher.utter_message(response="utter_forget_conversation")
+    return reset_intake()
 
 
 def answer_to_slot(answer: RuleAnswer) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 request existed and was erased (reference, outcome, channel, dates, audit entry)."""
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.dashboard import audit
@@ -66,3 +66,16 @@ def erase_callback(session: Session, callback: CallbackRequest, actor: str) -> N
     callback.status = "done"
     callback.erased_at = utcnow()
     audit.record(session, actor, "erase", callback.reference, "callback contact details erased on the patient's request")
+
+
+def erase_conversation_requests(session: Session, conversation_id: str, actor: str) -> list[str]:
+    """Erases every consultation and callback request sent from one conversation (a patient's
+    "delete my data"); returns their references. Already erased ones have no conversation id left."""
+    references = []
+    for item in session.scalars(select(ConsultationRequest).where(ConsultationRequest.conversation_id == conversation_id)):
+        erase_request(session, item, actor)
+        references.append(item.reference)
+    for callback in session.scalars(select(CallbackRequest).where(CallbackRequest.conversation_id == conversation_id)):
+        erase_callback(session, callback, actor)
+        references.append(callback.reference)
+    return references

@@ -45,24 +45,6 @@ def test_happy_path_is_stored_as_eligible_and_exported(rasa_stack, sender_id):
     assert "contact you by phone" in transcript[-1]
 
 
-def test_the_personal_slots_are_cleared_after_submission(rasa_stack, sender_id):
-    run_intake(lambda text: rasa_stack.send(sender_id, text), Patient(name="Clara Oswald"))
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(rasa_stack.tracker_store_url)
-    with engine.connect() as connection:
-        rows = connection.execute(
-            sa.text("SELECT data FROM events WHERE sender_id = :sender AND type_name = 'slot' ORDER BY id DESC LIMIT 40"),
-            {"sender": sender_id},
-        ).scalars().all()
-    latest_by_slot: dict[str, object] = {}
-    for row in rows:  # newest first: the first value seen per slot is its current value
-        event = json.loads(row)
-        latest_by_slot.setdefault(event["name"], event["value"])
-    for slot in ("full_name", "phone", "email", "concerns", "health_notes", "screening_answers"):
-        assert latest_by_slot.get(slot) is None, f"{slot} is still set in the tracker"
-
-
 @pytest.mark.parametrize(
     ("screening", "follow_ups", "notes", "outcome", "flagged_rules"),
     [

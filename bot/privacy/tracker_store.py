@@ -1,0 +1,183 @@
+"""Rasa's SQL tracker store, made private. Runs inside Rasa's own process (endpoints.yml names it).
+
+Rasa keeps every event of a conversation (what the patient typed, every slot, every bot message)
+in one table. Two things change here, and nothing else, so Rasa's own code still does the work:
+
+- Each event's content is encrypted before it is written (Fernet: AES with an HMAC, from the
+  `cryptography` package Rasa already ships), and the intent name, which can give an answer away
+  ("affirm" after "are you pregnant?"), is not written at all. Type and action names stay in clear:
+  they name steps of the dialogue, never what anyone said, and the purge job reads them.
+- When a bot message of this turn carries the `forget_conversation` marker (a form has ended:
+  stored, cancelled, consent refused, under 18, erased on request), the whole conversation is
+  deleted once the turn is saved. The patient's next message starts a new, empty conversation.
+
+The key comes from TRACKER_ENCRYPTION_KEY (one or more Fernet keys, comma-separated, the first
+encrypts: rotate by putting a new key first). Without it, a key is generated once in
+TRACKER_KEY_FILE (default var/tracker.key), readable by its owner only. Losing the key loses only
+conversations in progress; stored requests live in the intake database.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from rasa.core.tracker_store import SQLTrackerStore, _create_sequence
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.ext.declarative import declarative_base
+from sqlalchemy.types import String, Text, TypeDecorator
+
+from bot.privacy import FORGET_CONVERSATION
+
+log = logging.getLogger(__name__)
+
+ENCRYPTED_PREFIX = "fernet:"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class TrackerKeyError(RuntimeError):
+    """The encryption key is unusable. Not an ImportError or AttributeError on purpose: Rasa would
+    quietly fall back to an in-memory store for those, and conversations would not survive a restart."""
+
+
+def _key_file() -> Path:
+    var_dir = Path(os.environ.get("VAR_DIR") or PROJECT_ROOT / "var")
+    return Path(os.environ.get("TRACKER_KEY_FILE") or var_dir / "tracker.key")
+
+
+def _generated_key(path: Path) -> bytes:
+    """The local key, made on first use. O_EXCL so two processes starting together agree on one."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(descriptor, "wb") as key_file:
+        key = Fernet.generate_key()
+        key_file.write(key)
+    return key
+
+
+def load_cipher() -> MultiFernet:
+    configured = os.environ.get("TRACKER_ENCRYPTION_KEY", "").strip()
+    keys = [key.strip().encode() for key in configured.split(",") if key.strip()] if configured else [
+        _generated_key(_key_file())]
+    try:
+        return MultiFernet([Fernet(key) for key in keys])
+    except (ValueError, TypeError) as error:
+        raise TrackerKeyError(
+            "TRACKER_ENCRYPTION_KEY (or the key file) is not a valid Fernet key: make one with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+        ) from error
+
+
+class EncryptedText(TypeDecorator):
+    """Text encrypted on the way in and decrypted on the way out. Rows written before encryption
+    was turned on read as they are, until `encrypt_clear_rows` (run at start-up) rewrites them."""
+
+    impl = Text
+    cache_ok = True
+    cipher: Optional[MultiFernet] = None  # set once by the store, before any row is read
+
+    def process_bind_param(self, value: Optional[str], dialect: Any) -> Optional[str]:
+        if value is None:
+            return None
+        return ENCRYPTED_PREFIX + self.cipher.encrypt(value.encode("utf-8")).decode("ascii")
+
+    def process_result_value(self, value: Optional[str], dialect: Any) -> Optional[str]:
+        if value is None or not value.startswith(ENCRYPTED_PREFIX):
+            return value
+        try:
+            return self.cipher.decrypt(value[len(ENCRYPTED_PREFIX):].encode("ascii")).decode("utf-8")
+        except InvalidToken as error:
+            raise TrackerKeyError("a conversation was encrypted with a key that is no longer configured") from error
+
+
+class Withheld(TypeDecorator):
+    """A column Rasa fills in that we never write: NULL whatever is given."""
+
+    impl = String(255)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> None:
+        return None
+
+
+Base = declarative_base()
+
+
+class PrivateEvent(Base):
+    """Rasa's `events` table, column for column, so Rasa's queries work unchanged."""
+
+    __tablename__ = "events"
+
+    id = sa.Column(sa.Integer, _create_sequence(__tablename__), primary_key=True)
+    sender_id = sa.Column(sa.String(255), nullable=False, index=True)
+    type_name = sa.Column(sa.String(255), nullable=False)
+    timestamp = sa.Column(sa.Float)
+    intent_name = sa.Column(Withheld())
+    action_name = sa.Column(sa.String(255))
+    data = sa.Column(EncryptedText())
+
+
+def asks_to_forget(tracker: DialogueStateTracker) -> bool:
+    """True when a bot message since the patient's latest message carries the forget marker."""
+    for event in reversed(tracker.events):
+        if event.type_name == "user":
+            return False
+        if event.type_name == "bot" and ((event.data or {}).get("custom") or {}).get(FORGET_CONVERSATION):
+            return True
+    return False
+
+
+class PrivateSQLTrackerStore(SQLTrackerStore):
+    Base = Base
+    SQLEvent = PrivateEvent
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        EncryptedText.cipher = load_cipher()
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            # Deleted rows are overwritten, not left readable in the file's free pages.
+            sa.event.listen(self.engine, "connect", _sqlite_secure_delete)
+            self.engine.dispose()
+        self.encrypt_clear_rows()
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        if asks_to_forget(tracker):
+            self.forget(tracker.sender_id)
+
+    def forget(self, sender_id: str) -> None:
+        with self.session_scope() as session:
+            deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
+            session.commit()
+        log.info("conversation deleted from the tracker store: %d events", deleted)
+
+    def encrypt_clear_rows(self, batch: int = 500) -> None:
+        """Rewrites rows an older version stored in clear (and any intent names it kept)."""
+        table = self.SQLEvent.__table__
+        stored = sa.type_coerce(table.c.data, Text)  # compare what is stored, not a decrypted value
+        clear = sa.or_(~stored.like(f"{ENCRYPTED_PREFIX}%"), table.c.intent_name.isnot(None))
+        rewritten = 0
+        with self.engine.begin() as connection:
+            while True:
+                rows = connection.execute(
+                    sa.select([table.c.id, table.c.data]).where(clear).limit(batch)
+                ).fetchall()
+                for row_id, data in rows:
+                    connection.execute(table.update().where(table.c.id == row_id).values(data=data, intent_name=None))
+                rewritten += len(rows)
+                if len(rows) < batch:
+                    break
+        if rewritten:
+            log.info("encrypted %d tracker events stored in clear by an earlier version", rewritten)
+
+
+def _sqlite_secure_delete(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
