@@ -59,15 +59,15 @@ FAULT = textwrap.dedent('''
 ''')
 
 
-@pytest.fixture(scope="module")
-def failing_stack(tmp_path_factory: pytest.TempPathFactory):
-    workdir = tmp_path_factory.mktemp("log_privacy")
+@pytest.fixture(scope="module", params=["INFO", "DEBUG"])  # as we run it, and as someone debugging might
+def failing_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    workdir = tmp_path_factory.mktemp(f"log_privacy_{request.param}")
     inject = workdir / "inject"
     inject.mkdir()
     (inject / "sitecustomize.py").write_text(FAULT)
     with pytest.MonkeyPatch.context() as patch:  # the environment both processes are started with
         patch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(inject), os.environ.get("PYTHONPATH")])))
-        stack = start_stack(workdir, f"sqlite:///{workdir / 'intake.db'}")
+        stack = start_stack(workdir, f"sqlite:///{workdir / 'intake.db'}", rasa_env={"LOG_LEVEL": request.param})
     yield stack, workdir
     stack.stop()
 
