@@ -17,11 +17,11 @@ from bot.db.migrate import upgrade_to_head
 from bot.screening.rules import ScreeningRulesError, load_rules
 from bot.settings import VAR_DIR, get_settings
 from bot.stack import (
-    RASA_BIN,
     Service,
     action_server_command,
     app_command,
     port_is_free,
+    rasa_cli,
     rasa_command,
     rasa_environment,
     stop_all,
@@ -163,7 +163,7 @@ def shell() -> int:
     try:
         actions.wait_ready(60)
         tracker_url = os.environ.get("TRACKER_STORE_URL", f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}")
-        command = [str(RASA_BIN), "shell", "--model", "models/assistant.tar.gz", "--endpoints", "endpoints.yml"]
+        command = [*rasa_cli("shell"), "--model", "models/assistant.tar.gz", "--endpoints", "endpoints.yml"]
         return subprocess.call(command, env=rasa_environment(ACTION_PORT, tracker_url))
     except KeyboardInterrupt:
         return 0
