@@ -425,3 +425,17 @@ def test_the_old_conversation_in_local_storage_is_removed_and_nothing_new_goes_t
     expect(page.get_by_text(PATIENT_NAME)).to_have_count(0)
     assert page.evaluate("() => Object.entries(localStorage)") == [["the-clinic-site-own-key", "kept"]]
     assert PATIENT_PHONE in page.evaluate("() => JSON.stringify(Object.entries(sessionStorage))")
+
+
+def test_a_message_typed_while_the_last_answer_is_on_its_way_is_dropped_with_the_conversation(page, fake_rasa):
+    open_chat(page)
+    send(page, PATIENT_NAME)
+    expect(bot_bubbles(page).last).to_have_text(f"You said: {PATIENT_NAME}")
+    fake_rasa.delay = 1.0
+    send(page, "yes")
+    send(page, PATIENT_PHONE)  # queued behind "yes", so still part of the finished intake
+    expect(bot_bubbles(page).last).to_have_text(FAREWELL)
+    page.wait_for_timeout(1500)  # time enough for a wrongly kept queue to be sent
+    assert fake_rasa.texts() == ["hi", PATIENT_NAME, "yes"]
+    stored = browser_storage(page)
+    assert PATIENT_NAME not in stored and PATIENT_PHONE not in stored
