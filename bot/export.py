@@ -24,6 +24,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
 from bot.db.repository import StorageUnavailable, list_requests
+from bot.private_files import restrict_new_files
 
 PERSONAL_FIELDS = ("name", "date_of_birth", "age", "phone", "email", "preferred_contact", "concerns",
                    "treatment_areas", "preferred_time", "health_notes")
@@ -104,6 +105,7 @@ def to_csv(records: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    restrict_new_files()  # a new SQLite database may be created by the migrations
     parser = argparse.ArgumentParser(prog="python -m bot.export", description=__doc__.split("\n\n")[0])
     parser.add_argument("--format", choices=("json", "csv"), default="json")
     parser.add_argument("--database-url", help="defaults to DATABASE_URL, then the local SQLite file")
