@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.buttons import NEXT_STEPS
 from actions.config import clinic, settings
-from actions.intake.contact_fields import ContactFieldsValidation
+from actions.intake.contact_fields import ContactFieldsValidation, consent_given
 from actions.intake.finish import notify_staff, schema_ready
 from actions.intake.slots import forget_conversation
 from bot.channels import channel_of
@@ -41,9 +41,7 @@ class ValidateCallbackForm(ContactFieldsValidation):
             return self._retry(dispatcher, tracker, "callback_consent", "Please answer yes or no.")
         if not agreed:
             return {"callback_consent": "no"}
-        return self._accepted({"callback_consent": "yes", "consent_at": datetime.now(timezone.utc).isoformat(),
-                               "intake_started_at": tracker.get_slot("intake_started_at")
-                               or datetime.now(timezone.utc).isoformat()})
+        return self._accepted({"callback_consent": "yes", **consent_given(tracker)})
 
 
 class ActionFinishCallback(Action):
@@ -68,6 +66,7 @@ class ActionFinishCallback(Action):
             phone=tracker.get_slot("phone"),
             preferred_time=tracker.get_slot("preferred_time") or "",
             consent_at=datetime.fromisoformat(tracker.get_slot("consent_at")),
+            consent_version=tracker.get_slot("consent_version"), consent_text=tracker.get_slot("consent_text"),
         )
         url = settings().database_url
         try:

@@ -7,6 +7,8 @@ stdout; problems go to stderr with a non-zero exit status. Erased requests are k
 export with every personal field null, no screening flags, and `"erased": true`, so the
 clinic's numbers add up without showing anything that was erased. In CSV, cells that a
 spreadsheet would run as a formula are prefixed with an apostrophe (the phone's "+" excepted).
+Each request says when consent was given and to which text (`consent_version`, `consent_text`:
+the words the patient agreed to; both null for requests stored before versions were recorded).
 """
 from __future__ import annotations
 
@@ -22,12 +24,13 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
 from bot.db.repository import StorageUnavailable, list_requests
+from bot.private_files import restrict_new_files
 
 PERSONAL_FIELDS = ("name", "date_of_birth", "age", "phone", "email", "preferred_contact", "concerns",
                    "treatment_areas", "preferred_time", "health_notes")
 CSV_COLUMNS = ("id", "reference", "created_at", "channel", "name", "date_of_birth", "age", "phone", "email",
                "preferred_contact", "concerns", "treatment_areas", "preferred_time", "health_notes",
-               "outcome", "flags", "consent_at", "status", "erased")
+               "outcome", "flags", "consent_at", "consent_version", "consent_text", "status", "erased")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -62,6 +65,8 @@ def request_record(request: ConsultationRequest) -> dict[str, Any]:
             ],
         },
         "consent_at": _iso(request.consent_at),
+        "consent_version": request.consent_version,
+        "consent_text": request.consent_text.text if request.consent_text else None,
         "status": request.status,
         "erased": erased,
     }
@@ -100,6 +105,7 @@ def to_csv(records: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    restrict_new_files()  # a new SQLite database may be created by the migrations
     parser = argparse.ArgumentParser(prog="python -m bot.export", description=__doc__.split("\n\n")[0])
     parser.add_argument("--format", choices=("json", "csv"), default="json")
     parser.add_argument("--database-url", help="defaults to DATABASE_URL, then the local SQLite file")

@@ -14,14 +14,15 @@ import time
 
 from bot.clinic import ClinicConfigError, load_clinic
 from bot.db.migrate import upgrade_to_head
+from bot.private_files import private_dir, restrict_new_files
 from bot.screening.rules import ScreeningRulesError, load_rules
 from bot.settings import VAR_DIR, get_settings
 from bot.stack import (
-    RASA_BIN,
     Service,
     action_server_command,
     app_command,
     port_is_free,
+    rasa_cli,
     rasa_command,
     rasa_environment,
     stop_all,
@@ -69,7 +70,7 @@ def check_ports(ports: dict[str, int]) -> None:
 def planned_services() -> list[tuple[Service, str]]:
     """Each service with the line printed once it is ready."""
     settings = get_settings()
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    private_dir(LOG_DIR)
     tracker_url = os.environ.get("TRACKER_STORE_URL", f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}")
     rasa_env = rasa_environment(ACTION_PORT, tracker_url)
     rasa_env["ACTION_ENDPOINT_URL"] = os.environ.get(
@@ -156,14 +157,14 @@ def run() -> int:
 
 def shell() -> int:
     check_ports({"action server": ACTION_PORT})
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    private_dir(LOG_DIR)
     actions = Service("action server", action_server_command(ACTION_PORT), f"http://127.0.0.1:{ACTION_PORT}/health",
                       log_path=LOG_DIR / "actions.log")
     actions.start()
     try:
         actions.wait_ready(60)
         tracker_url = os.environ.get("TRACKER_STORE_URL", f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}")
-        command = [str(RASA_BIN), "shell", "--model", "models/assistant.tar.gz", "--endpoints", "endpoints.yml"]
+        command = [*rasa_cli("shell"), "--model", "models/assistant.tar.gz", "--endpoints", "endpoints.yml"]
         return subprocess.call(command, env=rasa_environment(ACTION_PORT, tracker_url))
     except KeyboardInterrupt:
         return 0
@@ -172,6 +173,7 @@ def shell() -> int:
 
 
 def main() -> int:
+    restrict_new_files()  # first: Rasa, the action server, web and dashboard inherit it
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shell", action="store_true", help="chat in the terminal instead of serving")
     args = parser.parse_args()
@@ -181,6 +183,7 @@ def main() -> int:
     for stop_signal in (signal.SIGTERM, signal.SIGHUP):  # a closed terminal or a service manager
         signal.signal(stop_signal, _stop_on_signal)
     try:
+        private_dir(VAR_DIR)  # before the first database is created in it
         check_configuration()
         migrate_database()
         return shell() if args.shell else run()

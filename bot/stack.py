@@ -60,9 +60,16 @@ def rasa_environment(action_port: int, tracker_store_url: str, extra: dict[str, 
     return env
 
 
+def rasa_cli(subcommand: str) -> list[str]:
+    """`rasa <subcommand>` with our logging rules (bot/log_privacy.py). `python -m rasa` rather than
+    bin/rasa: only then is the project root on sys.path when Rasa reads its logging config."""
+    return [str(RASA_BIN.parent / "python"), "-m", "rasa", subcommand,
+            "--logging-config-file", str(PROJECT_ROOT / "bot" / "rasa_logging.yml")]
+
+
 def rasa_command(port: int, model: Path = DEFAULT_MODEL, cors: list[str] | None = None) -> list[str]:
     command = [
-        str(RASA_BIN), "run",
+        *rasa_cli("run"),
         "--model", str(model),
         "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),

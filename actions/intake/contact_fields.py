@@ -16,6 +16,7 @@ from rasa_sdk.forms import FormValidationAction
 from actions.config import clinic
 from actions.intake.interruptions import answer_interruption
 from actions.intake.slots import SKIPPED
+from bot.consent import consent_version
 from bot.intake import InvalidField, normalise_free_text, parse_name, parse_phone
 
 SKIP_WORDS = {"skip", "no", "none", "n/a", "na", "no thanks", "rather not", "i'd rather not", "pass", "-"}
@@ -28,6 +29,18 @@ def today() -> date:
 
 def words(value: Any) -> str:
     return " ".join(str(value or "").lower().strip(" .!").split())
+
+
+def consent_given(tracker: Tracker) -> dict[str, Any]:
+    """The slots that record a consent just given: when, and to which words. The words are the
+    bot's latest utterance, the consent question as this patient saw it (the clinic's name
+    rendered in): validation runs on the answer to it, and a question answered in between is
+    followed by the consent question again before the patient can agree."""
+    now = datetime.now(timezone.utc).isoformat()
+    shown = next((event.get("text") for event in reversed(tracker.events)
+                  if event.get("event") == "bot" and event.get("text")), None)
+    return {"consent_at": now, "consent_text": shown, "consent_version": consent_version(shown) if shown else None,
+            "intake_started_at": tracker.get_slot("intake_started_at") or now}
 
 
 class ContactFieldsValidation(FormValidationAction):

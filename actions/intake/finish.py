@@ -68,6 +68,7 @@ def submission_from(tracker: Tracker) -> IntakeSubmission:
         preferred_time=get("preferred_time") or "",
         health_notes="" if notes in (None, NOTHING) else notes,
         answers=screening_answers(tracker),
+        consent_version=get("consent_version"), consent_text=get("consent_text"),
     )
 
 

@@ -5,7 +5,6 @@ question again. A confident FAQ question instead of an answer is answered first.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -13,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.config import clinic
-from actions.intake.contact_fields import SKIP_WORDS, ContactFieldsValidation, today, words
+from actions.intake.contact_fields import SKIP_WORDS, ContactFieldsValidation, consent_given, today, words
 from actions.intake.review import field_to_change, restart_screening_slots
 from actions.intake.screening import current_rule, screening_rules
 from actions.intake.slots import (
@@ -50,13 +49,9 @@ class ValidateIntakeForm(ContactFieldsValidation):
         agreed = interpret_yes_no(value)
         if agreed is None:
             return self._retry(dispatcher, tracker, "intake_consent", "Please answer yes or no.")
-        now = datetime.now(timezone.utc).isoformat()
         if not agreed:
             return {"intake_consent": "no", "intake_stop_reason": "consent_refused"}
-        return self._accepted({
-            "intake_consent": "yes", "consent_at": now,
-            "intake_started_at": tracker.get_slot("intake_started_at") or now,
-        })
+        return self._accepted({"intake_consent": "yes", **consent_given(tracker)})
 
     # 2. Details ------------------------------------------------------------------------------
     def validate_birth(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:

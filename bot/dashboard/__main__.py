@@ -10,10 +10,12 @@ from bot.clinic import load_clinic
 from bot.dashboard.app import create_app, timezone_from_env
 from bot.dashboard.security import DashboardConfigError, load_security_config
 from bot.db.migrate import upgrade_to_head
+from bot.private_files import restrict_new_files
 from bot.settings import get_settings
 
 
 def main() -> int:
+    restrict_new_files()  # the database and the local session key
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     try:

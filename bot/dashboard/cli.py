@@ -20,6 +20,7 @@ from bot.dashboard.auth import MIN_PASSWORD_LENGTH
 from bot.dashboard.models import ROLES
 from bot.db.base import session_scope
 from bot.db.migrate import upgrade_to_head
+from bot.private_files import restrict_new_files
 from bot.settings import get_settings
 
 
@@ -62,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    restrict_new_files()  # a new SQLite database may be created by the migrations
     args = _parser().parse_args(argv)
     url = args.database_url or os.environ.get("DATABASE_URL") or get_settings().database_url
     try:

@@ -17,7 +17,8 @@ class Base(DeclarativeBase):
 
 @lru_cache(maxsize=None)
 def engine_for(url: str) -> Engine:
-    """One engine per database URL; SQLite files get their folder created and foreign keys on."""
+    """One engine per database URL; SQLite files get their folder created, foreign keys and
+    secure delete on."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -25,13 +26,16 @@ def engine_for(url: str) -> Engine:
     connect_args = {"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {}
     engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     if parsed.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Erased and deleted values are overwritten with zeros, not left readable in free pages
+    # of the file (right to erasure, GDPR Art. 17). Per connection: SQLite does not store it.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.db.base import session_scope
+from bot.db.consent_texts import check_consent_text, remember_consent_text
 from bot.db.models import CallbackRequest, utcnow
 from bot.db.store_once import StorageUnavailable, store_once, unavailable_as_storage_error  # noqa: F401
 
@@ -25,7 +26,8 @@ _E164 = re.compile(r"\+[1-9]\d{6,14}")
 @dataclass(frozen=True)
 class CallbackSubmission:
     """What the assistant collected. `consent_at` is when the patient agreed to their contact
-    details being kept so the clinic can call them back (required: no consent, nothing stored)."""
+    details being kept so the clinic can call them back (required: no consent, nothing stored),
+    `consent_text` the question they agreed to, as shown, and `consent_version` its version."""
 
     idempotency_key: str
     channel: str
@@ -34,6 +36,8 @@ class CallbackSubmission:
     phone: str
     consent_at: datetime
     preferred_time: str = ""
+    consent_version: str | None = None
+    consent_text: str | None = None
 
     def check(self) -> None:
         """Refuses what must never be stored, before touching the database."""
@@ -41,6 +45,7 @@ class CallbackSubmission:
             raise ValueError("idempotency_key is empty")
         if self.consent_at is None or self.consent_at.tzinfo is None:
             raise ValueError("consent_at must be an aware datetime: no consent, no stored contact details")
+        check_consent_text(self.consent_version, self.consent_text)
         if not self.phone:
             raise ValueError("a callback request needs a phone number")
         if not _E164.fullmatch(self.phone):
@@ -59,7 +64,7 @@ def _callback_row(submission: CallbackSubmission, reference: str) -> CallbackReq
         reference=reference, idempotency_key=submission.idempotency_key, created_at=now, updated_at=now,
         channel=submission.channel, conversation_id=submission.conversation_id, name=submission.name or "",
         phone=submission.phone, preferred_time=submission.preferred_time or "",
-        consent_at=submission.consent_at, status="new",
+        consent_at=submission.consent_at, consent_version=submission.consent_version, status="new",
     )
 
 
@@ -68,6 +73,8 @@ def save_callback(url: str, submission: CallbackSubmission) -> SavedCallback:
     idempotency key (created=False)."""
     submission.check()
     with unavailable_as_storage_error("callback"):
+        if submission.consent_version:  # the text first, so a stored request never names a missing one
+            remember_consent_text(url, submission.consent_version, submission.consent_text)
         reference, created = store_once(
             url, CallbackRequest, submission.idempotency_key, CALLBACK_PREFIX,
             lambda new: _callback_row(submission, new),

@@ -1,4 +1,5 @@
-"""The intake's tables: one consultation request and its screening answers.
+"""The intake's tables: one consultation request and its screening answers, callback requests,
+and the consent texts patients agreed to.
 
 Schema changes go through Alembic (migrations/versions/0001_intake.py mirrors this file).
 Times are stored timezone-aware in UTC; SQLite forgets the zone, so `UTCDateTime` puts it back.
@@ -74,9 +75,14 @@ class ConsultationRequest(Base):
     health_notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
     outcome: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    consent_version: Mapped[str | None] = mapped_column(String(32), nullable=True)  # None: before 0004
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="new", server_default="new", index=True)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
+    consent_text: Mapped[ConsentText | None] = relationship(
+        primaryjoin="foreign(ConsultationRequest.consent_version) == ConsentText.version",
+        viewonly=True, lazy="selectin",
+    )
     answers: Mapped[list[ScreeningAnswer]] = relationship(
         back_populates="request", cascade="all, delete-orphan", passive_deletes=True,
         order_by="ScreeningAnswer.position",
@@ -128,7 +134,26 @@ class CallbackRequest(Base):
     phone: Mapped[str] = mapped_column(String(20), nullable=False)  # E.164; "" once erased
     preferred_time: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    consent_version: Mapped[str | None] = mapped_column(String(32), nullable=True)  # None: before 0004
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="new", server_default="new", index=True)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     handled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    consent_text: Mapped[ConsentText | None] = relationship(
+        primaryjoin="foreign(CallbackRequest.consent_version) == ConsentText.version",
+        viewonly=True, lazy="selectin",
+    )
+
+
+class ConsentText(Base):
+    """Each consent text a patient agreed to, under its version (`bot.consent.consent_version`).
+    Not personal data, so never erased: an erased request still shows which text it agreed to.
+    Requests refer to it by version without a database foreign key: adding one to the existing
+    tables would mean rebuilding them on SQLite. Mirrored by migrations/versions/0004_consent_texts.py."""
+
+    __tablename__ = "consent_texts"
+
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.db.base import session_scope
+from bot.db.consent_texts import check_consent_text, remember_consent_text
 from bot.db.models import ConsultationRequest, ScreeningAnswer, utcnow
 from bot.db.store_once import (  # noqa: F401  (StorageUnavailable, REFERENCE_ALPHABET: part of this module's interface)
     REFERENCE_ALPHABET,
@@ -33,7 +34,8 @@ ADULT_AGE = 18
 @dataclass(frozen=True)
 class IntakeSubmission:
     """Everything the intake collected. `answers` are in the order asked; `consent_at` is when the
-    patient agreed to their health answers being stored (required: without consent nothing is)."""
+    patient agreed to their health answers being stored (required: without consent nothing is),
+    `consent_text` the question they agreed to, as shown, and `consent_version` its version."""
 
     idempotency_key: str
     channel: str
@@ -50,6 +52,8 @@ class IntakeSubmission:
     preferred_time: str = ""
     health_notes: str = ""
     answers: Sequence[RuleAnswer] = field(default_factory=tuple)
+    consent_version: str | None = None
+    consent_text: str | None = None
 
     def check(self) -> None:
         """Refuses what must never be stored, before touching the database."""
@@ -57,6 +61,7 @@ class IntakeSubmission:
             raise ValueError("idempotency_key is empty")
         if self.consent_at is None or self.consent_at.tzinfo is None:
             raise ValueError("consent_at must be an aware datetime: no consent, no stored health data")
+        check_consent_text(self.consent_version, self.consent_text)
         if self.age is not None and self.age < ADULT_AGE:
             raise ValueError("under-18s are not taken through the intake; nothing is stored for them")
         if not (self.phone or self.email):
@@ -83,7 +88,8 @@ def _request_row(submission: IntakeSubmission, reference: str) -> ConsultationRe
         email=submission.email, preferred_contact=submission.preferred_contact,
         concerns=submission.concerns, treatment_areas=submission.treatment_areas,
         preferred_time=submission.preferred_time, health_notes=submission.health_notes,
-        outcome=submission.outcome.value, consent_at=submission.consent_at, status="new",
+        outcome=submission.outcome.value, consent_at=submission.consent_at,
+        consent_version=submission.consent_version, status="new",
     )
     row.answers = [
         ScreeningAnswer(
@@ -106,6 +112,8 @@ def save_submission(url: str, submission: IntakeSubmission) -> SavedRequest:
     under the same idempotency key (created=False)."""
     submission.check()
     with unavailable_as_storage_error("intake"):
+        if submission.consent_version:  # the text first, so a stored request never names a missing one
+            remember_consent_text(url, submission.consent_version, submission.consent_text)
         reference, created = store_once(
             url, ConsultationRequest, submission.idempotency_key, REFERENCE_PREFIX,
             lambda new: _request_row(submission, new),

@@ -5,12 +5,14 @@ import logging
 import sys
 
 from bot.clinic import ClinicConfigError, load_clinic
+from bot.private_files import restrict_new_files
 from bot.settings import get_settings
 from bot.telegram.bridge import TelegramBridge
 from bot.telegram.config import TelegramConfigError, bridge_enabled, load_config, NOT_CONFIGURED
 
 
 def main() -> int:
+    restrict_new_files()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)

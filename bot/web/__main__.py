@@ -5,11 +5,13 @@ import logging
 
 import uvicorn
 
+from bot.private_files import restrict_new_files
 from bot.settings import get_settings
 from bot.web.app import create_app
 
 
 def main() -> None:
+    restrict_new_files()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     app = create_app(settings)

@@ -123,11 +123,11 @@ def create_app(settings: Settings | None = None, rasa: RasaSender | None = None)
         except InvalidChatRequest as error:
             return _error(error.status, error.message)
         try:
-            messages = await relay.send(message.session_id, message.message_id, message.text)
+            answer = await relay.send(message.session_id, message.message_id, message.text)
         except RasaUnavailable as error:
             log.warning("Rasa unavailable for a web message: %s", error)
             return _error(503, unavailable)
-        return JSONResponse({"messages": messages})
+        return JSONResponse(answer.as_json())
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -7,6 +7,11 @@ each recent message id: a retry gets the remembered answer, and a retry that arr
 first is still with Rasa waits for that same answer. Messages of one conversation go to Rasa one at
 a time, in the order they arrived. Memory is bounded: the least recently used conversations and
 answers are forgotten first.
+
+When a form ends, Rasa's answer carries `{"custom": {"forget_conversation": true}}` and Rasa has
+deleted the conversation. The relay then forgets its answers too (they may hold the patient's
+review summary), keeping only the ids it handled, so a late retry of one of them gets a neutral
+reply instead of starting a new conversation in Rasa with a stale message.
 """
 from __future__ import annotations
 
@@ -27,19 +32,45 @@ MAX_TEXT_CHARS = 4000
 MAX_BUTTONS = 10
 MAX_BUTTON_FIELD_CHARS = 200
 
+# Patient-facing text of the relay (the only one): the answer to a retry of a forgotten message.
+ALREADY_ANSWERED = ("That message was already answered, and this conversation has been cleared "
+                    "for your privacy.")
+
 
 class RasaSender(Protocol):
     async def send(self, sender_id: str, text: str) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class ChatAnswer:
+    messages: list[dict[str, Any]]
+    conversation_ended: bool = False  # Rasa deleted the conversation: the widget should forget it too
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"messages": self.messages}
+        if self.conversation_ended:
+            body["conversation_ended"] = True
+        return body
 
 
 @dataclass
 class _Conversation:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     answers: OrderedDict[str, asyncio.Task] = field(default_factory=OrderedDict)
+    # Ids of messages whose conversation ended: no content, just enough to refuse a resend.
+    forgotten: OrderedDict[str, None] = field(default_factory=OrderedDict)
+
+
+def ends_conversation(raw: list[dict[str, Any]]) -> bool:
+    """Whether Rasa's output carries the marker that it has deleted this conversation."""
+    return any(isinstance(item, dict) and isinstance(item.get("custom"), dict)
+               and item["custom"].get("forget_conversation") is True for item in raw)
 
 
 def normalise_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keeps the text and buttons of Rasa's messages, as plain strings of bounded size."""
+    """Keeps the text and buttons of Rasa's messages, as plain strings of bounded size.
+
+    Custom payloads, the forget marker among them, are never shown: they become no message."""
     messages = []
     for item in raw:
         if not isinstance(item, dict):
@@ -70,9 +101,12 @@ class ChatRelay:
         self._answers_per_conversation = answers_per_conversation
         self._conversations: OrderedDict[str, _Conversation] = OrderedDict()
 
-    async def send(self, session_id: str, message_id: str, text: str) -> list[dict[str, Any]]:
+    async def send(self, session_id: str, message_id: str, text: str) -> ChatAnswer:
         """The bot's answer to one widget message; raises RasaUnavailable so the widget retries."""
         conversation = self._conversation(session_id)
+        if message_id in conversation.forgotten:
+            log.info("web message retried after its conversation ended (session %s)", session_id)
+            return ChatAnswer([{"text": ALREADY_ANSWERED}], conversation_ended=True)
         task = conversation.answers.get(message_id)
         if task is None:
             # A task of its own, so a browser that hangs up mid-answer does not cancel the
@@ -88,7 +122,7 @@ class ChatRelay:
         return await asyncio.shield(task)
 
     async def _deliver(self, conversation: _Conversation, session_id: str, message_id: str,
-                       text: str) -> list[dict[str, Any]]:
+                       text: str) -> ChatAnswer:
         try:
             async with conversation.lock:
                 raw = await self._rasa.send(sender_id_for(WEB, session_id), text)
@@ -97,7 +131,22 @@ class ChatRelay:
             if conversation.answers.get(message_id) is asyncio.current_task():
                 del conversation.answers[message_id]
             raise
-        return normalise_messages(raw)
+        if not ends_conversation(raw):
+            return ChatAnswer(normalise_messages(raw))
+        self._forget(conversation, session_id)
+        return ChatAnswer(normalise_messages(raw), conversation_ended=True)
+
+    def _forget(self, conversation: _Conversation, session_id: str) -> None:
+        # Answered messages (this one included) keep only their ids; messages still waiting for
+        # the lock come after the end, so they belong to the new conversation and stay.
+        current = asyncio.current_task()
+        for message_id, task in list(conversation.answers.items()):
+            if task is current or task.done():
+                del conversation.answers[message_id]
+                conversation.forgotten[message_id] = None
+        while len(conversation.forgotten) > self._answers_per_conversation:
+            conversation.forgotten.popitem(last=False)
+        log.info("web conversation ended; its answers are forgotten (session %s)", session_id)
 
     def _conversation(self, session_id: str) -> _Conversation:
         conversation = self._conversations.get(session_id)

@@ -1,5 +1,6 @@
 """`make run`'s supervisor (bot/run.py): starts every part, says where each listens, answers the
-README's curl, and stops everything on Ctrl-C; problems a person must fix get one sentence."""
+README's curl, and stops everything on Ctrl-C; problems a person must fix get one sentence; every
+file it creates is its owner's only."""
 from __future__ import annotations
 
 import os
@@ -72,6 +73,45 @@ def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path
     for port in ports.values():
         assert _freed(port), f"port {port} is still in use after Ctrl-C"
 
+
+
+def test_every_file_make_run_creates_is_readable_by_its_owner_only(tmp_path):
+    var = tmp_path / "var"  # not there yet: make run creates it
+    ports = {"RASA_PORT": free_port(), "ACTION_PORT": free_port(), "WEB_PORT": free_port(),
+             "DASHBOARD_PORT": free_port()}
+    env = run_env(var, DATABASE_URL=f"sqlite:///{var / 'intake.db'}",
+                  TRACKER_STORE_URL=f"sqlite:///{var / 'rasa_tracker.db'}", **ports)
+    process = subprocess.Popen([str(APP_PYTHON), "-m", "bot.run"], cwd=PROJECT_ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=_as_from_a_usual_shell)
+    printed: list[str] = []
+    try:
+        while not (printed and printed[-1].startswith("Ready.")):
+            line = process.stdout.readline()
+            assert line, f"make run exited early: {''.join(printed)}"
+            printed.append(line)
+        # A conversation writes the tracker store; the dashboard has made its local session key.
+        httpx.post(f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook",
+                   json={"sender": "t1", "message": "hi"}, timeout=60).raise_for_status()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    files = {path.relative_to(var).as_posix(): path.stat().st_mode & 0o777 for path in var.rglob("*") if path.is_file()}
+    folders = {path.relative_to(tmp_path).as_posix(): path.stat().st_mode & 0o777
+               for path in [var, *var.rglob("*")] if path.is_dir()}
+    assert {"intake.db", "rasa_tracker.db", "dashboard-secret.key", "logs/rasa.log", "logs/actions.log",
+            "logs/web.log", "logs/dashboard.log"} <= set(files)
+    assert {name: mode for name, mode in files.items() if mode != 0o600} == {}
+    assert folders == {"var": 0o700, "var/logs": 0o700}
+
+
+def _as_from_a_usual_shell() -> None:
+    """Started with the umask most shells have (022, files readable by everyone) and SIGINT ignored."""
+    os.umask(0o022)
+    _ignore_sigint()
 
 def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -98,7 +98,7 @@ def test_history_survives_a_reload_and_the_conversation_goes_on(page, rasa_stack
     before = bot_bubbles(page).all_inner_texts()
     page.reload()
     expect(bot_bubbles(page)).to_have_text(before)
-    session = page.evaluate("Object.entries(localStorage).find(([k]) => k.startsWith('clinic-chat:'))[1]")
+    session = page.evaluate("Object.entries(sessionStorage).find(([k]) => k.startsWith('clinic-chat:'))[1]")
     sender = "web-" + json.loads(session)["sessionId"]
     count = bot_bubbles(page).count()
     send(page, "how much does it cost?")

@@ -20,6 +20,10 @@ expect = playwright_sync.expect
 
 OPEN = "Chat with Lumen Skin Clinic"
 GREETING = "Hello! How can I help you today?"
+FAREWELL = "Thank you, Ada. The clinic will call you back. Take care!"
+# Made-up patient details, looked for in the browser's storage after the intake ends.
+PATIENT_NAME = "Ada Quillfeather"
+PATIENT_PHONE = "07700 900461"
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -29,6 +33,8 @@ def responder(sender: str, text: str) -> list[dict]:
         return [{"text": GREETING, "buttons": [{"title": "Does it hurt?", "payload": "/ask_pain"}]}]
     if text == "/ask_pain":
         return [{"text": "Numbing cream makes it **comfortable** for most people."}]
+    if text == "yes":  # the end of an intake: Rasa has deleted the conversation
+        return [{"text": FAREWELL}, {"recipient_id": sender, "custom": {"forget_conversation": True}}]
     return [{"text": f"You said: {text}"}]
 
 
@@ -76,6 +82,31 @@ def send(page, text):
 
 def bot_bubbles(page):
     return page.locator(".from-bot .bubble")
+
+
+def browser_storage(page) -> str:
+    """Everything this page's origin keeps in sessionStorage and localStorage, as one string."""
+    return page.evaluate("() => JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage)])")
+
+
+def age_stored_conversation(page, hours: float) -> None:
+    page.evaluate("""hours => {
+        for (const key of Object.keys(sessionStorage).filter((k) => k.startsWith("clinic-chat:"))) {
+            const state = JSON.parse(sessionStorage.getItem(key));
+            state.savedAt = Date.now() - hours * 3600 * 1000;
+            sessionStorage.setItem(key, JSON.stringify(state));
+        }
+    }""", hours)
+
+
+def go_through_an_intake(page):
+    open_chat(page)
+    for detail in (PATIENT_NAME, PATIENT_PHONE):
+        send(page, detail)
+        expect(bot_bubbles(page).last).to_have_text(f"You said: {detail}")
+    stored = browser_storage(page)
+    assert PATIENT_NAME in stored and PATIENT_PHONE in stored  # kept while the intake runs
+    send(page, "yes")
 
 
 def test_the_bubble_opens_a_labelled_dialog_with_greeting_and_suggested_questions(page, fake_rasa):
@@ -147,16 +178,34 @@ def test_history_survives_a_reload_and_the_session_continues_on_another_page(pag
     assert fake_rasa.texts() == ["hi", "first question", "second question"]
 
 
-def test_new_conversation_starts_afresh_with_a_new_session(page, fake_rasa):
+def test_clear_asks_first_then_wipes_screen_and_storage_and_starts_a_new_session(page, fake_rasa):
     open_chat(page)
-    send(page, "something")
-    expect(bot_bubbles(page).last).to_have_text("You said: something")
-    page.get_by_role("button", name="New conversation").click()
-    expect(page.get_by_text("You said: something")).to_have_count(0)
+    send(page, PATIENT_NAME)
+    expect(bot_bubbles(page).last).to_have_text(f"You said: {PATIENT_NAME}")
+    clear = page.get_by_role("button", name="Clear this conversation")
+    question = page.get_by_role("alertdialog", name="Clear this conversation from this browser?")
+    # A mis-tap changes nothing: the question comes first, with the safe answer focused.
+    clear.click()
+    expect(question).to_be_visible()
+    expect(question.get_by_role("button", name="Keep it")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(question).to_be_hidden()
+    expect(clear).to_be_focused()
+    clear.click()
+    page.keyboard.press("Escape")  # closes the question, not the chat
+    expect(question).to_be_hidden()
+    expect(page.get_by_role("dialog", name="Lumen Skin Clinic")).to_be_visible()
+    expect(page.get_by_text(PATIENT_NAME)).to_have_count(2)
+    assert PATIENT_NAME in browser_storage(page)
+    clear.click()
+    question.get_by_role("button", name="Clear", exact=True).click()
+    expect(page.get_by_text(PATIENT_NAME)).to_have_count(0)
     expect(page.get_by_text(GREETING)).to_be_visible()
-    expect(page.get_by_role("status")).to_have_text("New conversation started.")
+    expect(page.get_by_role("status")).to_have_text("Conversation cleared.")
+    expect(page.get_by_role("textbox", name="Type your message")).to_be_focused()
+    assert PATIENT_NAME not in browser_storage(page)
     first, second = fake_rasa.received[0][0], fake_rasa.received[-1][0]
-    assert fake_rasa.texts() == ["hi", "something", "hi"] and first != second
+    assert fake_rasa.texts() == ["hi", PATIENT_NAME, "hi"] and first != second
 
 
 def test_when_the_connection_drops_it_says_so_and_delivers_everything_once_in_order(page, context, fake_rasa):
@@ -295,3 +344,98 @@ def test_embedded_in_another_site_it_works_only_for_the_listed_origins(browser, 
                 assert fake_rasa.received == []
         finally:
             context.close()
+
+
+def test_when_the_intake_ends_nothing_of_it_stays_in_the_browser_but_the_farewell_is_shown(page, fake_rasa):
+    go_through_an_intake(page)
+    expect(bot_bubbles(page).last).to_have_text(FAREWELL)
+    expect(page.get_by_text(PATIENT_NAME, exact=True)).to_be_visible()  # still on screen for now
+    stored = browser_storage(page)
+    for typed in (PATIENT_NAME, PATIENT_PHONE, FAREWELL, fake_rasa.received[0][0].removeprefix("web-")):
+        assert typed not in stored
+    # The next message starts a new conversation, under a new session id.
+    send(page, "one more question")
+    expect(bot_bubbles(page).last).to_have_text("You said: one more question")
+    senders = [sender for sender, _ in fake_rasa.received]
+    assert len(set(senders[:4])) == 1 and senders[4] != senders[0]
+    page.reload()
+    expect(page.get_by_text("You said: one more question")).to_be_visible()
+    expect(page.get_by_text(PATIENT_NAME)).to_have_count(0)
+    expect(page.get_by_text(FAREWELL)).to_have_count(0)
+
+
+def test_when_the_last_answer_is_lost_the_retry_still_ends_the_conversation_in_the_browser(page, fake_rasa):
+    lost: list[str] = []
+
+    def lose_the_farewell(route):
+        if '"text":"yes"' in (route.request.post_data or "") and not lost:
+            lost.append(route.request.post_data)
+            route.fetch()  # Rasa ends and deletes the conversation...
+            route.abort("connectionreset")  # ...but the farewell never reaches the browser
+        else:
+            route.continue_()
+
+    page.route("**/api/chat", lose_the_farewell)
+    go_through_an_intake(page)
+    expect(bot_bubbles(page).last).to_contain_text("already answered")
+    assert lost and fake_rasa.texts().count("yes") == 1  # the retry was not sent to Rasa again
+    stored = browser_storage(page)
+    assert PATIENT_NAME not in stored and PATIENT_PHONE not in stored
+
+
+def test_a_stored_conversation_expires_four_hours_after_the_last_activity(page, fake_rasa):
+    open_chat(page)
+    send(page, PATIENT_NAME)
+    expect(bot_bubbles(page).last).to_have_text(f"You said: {PATIENT_NAME}")
+    age_stored_conversation(page, hours=3.5)
+    page.reload()
+    expect(page.get_by_text(f"You said: {PATIENT_NAME}")).to_be_visible()  # not yet
+    age_stored_conversation(page, hours=4.1)
+    page.reload()
+    expect(page.get_by_role("button", name=OPEN)).to_have_attribute("aria-expanded", "false")
+    assert PATIENT_NAME not in browser_storage(page)
+    open_chat(page)
+    expect(page.get_by_text(PATIENT_NAME)).to_have_count(0)
+
+
+def test_a_tab_left_open_forgets_the_conversation_after_four_idle_hours(context, site, fake_rasa):
+    page = context.new_page()
+    page.clock.install()
+    page.goto(site + "/")
+    open_chat(page)
+    send(page, PATIENT_NAME)
+    expect(bot_bubbles(page).last).to_have_text(f"You said: {PATIENT_NAME}")
+    page.clock.fast_forward("03:50:00")
+    expect(page.get_by_text(f"You said: {PATIENT_NAME}")).to_be_visible()
+    page.clock.fast_forward("00:12:00")
+    expect(page.get_by_text(PATIENT_NAME)).to_have_count(0)
+    assert PATIENT_NAME not in browser_storage(page)
+
+
+def test_the_old_conversation_in_local_storage_is_removed_and_nothing_new_goes_there(page, site, fake_rasa):
+    page.evaluate("""([key, name]) => {
+        localStorage.setItem(key, JSON.stringify({ sessionId: "old0000001", open: true, queue: [],
+            messages: [{ from: "user", text: name }] }));
+        localStorage.setItem("the-clinic-site-own-key", "kept");
+    }""", [f"clinic-chat:v1:{site}", PATIENT_NAME])
+    page.reload()
+    open_chat(page)
+    send(page, PATIENT_PHONE)
+    expect(bot_bubbles(page).last).to_have_text(f"You said: {PATIENT_PHONE}")
+    expect(page.get_by_text(PATIENT_NAME)).to_have_count(0)
+    assert page.evaluate("() => Object.entries(localStorage)") == [["the-clinic-site-own-key", "kept"]]
+    assert PATIENT_PHONE in page.evaluate("() => JSON.stringify(Object.entries(sessionStorage))")
+
+
+def test_a_message_typed_while_the_last_answer_is_on_its_way_is_dropped_with_the_conversation(page, fake_rasa):
+    open_chat(page)
+    send(page, PATIENT_NAME)
+    expect(bot_bubbles(page).last).to_have_text(f"You said: {PATIENT_NAME}")
+    fake_rasa.delay = 1.0
+    send(page, "yes")
+    send(page, PATIENT_PHONE)  # queued behind "yes", so still part of the finished intake
+    expect(bot_bubbles(page).last).to_have_text(FAREWELL)
+    page.wait_for_timeout(1500)  # time enough for a wrongly kept queue to be sent
+    assert fake_rasa.texts() == ["hi", PATIENT_NAME, "yes"]
+    stored = browser_storage(page)
+    assert PATIENT_NAME not in stored and PATIENT_PHONE not in stored

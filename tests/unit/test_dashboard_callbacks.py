@@ -18,6 +18,7 @@ from bot.dashboard.app import create_app
 from bot.dashboard.auth import SignInLimiter
 from bot.dashboard.models import AuditEvent
 from bot.dashboard.security import SecurityConfig
+from bot.consent import consent_version
 from bot.db.base import engine_for, session_scope
 from bot.db.callbacks import CallbackSubmission, save_callback
 from bot.db.models import CallbackRequest
@@ -118,6 +119,21 @@ def test_staff_see_calls_to_make_first_newest_first_with_a_tel_link(app, db_url)
     assert "2 to call" in page.text
     assert "Erase contact details" not in page.text  # admins only
 
+
+
+def test_each_callback_shows_which_consent_text_it_agreed_to_and_when(app, db_url):
+    shown = "Your number is kept only for this call. Is that okay?"
+    saved = save_callback(db_url, CallbackSubmission(
+        idempotency_key="web-v:callback:1", channel="web", conversation_id="web-v", name="Ann Lee",
+        phone="+447700900123", consent_at=datetime(2025, 11, 23, 10, 30, tzinfo=timezone.utc),
+        consent_version=consent_version(shown), consent_text=shown,
+    ))
+    old = store(db_url, "before-versions")
+    page = signed_in(app, "sam").get("/callbacks").text
+    row = page.split(f'id="{saved.reference}"')[1].split("</tr>")[0]
+    assert f'2025-11-23 10:30 to text version <code class="consent-version">{consent_version(shown)}</code>' in row
+    assert "Show the text agreed to" in row and shown in row
+    assert "text version <em>not recorded</em>" in page.split(f'id="{old}"')[1].split("</tr>")[0]
 
 def test_staff_mark_done_and_reopen_are_recorded_and_audited(app, db_url):
     reference = store(db_url, "a")

@@ -21,7 +21,9 @@ from bot.dashboard.app import create_app
 from bot.dashboard.auth import SessionPolicy, SignInLimiter
 from bot.dashboard.models import AuditEvent, StaffUser, StatusChange
 from bot.dashboard.security import SecurityConfig
+from bot.consent import consent_version
 from bot.db.base import engine_for, session_scope
+from bot.db.consent_texts import remember_consent_text
 from bot.db.models import ConsultationRequest, ScreeningAnswer
 from tests.support.dashboard_db import PASSWORDS, db_url, template_db  # noqa: F401  (fixtures)
 
@@ -428,6 +430,21 @@ def test_detail_shows_contact_answers_with_levels_notes_consent_and_channel(app,
         assert expected in html, expected
     assert 'class="flagged answer-review"' in html  # the review-level answer stands out
 
+
+
+def test_detail_shows_when_consent_was_given_to_which_text_with_the_text_viewable(app, db_url):
+    shown = "Your answers are seen only by Test Clinic's staff.\nDo you agree? <b>yes</b>"
+    remember_consent_text(db_url, consent_version(shown), shown)
+    given = datetime(2025, 11, 23, 10, 30, tzinfo=timezone.utc)
+    add_request(db_url, "R-1", consent_at=given, consent_version=consent_version(shown))
+    add_request(db_url, "R-OLD", consent_at=given)  # stored before consent versions existed
+    client = signed_in(app, "sam")
+    html = client.get("/requests/R-1").text
+    assert f'2025-11-23 10:30 to text version <code class="consent-version">{consent_version(shown)}</code>' in html
+    assert '<details class="consent-text"><summary>Show the text agreed to</summary>' in html
+    assert "Do you agree? &lt;b&gt;yes&lt;/b&gt;" in html  # the exact words, escaped
+    old = client.get("/requests/R-OLD").text
+    assert "2025-11-23 10:30; text version <em>not recorded</em>" in old and "consent-text" not in old
 
 def test_status_moves_through_the_workflow_recording_who_when_and_the_note(app, db_url):
     add_request(db_url, "R-1")

@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select
 
+from bot.consent import consent_version
 from bot.db.base import session_scope
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
@@ -20,6 +21,7 @@ from bot.screening.rules import load_rules
 from bot.settings import PROJECT_ROOT
 
 RULES = load_rules(PROJECT_ROOT / "clinic" / "screening.yml")
+SHOWN = "Your answers are seen only by the clinic's staff.\nDo you agree to share this information?"
 
 
 def run_export(url: str, *args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -49,6 +51,7 @@ def filled_db(tmp_path):
                                      answer_rule(RULES["numbing_allergy"], "yes, lidocaine")],
         date_of_birth=date(1985, 3, 12), age=40, email="zoe@example.com", treatment_areas="=cheeks",
         preferred_time="mornings", health_notes="Line one, \"quoted\"",
+        consent_version=consent_version(SHOWN), consent_text=SHOWN,
     ))
     second = save_submission(url, _submission("k2", "Erased Person", [answer_rule(RULES["metal_allergy"], "yes")]))
     with session_scope(url) as session:  # what the dashboard's right-to-erasure leaves behind
@@ -73,6 +76,9 @@ def test_json_export(filled_db):
     assert datetime.fromisoformat(first["created_at"]).utcoffset().total_seconds() == 0
     assert first["consent_at"] == "2025-11-23T09:00:00+00:00" and first["status"] == "new"
     assert first["channel"] == "telegram" and first["erased"] is False
+    assert (first["consent_version"], first["consent_text"]) == (consent_version(SHOWN), SHOWN)
+    # Stored without a version (as before 0004); erasure keeps the consent record, which is not personal.
+    assert erased["consent_version"] is None and erased["consent_text"] is None and erased["consent_at"]
     assert first["screening"] == {
         "outcome": "needs_review",
         "flags": [
@@ -98,6 +104,8 @@ def test_csv_export(filled_db):
     assert first["outcome"] == "needs_review" and first["phone"] == "+447911123456"
     assert first["treatment_areas"] == "'=cheeks"  # not run as a formula by a spreadsheet
     assert first["health_notes"] == 'Line one, "quoted"'
+    assert (first["consent_version"], first["consent_text"]) == (consent_version(SHOWN), SHOWN)
+    assert rows[1]["consent_version"] == "" and rows[1]["consent_at"]
     assert rows[1]["erased"] == "true" and rows[1]["name"] == "" and rows[1]["flags"] == ""
 
 

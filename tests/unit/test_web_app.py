@@ -147,3 +147,18 @@ async def test_cors_lets_only_the_configured_site_origins_use_the_chat(client, f
     assert same_origin_post.status_code == 200
     assert "access-control-allow-origin" not in page.headers  # CORS is for the chat endpoint only
     assert fake_rasa.texts() == ["hello", "hello"]
+
+
+@pytest.mark.asyncio
+async def test_the_end_of_a_conversation_is_a_flag_on_the_answer_not_a_message(client, fake_rasa):
+    fake_rasa.responder = lambda sender, text: [
+        {"recipient_id": sender, "text": "Thank you, that is all."},
+        {"recipient_id": sender, "custom": {"forget_conversation": True}}]
+    async with client:
+        ended = await client.post("/api/chat", json=chat("yes"))
+        retried = await client.post("/api/chat", json=chat("yes"))
+    assert ended.status_code == 200
+    assert ended.json() == {"messages": [{"text": "Thank you, that is all."}], "conversation_ended": True}
+    assert retried.json()["conversation_ended"] is True
+    assert "already answered" in retried.json()["messages"][0]["text"]
+    assert fake_rasa.texts() == ["yes"]

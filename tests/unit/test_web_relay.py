@@ -1,4 +1,5 @@
-"""The relay sends each widget message to Rasa once, in order, however often the browser retries."""
+"""The relay sends each widget message to Rasa once, in order, however often the browser retries,
+and forgets a conversation's answers once Rasa says the conversation has ended."""
 from __future__ import annotations
 
 import asyncio
@@ -7,9 +8,10 @@ import pytest
 
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.web.fake_rasa import FakeRasa
-from bot.web.relay import ChatRelay, normalise_messages
+from bot.web.relay import ALREADY_ANSWERED, ChatRelay, ends_conversation, normalise_messages
 
 SESSION = "session0001"
+FORGET = {"custom": {"forget_conversation": True}}
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ async def test_a_message_reaches_rasa_as_the_web_channel(fake_rasa):
     relay, client = await _relay(fake_rasa)
     answer = await relay.send(SESSION, "message01", "does it hurt?")
     await client.aclose()
-    assert answer == [{"text": "You said: does it hurt?"}]
+    assert answer.messages == [{"text": "You said: does it hurt?"}] and not answer.conversation_ended
     assert fake_rasa.received == [(f"web-{SESSION}", "does it hurt?")]
 
 
@@ -50,7 +52,7 @@ async def test_a_retry_arriving_while_rasa_is_still_answering_waits_for_that_ans
     first, duplicate = await asyncio.gather(relay.send(SESSION, "message01", "hello"),
                                             relay.send(SESSION, "message01", "hello"))
     await client.aclose()
-    assert first == duplicate == [{"text": "You said: hello"}]
+    assert first.messages == duplicate.messages == [{"text": "You said: hello"}]
     assert fake_rasa.texts() == ["hello"]
 
 
@@ -70,7 +72,7 @@ async def test_messages_of_one_conversation_reach_rasa_one_at_a_time_in_order(fa
     answers = await asyncio.gather(*(relay.send(SESSION, f"message{n:02}", f"text {n}") for n in range(5)))
     await client.aclose()
     assert fake_rasa.texts() == [f"text {n}" for n in range(5)]
-    assert [a[0]["text"] for a in answers] == [f"You said: text {n}" for n in range(5)]
+    assert [a.messages[0]["text"] for a in answers] == [f"You said: text {n}" for n in range(5)]
 
 
 @pytest.mark.asyncio
@@ -82,7 +84,7 @@ async def test_when_rasa_fails_a_retry_is_sent_again_once_it_is_back(fake_rasa):
     fake_rasa.fail_status = None
     answer = await relay.send(SESSION, "message01", "hello")
     await client.aclose()
-    assert answer == [{"text": "You said: hello"}]
+    assert answer.messages == [{"text": "You said: hello"}]
     assert fake_rasa.texts() == ["hello"]
 
 
@@ -95,7 +97,7 @@ async def test_an_answer_is_kept_for_the_retry_when_the_browser_hung_up_before_i
     hung_up.cancel()
     retried = await relay.send(SESSION, "message01", "hello")
     await client.aclose()
-    assert retried == [{"text": "You said: hello"}]
+    assert retried.messages == [{"text": "You said: hello"}]
     assert fake_rasa.texts() == ["hello"]
 
 
@@ -127,3 +129,105 @@ def test_only_text_and_well_formed_buttons_pass_to_the_widget():
     assert messages[0] == {"text": "Pick one", "buttons": [{"title": "Yes", "payload": "yes"}]}
     assert len(messages) == 2
     assert len(messages[1]["text"]) == 4000
+
+
+def _ends_on(trigger: str):
+    """A Rasa that ends the conversation (final text, then the forget marker) on `trigger`."""
+    def respond(sender, text):
+        if text == trigger:
+            return [{"recipient_id": sender, "text": "Thank you, your request is stored."},
+                    {"recipient_id": sender, **FORGET}]
+        return [{"recipient_id": sender, "text": f"Summary: Ada Example, 07700 900123, said {text}"}]
+    return respond
+
+
+def _remembered(relay: ChatRelay, session_id: str) -> str:
+    """Everything the relay still holds for a conversation, as text, to look for patient data in."""
+    conversation = relay._conversations[session_id]
+    answers = [task.result() for task in conversation.answers.values() if task.done()]
+    return repr((answers, list(conversation.forgotten)))
+
+
+@pytest.mark.asyncio
+async def test_the_forget_marker_ends_the_conversation_and_is_never_a_visible_message(fake_rasa):
+    fake_rasa.responder = _ends_on("yes")
+    relay, client = await _relay(fake_rasa)
+    answer = await relay.send(SESSION, "message01", "yes")
+    await client.aclose()
+    assert answer.messages == [{"text": "Thank you, your request is stored."}]
+    assert answer.conversation_ended
+    assert answer.as_json() == {"messages": [{"text": "Thank you, your request is stored."}],
+                                "conversation_ended": True}
+
+
+@pytest.mark.asyncio
+async def test_when_a_conversation_ends_the_relay_keeps_only_the_message_ids_it_handled(fake_rasa):
+    fake_rasa.responder = _ends_on("yes")
+    relay, client = await _relay(fake_rasa)
+    await relay.send(SESSION, "message01", "my name is Ada Example")
+    assert "07700 900123" in _remembered(relay, SESSION)  # remembered while the form runs
+    await relay.send(SESSION, "message02", "yes")
+    await client.aclose()
+    remembered = _remembered(relay, SESSION)
+    assert "Ada" not in remembered and "07700" not in remembered and "stored" not in remembered
+    assert relay._conversations[SESSION].answers == {}
+    assert list(relay._conversations[SESSION].forgotten) == ["message01", "message02"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("message_id", ["message01", "message02"])
+async def test_a_retry_of_a_forgotten_message_gets_a_neutral_reply_and_never_reaches_rasa(fake_rasa, message_id):
+    fake_rasa.responder = _ends_on("yes")
+    relay, client = await _relay(fake_rasa)
+    await relay.send(SESSION, "message01", "Ada Example")
+    await relay.send(SESSION, "message02", "yes")
+    retried = await relay.send(SESSION, message_id, "yes")
+    await client.aclose()
+    assert retried.messages == [{"text": ALREADY_ANSWERED}]
+    assert retried.conversation_ended  # the widget forgets too, even if it missed the first answer
+    assert fake_rasa.texts() == ["Ada Example", "yes"]
+
+
+@pytest.mark.asyncio
+async def test_after_the_end_a_new_message_of_the_session_goes_to_rasa_as_usual(fake_rasa):
+    fake_rasa.responder = _ends_on("yes")
+    relay, client = await _relay(fake_rasa)
+    await relay.send(SESSION, "message01", "yes")
+    again = await relay.send(SESSION, "message02", "hello again")
+    await client.aclose()
+    assert not again.conversation_ended and again.as_json() == {"messages": again.messages}
+    assert fake_rasa.texts() == ["yes", "hello again"]
+
+
+@pytest.mark.asyncio
+async def test_a_message_queued_behind_the_last_one_belongs_to_the_new_conversation(fake_rasa):
+    fake_rasa.responder = _ends_on("yes")
+    fake_rasa.delay = 0.2
+    relay, client = await _relay(fake_rasa)
+    ending = asyncio.create_task(relay.send(SESSION, "message01", "yes"))
+    await asyncio.sleep(0.05)
+    queued = asyncio.create_task(relay.send(SESSION, "message02", "next"))
+    await asyncio.gather(ending, queued)
+    retried = await relay.send(SESSION, "message02", "next")  # remembered as usual, not forgotten
+    await client.aclose()
+    assert ending.result().conversation_ended and not queued.result().conversation_ended
+    assert retried.messages == queued.result().messages
+    assert fake_rasa.texts() == ["yes", "next"]
+
+
+@pytest.mark.asyncio
+async def test_forgotten_ids_are_bounded_too(fake_rasa):
+    fake_rasa.responder = _ends_on("end")
+    relay, client = await _relay(fake_rasa, answers_per_conversation=2)
+    for n in range(3):
+        await relay.send(SESSION, f"message{n:02}", "end")
+    await client.aclose()
+    assert list(relay._conversations[SESSION].forgotten) == ["message01", "message02"]
+
+
+def test_only_a_true_forget_flag_in_a_custom_payload_ends_a_conversation():
+    assert ends_conversation([{"text": "bye"}, {"recipient_id": "web-x", **FORGET}])
+    assert not ends_conversation([{"text": "bye"}])
+    assert not ends_conversation([{"custom": {"forget_conversation": "yes"}}, {"custom": "forget_conversation"},
+                                  {"forget_conversation": True}, "not a message"])
+    assert normalise_messages([{"text": "bye"}, FORGET]) == [{"text": "bye"}]

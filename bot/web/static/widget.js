@@ -16,8 +16,9 @@
 
   const STRINGS = {
     en: {
-      open: "Chat with {title}", close: "Close chat", newChat: "New conversation",
-      newChatDone: "New conversation started.", subtitle: "Virtual assistant",
+      open: "Chat with {title}", close: "Close chat", clear: "Clear this conversation",
+      clearQuestion: "Clear this conversation from this browser? This cannot be undone.",
+      clearYes: "Clear", clearNo: "Keep it", cleared: "Conversation cleared.", subtitle: "Virtual assistant",
       inputLabel: "Type your message", placeholder: "Type your message…", send: "Send",
       typing: "The assistant is typing", reconnecting: "Connection lost — reconnecting…",
       reconnected: "Connected again.", suggestions: "Suggested questions", replies: "Quick replies",
@@ -25,8 +26,9 @@
       failed: "Sorry, that message could not be sent.",
     },
     de: {
-      open: "Chat mit {title}", close: "Chat schließen", newChat: "Neues Gespräch",
-      newChatDone: "Neues Gespräch begonnen.", subtitle: "Virtueller Assistent",
+      open: "Chat mit {title}", close: "Chat schließen", clear: "Dieses Gespräch löschen",
+      clearQuestion: "Dieses Gespräch aus diesem Browser löschen? Das lässt sich nicht rückgängig machen.",
+      clearYes: "Löschen", clearNo: "Behalten", cleared: "Gespräch gelöscht.", subtitle: "Virtueller Assistent",
       inputLabel: "Ihre Nachricht", placeholder: "Ihre Nachricht…", send: "Senden",
       typing: "Der Assistent schreibt", reconnecting: "Verbindung unterbrochen — wird wiederhergestellt…",
       reconnected: "Wieder verbunden.", suggestions: "Vorgeschlagene Fragen", replies: "Schnellantworten",
@@ -37,6 +39,8 @@
   const MAX_CHARS = 2000;
   const MAX_STORED_MESSAGES = 200;
   const REQUEST_TIMEOUT_MS = 35000;
+  // A conversation left alone this long is gone from the browser (health answers must not linger).
+  const EXPIRY_MS = 4 * 60 * 60 * 1000;
 
   // ---- configuration from the data- attributes -------------------------------------------
   const data = script.dataset;
@@ -49,10 +53,18 @@
   const initialMessage = (data.initialMessage || "hi").slice(0, MAX_CHARS);
   const suggestions = (data.suggestions || "").split("|").map((s) => s.trim()).filter(Boolean).slice(0, 6);
   const accent = (data.color && CSS.supports("color", data.color)) ? data.color : "#0f5c63";
-  const storeKey = "clinic-chat:v1:" + server;
+  const storeKey = "clinic-chat:v2:" + server;
   const format = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
 
   // ---- stored conversation: survives reloads and moving between pages of the site ----------
+  // sessionStorage, not localStorage: it ends with the tab, so a shared computer does not keep a
+  // patient's conversation for the next person. v1 kept it in localStorage: remove what is left.
+  try {
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith("clinic-chat:v1:")) localStorage.removeItem(key);
+    }
+  } catch (error) { /* storage disabled: nothing of ours there */ }
+
   function randomId() {
     // getRandomValues also works on plain-http pages, where crypto.randomUUID does not exist.
     const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -60,15 +72,19 @@
   }
 
   function freshState() {
-    return { sessionId: randomId(), messages: [], queue: [], initialSent: false, open: false };
+    return { sessionId: randomId(), messages: [], queue: [], initialSent: false, open: false, savedAt: Date.now() };
   }
+
+  const expired = (saved) => !(Date.now() - saved.savedAt < EXPIRY_MS);  // also when savedAt is missing
 
   function loadState() {
     try {
-      const saved = JSON.parse(localStorage.getItem(storeKey) || "null");
-      if (saved && typeof saved.sessionId === "string" && Array.isArray(saved.messages) && Array.isArray(saved.queue)) {
+      const saved = JSON.parse(sessionStorage.getItem(storeKey) || "null");
+      if (saved && typeof saved.sessionId === "string" && Array.isArray(saved.messages) && Array.isArray(saved.queue)
+          && !expired(saved)) {
         return Object.assign(freshState(), saved);
       }
+      sessionStorage.removeItem(storeKey);
     } catch (error) { /* unreadable or storage disabled: start afresh */ }
     return freshState();
   }
@@ -77,7 +93,8 @@
 
   function saveState() {
     state.messages = state.messages.slice(-MAX_STORED_MESSAGES);
-    try { localStorage.setItem(storeKey, JSON.stringify(state)); } catch (error) { /* private mode, full */ }
+    state.savedAt = Date.now();  // every save is activity: the expiry counts from the last one
+    try { sessionStorage.setItem(storeKey, JSON.stringify(state)); } catch (error) { /* private mode, full */ }
   }
 
   // ---- DOM helpers: text only, never HTML ---------------------------------------------------
@@ -109,7 +126,7 @@
     chat: ["M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6A.5.5 0 0 1 5 19.2V16h0a2.5 2.5 0 0 1-1-2V5.5Z"],
     close: ["M6 6l12 12M18 6L6 18"],
     send: ["M4 12l16-8-6 16-2.5-6.5L4 12Z"],
-    refresh: ["M20 11a8 8 0 1 0-2.3 5.7M20 5v6h-6"],
+    trash: ["M4 7h16M10 11v6M14 11v6M6 7l1 12a2 2 0 0 0 2 2h6a2 2 0 0 0 2-2l1-12M9 7V4h6v3"],
   };
 
   // ---- a tiny markdown subset: **bold**, lists, line breaks, links --------------------------
@@ -194,7 +211,7 @@
   stylesheet.addEventListener("error", () => { container.hidden = false; });
   root.append(stylesheet, container);
 
-  const ids = { panel: "chat-panel", title: "chat-title", input: "chat-input" };
+  const ids = { panel: "chat-panel", title: "chat-title", input: "chat-input", confirm: "chat-confirm" };
   const launcher = el("button", {
     type: "button", class: "launcher", "aria-label": format(t.open, { title }),
     "aria-expanded": "false", "aria-controls": ids.panel,
@@ -203,8 +220,16 @@
   launcher.lastChild.classList.add("when-open");
   const closeButton = el("button", { type: "button", class: "icon-button", "aria-label": t.close, title: t.close },
     [icon(ICONS.close)]);
-  const newButton = el("button", { type: "button", class: "icon-button", "aria-label": t.newChat, title: t.newChat },
-    [icon(ICONS.refresh)]);
+  const clearButton = el("button", { type: "button", class: "icon-button", "aria-label": t.clear, title: t.clear,
+    "aria-expanded": "false", "aria-controls": ids.confirm }, [icon(ICONS.trash)]);
+  // Clearing cannot be undone, so it asks first: a mis-tap must not wipe a half-done intake.
+  const confirmNo = el("button", { type: "button", class: "confirm-no", text: t.clearNo });
+  const confirmYes = el("button", { type: "button", class: "confirm-yes", text: t.clearYes });
+  const confirmBar = el("div", { id: ids.confirm, class: "confirm", role: "alertdialog",
+    "aria-labelledby": ids.confirm + "-text", hidden: true }, [
+    el("p", { id: ids.confirm + "-text", text: t.clearQuestion }),
+    el("div", { class: "confirm-actions" }, [confirmNo, confirmYes]),
+  ]);
   const log = el("div", { class: "messages", role: "log", "aria-live": "polite", "aria-relevant": "additions",
     "aria-label": title, tabindex: "0" });
   const typing = el("div", { class: "typing", hidden: true }, [
@@ -229,9 +254,9 @@
         el("h2", { id: ids.title, class: "title", text: title }),
         el("p", { class: "subtitle", text: subtitle }),
       ]),
-      newButton, closeButton,
+      clearButton, closeButton,
     ]),
-    log, typing, status, replies, form,
+    confirmBar, log, typing, status, replies, form,
   ]);
   container.append(panel, launcher);
 
@@ -311,7 +336,7 @@
   // ---- sending: one message at a time, in order, retried with the same id until answered ---
   let pumping = false;
   let offline = false;
-  let generation = 0;        // bumped by "new conversation", so late answers of the old one are dropped
+  let generation = 0;        // bumped when starting over, so late answers of the old conversation are dropped
   let inFlight = null;       // AbortController of the request under way
   let wakeUp = null;         // ends a backoff wait early when the browser comes back online
 
@@ -342,6 +367,12 @@
         if (result.error) addMessage({ from: "notice", text: result.error });
         for (const message of result.messages || []) {
           addMessage({ from: "bot", text: String(message.text || ""), buttons: cleanButtons(message.buttons) });
+        }
+        if (result.ended) {
+          // The assistant has deleted this conversation. Its last words stay on screen, but
+          // nothing of it (messages, queue, session id) stays stored: the next message starts anew.
+          state = Object.assign(freshState(), { open: state.open });
+          renderReplies();
         }
         saveState();
       }
@@ -379,10 +410,10 @@
       } finally {
         clearTimeout(timer);
       }
-      if (myGeneration !== generation) return {};  // aborted by "new conversation"
+      if (myGeneration !== generation) return {};  // aborted by starting over
       if (response && response.ok && body && Array.isArray(body.messages)) {
         markOnline();
-        return { messages: body.messages };
+        return { messages: body.messages, ended: body.conversation_ended === true };
       }
       if (response && response.status >= 400 && response.status < 500 && ![408, 429].includes(response.status)) {
         markOnline();
@@ -440,27 +471,44 @@
     launcher.focus();
   }
 
-  function newConversation() {
+  // Wipes the stored and the visible conversation and starts a new session.
+  function startOver(statusText) {
     generation += 1;
     if (inFlight) inFlight.abort();
     if (wakeUp) wakeUp();
-    state = Object.assign(freshState(), { open: true });
+    state = Object.assign(freshState(), { open: !panel.hidden });
     offline = false;
     typing.hidden = true;
     renderHistory();
-    setStatus(t.newChatDone, "ok");
+    setStatus(statusText, "ok");
     saveState();
-    sendInitialMessage();
-    input.focus();
   }
+
+  function askToClear(show) {
+    confirmBar.hidden = !show;
+    clearButton.setAttribute("aria-expanded", String(show));
+    (show ? confirmNo : clearButton).focus();  // the safe choice has focus
+  }
+
+  // A tab left open past the expiry forgets too, not only a reloaded one.
+  setInterval(() => { if (expired(state)) startOver(""); }, 60 * 1000);
 
   launcher.addEventListener("click", () => (panel.hidden ? openPanel(true) : closePanel()));
   closeButton.addEventListener("click", closePanel);
-  newButton.addEventListener("click", newConversation);
+  clearButton.addEventListener("click", () => askToClear(confirmBar.hidden));
+  confirmNo.addEventListener("click", () => askToClear(false));
+  confirmYes.addEventListener("click", () => {
+    confirmBar.hidden = true;
+    clearButton.setAttribute("aria-expanded", "false");
+    startOver(t.cleared);
+    sendInitialMessage();
+    input.focus();
+  });
   panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
       event.preventDefault();
-      closePanel();
+      if (!confirmBar.hidden) askToClear(false);
+      else closePanel();
     }
   });
   form.addEventListener("submit", (event) => {
@@ -483,15 +531,6 @@
     input.style.height = Math.min(input.scrollHeight, 120) + "px";
   }
   input.addEventListener("input", autoGrow);
-
-  // Another tab of the same site changed the conversation: show the same one here.
-  window.addEventListener("storage", (event) => {
-    if (event.key !== storeKey || pumping) return;
-    const wasOpen = !panel.hidden;
-    state = loadState();
-    state.open = wasOpen;
-    renderHistory();
-  });
 
   function start() {
     document.body.append(host);
