@@ -29,7 +29,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: help venv run test test-fast shell train validate eval bench export staff-add lock browser clean
+.PHONY: help venv run test test-fast shell train validate eval bench export staff-add purge lock browser clean
 
 help:
 	@echo "make run       start the assistant (Rasa, actions, website widget, dashboard, Telegram if configured)"
@@ -41,6 +41,7 @@ help:
 	@echo "make bench     measure response latency and rewrite docs/benchmark.md"
 	@echo "make export    print stored consultation requests as JSON (FORMAT=csv for CSV)"
 	@echo "make staff-add create a dashboard account (USERNAME=... ROLE=staff|admin)"
+	@echo "make purge     delete what the clinic's retention says has expired (make run does it hourly)"
 
 venv: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
@@ -92,6 +93,9 @@ bench: venv $(MODEL)
 
 export: $(APP_VENV)/.installed
 	@$(APP_PY) -m bot.export --format $(or $(FORMAT),json)
+
+purge: $(APP_VENV)/.installed
+	@$(APP_PY) -m bot.privacy.purge
 
 staff-add: $(APP_VENV)/.installed
 	@[ -n "$(USERNAME)" ] || { echo "Usage: make staff-add USERNAME=name [ROLE=staff|admin] (you will be asked for the password)"; exit 2; }

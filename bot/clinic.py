@@ -37,6 +37,16 @@ class PriceItem:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long personal data is kept (docs/privacy.md); applied by `make purge` and hourly by `make run`."""
+
+    unfinished_form_hours: int = 2
+    conversation_days: int = 30
+    request_months: int = 24
+    audit_log_months: int = 72
+
+
+@dataclass(frozen=True)
 class Clinic:
     name: str
     phone: str
@@ -49,6 +59,7 @@ class Clinic:
     currency: str
     prices: tuple[PriceItem, ...]
     appointment_length: str
+    retention: Retention = Retention()
 
     def hours_text(self) -> str:
         return "\n".join(f"- {h.describe()}" for h in self.hours)
@@ -106,6 +117,23 @@ def _parse_prices(raw: Any) -> tuple[PriceItem, ...]:
     return tuple(result)
 
 
+def _parse_retention(raw: Any) -> Retention:
+    if raw is None:
+        return Retention()
+    if not isinstance(raw, dict):
+        raise ClinicConfigError("clinic config: 'retention' must be a mapping of periods")
+    known = Retention.__dataclass_fields__
+    for key in raw:
+        if key not in known:
+            raise ClinicConfigError(f"clinic config: 'retention.{key}' is not a known setting ({', '.join(known)})")
+    values = {}
+    for key, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ClinicConfigError(f"clinic config: 'retention.{key}' must be a whole number of at least 1, got {value!r}")
+        values[key] = value
+    return Retention(**values)
+
+
 def parse_clinic(raw: Any) -> Clinic:
     if not isinstance(raw, dict):
         raise ClinicConfigError("clinic config: the file must be a mapping of fields")
@@ -122,7 +150,8 @@ def parse_clinic(raw: Any) -> Clinic:
     if "@" not in values["email"]:
         raise ClinicConfigError("clinic config: 'email' must be an email address")
     values["default_region"] = region
-    return Clinic(hours=_parse_hours(raw.get("hours")), prices=_parse_prices(raw.get("prices")), **values)
+    return Clinic(hours=_parse_hours(raw.get("hours")), prices=_parse_prices(raw.get("prices")),
+                  retention=_parse_retention(raw.get("retention")), **values)
 
 
 def load_clinic(path: Path | str) -> Clinic:

@@ -15,6 +15,7 @@ import time
 from bot.clinic import ClinicConfigError, load_clinic
 from bot.db.migrate import upgrade_to_head
 from bot.private_files import private_dir, restrict_new_files
+from bot.privacy.purge import purge_every
 from bot.screening.rules import ScreeningRulesError, load_rules
 from bot.settings import VAR_DIR, get_settings
 from bot.stack import (
@@ -31,6 +32,7 @@ from bot.stack import (
 RASA_PORT = int(os.environ.get("RASA_PORT", "5005"))
 ACTION_PORT = int(os.environ.get("ACTION_PORT", "5055"))
 LOG_DIR = VAR_DIR / "logs"
+PURGE_INTERVAL_SECONDS = 3600
 
 
 class StartupProblem(Exception):
@@ -71,8 +73,7 @@ def planned_services() -> list[tuple[Service, str]]:
     """Each service with the line printed once it is ready."""
     settings = get_settings()
     private_dir(LOG_DIR)
-    tracker_url = os.environ.get("TRACKER_STORE_URL", f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}")
-    rasa_env = rasa_environment(ACTION_PORT, tracker_url)
+    rasa_env = rasa_environment(ACTION_PORT, settings.tracker_store_url)
     rasa_env["ACTION_ENDPOINT_URL"] = os.environ.get(
         "ACTION_ENDPOINT_URL", f"http://localhost:{ACTION_PORT}/webhook"
     )
@@ -128,6 +129,7 @@ def run() -> int:
     services = planned_services()
     check_ports(ports_to_check())
     started: list[Service] = []
+    stop_purging = None
 
     print("Starting the assistant (logs in var/logs/)...", flush=True)
     try:
@@ -139,6 +141,8 @@ def run() -> int:
             print(f"  {line}", flush=True)
         if not os.environ.get("TELEGRAM_BOT_TOKEN"):
             print("  Telegram bridge    off (set TELEGRAM_BOT_TOKEN to turn it on)", flush=True)
+        stop_purging = purge_every(PURGE_INTERVAL_SECONDS, get_settings())
+        print("  Retention purge    every hour (clinic/clinic.yml retention; make purge runs it now)", flush=True)
         print("Ready. Press Ctrl-C to stop everything.", flush=True)
         while all(service.running() for service in started):
             time.sleep(1)
@@ -152,6 +156,8 @@ def run() -> int:
         print("\nStopping...", flush=True)
         return 0
     finally:
+        if stop_purging is not None:
+            stop_purging.set()
         stop_all(started)
 
 
@@ -163,9 +169,8 @@ def shell() -> int:
     actions.start()
     try:
         actions.wait_ready(60)
-        tracker_url = os.environ.get("TRACKER_STORE_URL", f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}")
         command = [*rasa_cli("shell"), "--model", "models/assistant.tar.gz", "--endpoints", "endpoints.yml"]
-        return subprocess.call(command, env=rasa_environment(ACTION_PORT, tracker_url))
+        return subprocess.call(command, env=rasa_environment(ACTION_PORT, get_settings().tracker_store_url))
     except KeyboardInterrupt:
         return 0
     finally:

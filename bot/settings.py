@@ -26,6 +26,9 @@ class Settings:
     database_url: str = field(
         default_factory=lambda: _env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'intake.db'}")
     )
+    tracker_store_url: str = field(
+        default_factory=lambda: _env("TRACKER_STORE_URL", f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}")
+    )
     rasa_url: str = field(default_factory=lambda: _env("RASA_URL", "http://localhost:5005"))
     clinic_config: Path = field(
         default_factory=lambda: Path(_env("CLINIC_CONFIG", str(PROJECT_ROOT / "clinic" / "clinic.yml")))

@@ -26,7 +26,8 @@ def main() -> int:
         return 2
     upgrade_to_head(settings.database_url)
     clinic = load_clinic(settings.clinic_config)
-    app = create_app(settings.database_url, security, tz=tz, clinic_name=clinic.name)
+    app = create_app(settings.database_url, security, tz=tz, clinic_name=clinic.name,
+                     tracker_store_url=settings.tracker_store_url)
     mode = "local development (cookies without Secure flag)" if security.dev else "production (Secure cookies)"
     print(f"Staff dashboard: http://{settings.dashboard_host}:{settings.dashboard_port}/ [{mode}]", flush=True)
     # access_log off: uvicorn would log query strings, and a search can be a patient's name.

@@ -42,7 +42,7 @@ log = logging.getLogger("bot.dashboard")
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "dashboard_session"
 AUDIT_ACTIONS_SHOWN = ("sign_in", "sign_in_failed", "sign_out", "view", "status_change", "export", "erase",
-                       "account_change", "callback_done", "callback_reopened")
+                       "account_change", "callback_done", "callback_reopened", "purge")
 
 
 @dataclass(frozen=True)
@@ -310,7 +310,7 @@ async def request_erase(request: Request) -> Response:
         if item is None:
             return False
         if item.erased_at is None:
-            erase_request(session, item, actor)
+            erase_request(session, item, actor, _config(request).tracker_store_url)
         return True
 
     if not await _db(request, apply):
@@ -402,7 +402,7 @@ async def callback_erase(request: Request) -> Response:
 
     def erase_once(session, item, actor):
         if item.erased_at is None:
-            erase_callback(session, item, actor)
+            erase_callback(session, item, actor, _config(request).tracker_store_url)
 
     response = await _change_callback(
         request, erase_once, "The contact details of {reference} were erased. The reference and audit entry remain.")
@@ -513,7 +513,7 @@ class RequestLogMiddleware:
 
 def create_app(database_url: str, security: SecurityConfig, tz: ZoneInfo | None = None,
                limiter: SignInLimiter | None = None, session_policy: SessionPolicy | None = None,
-               clinic_name: str = "Clinic") -> Starlette:
+               clinic_name: str = "Clinic", tracker_store_url: str | None = None) -> Starlette:
     session_policy = session_policy or SessionPolicy()
     middleware = [
         Middleware(RequestLogMiddleware),
@@ -525,6 +525,7 @@ def create_app(database_url: str, security: SecurityConfig, tz: ZoneInfo | None 
     ]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.database_url = database_url
+    app.state.tracker_store_url = tracker_store_url  # erasure also deletes the request's conversation there
     app.state.tz = tz or ZoneInfo("UTC")
     app.state.limiter = limiter or SignInLimiter()
     app.state.session_policy = session_policy

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from bot.dashboard import audit
 from bot.dashboard.models import StatusChange, utcnow
 from bot.db.models import CallbackRequest, ConsultationRequest, ScreeningAnswer
+from bot.privacy.conversations import delete_conversation
 
 PERSONAL_COLUMNS = (
     "name", "date_of_birth", "age", "phone", "email", "preferred_contact", "concerns",
@@ -31,10 +32,18 @@ def _blank_value(column):
     raise ErasureError(f"cannot blank required column {column.name}")
 
 
-def erase_request(session: Session, request: ConsultationRequest, actor: str) -> None:
-    """Blanks every personal column, deletes the screening answers (they are health data even
+def _delete_linked_conversation(tracker_store_url: str | None, conversation_id: str) -> None:
+    # Before the link goes: the conversation id is the only way to find the chat in Rasa's store.
+    if tracker_store_url and conversation_id:
+        delete_conversation(tracker_store_url, conversation_id)
+
+
+def erase_request(session: Session, request: ConsultationRequest, actor: str,
+                  tracker_store_url: str | None = None) -> None:
+    """Deletes what Rasa's tracker store still holds of the conversation, blanks every personal column, deletes the screening answers (they are health data even
     without the patient's words: 'pregnant: yes'), blanks the notes staff wrote about the request,
     and closes it. The idempotency key can be derived from the conversation, so it is replaced."""
+    _delete_linked_conversation(tracker_store_url, request.conversation_id)
     table = ConsultationRequest.__table__
     for name in PERSONAL_COLUMNS:
         if name in table.c:
@@ -55,10 +64,12 @@ def erase_request(session: Session, request: ConsultationRequest, actor: str) ->
 CALLBACK_PERSONAL_COLUMNS = ("name", "phone", "preferred_time", "conversation_id")
 
 
-def erase_callback(session: Session, callback: CallbackRequest, actor: str) -> None:
-    """Blanks the name, number, preferred time and conversation id (which holds a Telegram chat
+def erase_callback(session: Session, callback: CallbackRequest, actor: str,
+                   tracker_store_url: str | None = None) -> None:
+    """Deletes the conversation from Rasa's tracker store, blanks the name, number, preferred time and conversation id (which holds a Telegram chat
     id), replaces the idempotency key (derived from the conversation) and marks it done: there is
     no one left to call. The reference, channel, dates and an audit entry remain."""
+    _delete_linked_conversation(tracker_store_url, callback.conversation_id)
     table = CallbackRequest.__table__
     for name in CALLBACK_PERSONAL_COLUMNS:
         setattr(callback, name, _blank_value(table.c[name]))

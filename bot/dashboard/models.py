@@ -15,7 +15,7 @@ from bot.db.base import Base
 ROLES = ("staff", "admin")
 AUDIT_ACTIONS = (
     "sign_in", "sign_in_failed", "sign_out", "view", "status_change", "export", "erase",
-    "account_change", "callback_done", "callback_reopened",
+    "account_change", "callback_done", "callback_reopened", "purge",
 )
 
 

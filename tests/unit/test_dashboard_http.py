@@ -26,6 +26,7 @@ from bot.db.base import engine_for, session_scope
 from bot.db.consent_texts import remember_consent_text
 from bot.db.models import ConsultationRequest, ScreeningAnswer
 from tests.support.dashboard_db import PASSWORDS, db_url, template_db  # noqa: F401  (fixtures)
+from tests.support.tracker_db import make_tracker_db, senders_in
 
 XSS_NAME = "<script>alert(1)</script>"
 
@@ -554,6 +555,17 @@ def test_erasure_leaves_no_personal_value_anywhere_in_the_database(app, db_url):
 
 
 # ---------------------------------------------------------------- audit log and logs
+
+def test_erasure_also_deletes_the_requests_conversation_from_the_tracker_store(db_url, clock, tmp_path):
+    tracker = make_tracker_db(tmp_path / "tracker.db", [
+        ("web-conv-R-ERASE", "user", datetime.now(timezone.utc)), ("web-conv-R-KEEP", "user", datetime.now(timezone.utc))])
+    add_request(db_url, "R-ERASE")
+    app = create_app(db_url, SecurityConfig(secret_key="x" * 48, secure_cookies=False, dev=True),
+                     limiter=SignInLimiter(clock=clock), tracker_store_url=tracker)
+    client = signed_in(app, "ada")
+    client.post("/requests/R-ERASE/erase", data={"confirm_reference": "R-ERASE", "csrf_token": page_token(client)})
+    assert senders_in(tracker) == {"web-conv-R-KEEP"}
+
 
 def test_audit_log_records_sign_ins_views_changes_exports_and_erasures(app, db_url):
     add_request(db_url, "R-1")
