@@ -17,6 +17,7 @@ def clinic_slots() -> list[EventType]:
         SlotSet("clinic_name", current.name),
         SlotSet("clinic_phone", current.phone),
         SlotSet("emergency_number", current.emergency_number),
+        SlotSet("request_retention", f"{current.retention.request_months} months"),
     ]
 
 

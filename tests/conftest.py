@@ -96,7 +96,8 @@ class RasaStack:
         return response.json()
 
     def texts(self, sender: str, text: str) -> list[str]:
-        return [message.get("text", "") for message in self.send(sender, text)]
+        """The texts the patient sees (a custom payload such as the forget marker has none)."""
+        return [message["text"] for message in self.send(sender, text) if message.get("text")]
 
     def stop(self) -> None:
         self.rasa.stop()

@@ -33,7 +33,7 @@ def parse_chat_request(payload: Any) -> ChatRequest:
     for value in (session_id, message_id):
         if not isinstance(value, str) or not _SAFE_ID.match(value):
             raise InvalidChatRequest(
-                400, "Sorry, this chat session is not valid. Please start a new conversation.")
+                400, "Sorry, this chat session is not valid. Please clear this conversation and start again.")
     text = payload.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InvalidChatRequest(422, "Please type a message first.")

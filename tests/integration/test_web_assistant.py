@@ -10,7 +10,6 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -18,6 +17,7 @@ from bot.settings import PROJECT_ROOT, Settings
 from bot.web.app import create_app
 from bot.web.background import free_port, serve_in_background
 from tests.support.screenshots import screenshot
+from tests.support.tracker_db import tracker_rows
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -104,23 +104,9 @@ def test_history_survives_a_reload_and_the_conversation_goes_on(page, rasa_stack
     send(page, "how much does it cost?")
     wait_for_answer(page, count)
     expect(bot_bubbles(page).last).to_contain_text("£")
-    # Rasa kept one conversation for the web session across the reload.
-    tracker = _tracker_texts(rasa_stack.tracker_store_url, sender)
-    if tracker is not None:
-        assert tracker[:3] == ["hi", "does it hurt?", "how much does it cost?"]
-
-
-def _tracker_texts(tracker_store_url: str, sender: str) -> list[str] | None:
-    """The patient texts Rasa stored for one sender, from its SQL tracker store (None if not SQL)."""
-    path = Path(tracker_store_url.removeprefix("sqlite:///"))
-    if not tracker_store_url.startswith("sqlite:///") or not path.exists():
-        return None
-    import sqlite3
-
-    with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
-                          (sender,)).fetchall()
-    return [json.loads(data).get("text") for (data,) in rows]
+    # Rasa kept one conversation for the web session across the reload (its texts are encrypted).
+    patient_messages = [row for row in tracker_rows(rasa_stack.tracker_store_url, sender) if row["type_name"] == "user"]
+    assert len(patient_messages) == 3
 
 
 def test_html_typed_by_a_patient_is_shown_as_text_and_never_runs(page):

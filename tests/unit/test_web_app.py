@@ -70,10 +70,10 @@ async def test_a_chat_message_is_answered_by_rasa_as_the_web_channel(client, fak
 @pytest.mark.parametrize(
     ("payload", "status", "says"),
     [
-        (chat(session_id="../../etc"), 400, "start a new conversation"),
-        (chat(session_id="short"), 400, "start a new conversation"),
-        (chat(message_id="<script>"), 400, "start a new conversation"),
-        ({"text": "hi"}, 400, "start a new conversation"),
+        (chat(session_id="../../etc"), 400, "clear this conversation"),
+        (chat(session_id="short"), 400, "clear this conversation"),
+        (chat(message_id="<script>"), 400, "clear this conversation"),
+        ({"text": "hi"}, 400, "clear this conversation"),
         ([1, 2], 400, "reload the page"),
         (chat(text="   "), 422, "type a message"),
         (chat(text=None), 422, "type a message"),

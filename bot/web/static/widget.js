@@ -369,9 +369,10 @@
           addMessage({ from: "bot", text: String(message.text || ""), buttons: cleanButtons(message.buttons) });
         }
         if (result.ended) {
-          // The assistant has deleted this conversation. Its last words stay on screen, but
-          // nothing of it (messages, queue, session id) stays stored: the next message starts anew.
-          state = Object.assign(freshState(), { open: state.open });
+          // The assistant has deleted this conversation. Its last words stay on screen, but none
+          // of its messages stay stored. The session id does, so "delete my data" from this tab
+          // still finds the request; messages typed meanwhile are sent as a new conversation.
+          state = Object.assign(freshState(), { open: state.open, sessionId: state.sessionId, queue: state.queue });
           renderReplies();
         }
         saveState();
