@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,7 @@ import httpx
 from bot.clinic import load_clinic
 from bot.settings import PROJECT_ROOT, get_settings
 from bot.stack import APP_PYTHON, free_port, port_is_free
+from tests.support.tracker_db import make_tracker_db, senders_in
 
 CLINIC = load_clinic(get_settings().clinic_config)
 
@@ -31,6 +33,8 @@ def run_env(tmp_path: Path, **overrides: int | str) -> dict[str, str]:
 
 
 def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path):
+    # A conversation long past the clinic's retention: make run's own purge must delete it.
+    make_tracker_db(tmp_path / "tracker.db", [("expired-chat", "user", datetime.now(timezone.utc) - timedelta(days=90))])
     ports = {"RASA_PORT": free_port(), "ACTION_PORT": free_port(), "WEB_PORT": free_port(),
              "DASHBOARD_PORT": free_port()}
     process = subprocess.Popen(
@@ -54,6 +58,7 @@ def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path
         assert f"http://localhost:{ports['WEB_PORT']}/" in banner
         assert f"http://localhost:{ports['DASHBOARD_PORT']}/" in banner
         assert "Telegram bridge    off (set TELEGRAM_BOT_TOKEN" in banner
+        assert "Retention purge    every hour" in banner
 
         reply = httpx.post(f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook",
                            json={"sender": "t1", "message": "hi"}, timeout=60).json()
@@ -63,6 +68,12 @@ def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path
         assert CLINIC.prices[1].price in price[0]["text"], "custom action answered through the action server"
         assert CLINIC.name in httpx.get(f"http://localhost:{ports['WEB_PORT']}/", timeout=10).text
         assert httpx.get(f"http://localhost:{ports['DASHBOARD_PORT']}/healthz", timeout=10).status_code == 200
+        tracker = f"sqlite:///{tmp_path / 'tracker.db'}"
+        for _ in range(40):  # the first purge runs in the background right after start-up
+            if "expired-chat" not in senders_in(tracker):
+                break
+            time.sleep(0.5)
+        assert senders_in(tracker) == {"t1"}, "the expired conversation was purged, the new one kept"
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0

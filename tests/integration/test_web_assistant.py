@@ -225,6 +225,9 @@ def test_a_full_intake_through_the_widget_is_exported_with_channel_web(page, ras
     if not DONE.search(bot_bubbles(page).last.inner_text()):
         transcript = page.locator(".message").all_inner_texts()
         pytest.fail("the intake did not finish:\n" + "\n".join(transcript))
+    # The farewell is on screen, but nothing of the intake stays in the browser's storage.
+    stored = page.evaluate("JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage)])")
+    assert "Alex Webb" not in stored and "alex.webb" not in stored.lower() and "reference" not in stored
 
     exported = subprocess.run(
         ["make", "--no-print-directory", "-s", "export", f"DATABASE_URL={rasa_stack.database_url}"],
