@@ -80,6 +80,10 @@ class LinearTextModel:
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, one column per label (in `self.labels` order); rows sum to 1."""
         scores = self._features(texts) @ self._coef.T + self._intercept
+        if scores.shape[1] == 1:
+            # Two labels: scikit-learn keeps one row of weights, the score of labels[1] against
+            # labels[0]. The softmax of (0, score) is (1 - sigmoid, sigmoid), as the regression means.
+            scores = np.hstack([np.zeros_like(scores), scores])
         scores -= scores.max(axis=1, keepdims=True)  # softmax without overflow
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)

@@ -81,3 +81,18 @@ def test_one_label_is_refused_with_a_clear_error(tmp_path):
             print(json.dumps({"error": str(error)}))
     """, tmp_path)
     assert found["error"] == "a classifier needs examples of at least two labels"
+
+
+def test_two_labels_get_the_probabilities_the_regression_means(tmp_path):
+    found = run_in_rasa_env("""
+        import json
+        two = LinearTextModel.fit(["yes", "yes please", "sure", "no", "no thanks", "nope"],
+                                  ["affirm"] * 3 + ["deny"] * 3, Settings(char_min_df=1))
+        rows = two.probabilities(["yes please", "no thanks", "sure"])
+        print(json.dumps({"labels": two.labels, "best": [two.labels[int(r.argmax())] for r in rows],
+                          "rows": [[float(p) for p in r] for r in rows]}))
+    """, tmp_path)
+    assert found["labels"] == ["affirm", "deny"]
+    assert found["best"] == ["affirm", "deny", "affirm"], "not always the first label"
+    for row in found["rows"]:
+        assert abs(sum(row) - 1) < 1e-9 and 0.5 < max(row) < 1.0
