@@ -117,9 +117,11 @@ class ValidateIntakeForm(ContactFieldsValidation):
             hint = "Sorry, I didn't catch when. For example: \"3 months ago\", \"in January\" or \"I still take it\"."
         else:
             answer = answer_rule(rule, value)
-            hint = "Sorry, I didn't catch that. Please answer yes or no."
+            hint = "Sorry, I didn't catch that. Please answer yes or no, or say \"not sure\"."
         if answer is None:
             return self._retry(dispatcher, tracker, "screening_reply", hint)
+        if answer.unsure:
+            dispatcher.utter_message(response="utter_screening_unsure_noted")
         if awaiting:
             answers[-1] = answer
         else:

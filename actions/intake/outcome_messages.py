@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from bot.screening.outcome import Outcome
 from bot.screening.replies import RuleAnswer
-from bot.screening.rules import Level, ScreeningRules
+from bot.screening.rules import ScreeningRules
 
 CONTACT_PHRASES = {"phone": "by phone", "sms": "by text message", "whatsapp": "on WhatsApp",
                    "telegram": "on Telegram", "email": "by email"}
@@ -32,17 +32,28 @@ def outcome_message(outcome: Outcome, reference: str, contact: str, clinic_name:
     return f"{opening}\n{body}"
 
 
+UNSURE_NOTE = "You weren't sure about \"{question}\": a practitioner will go through it with you before anything is booked."
+
+
+def note_for(answer: RuleAnswer, rules: ScreeningRules) -> str | None:
+    """What the patient is told about one flagged answer: the clinic's own words for the rule
+    (`answer_note`, or the follow-up's `ongoing_note`), or that a practitioner checks an unsure one."""
+    rule = rules.get(answer.rule_id)
+    if rule is None:
+        return None
+    if answer.unsure:
+        return UNSURE_NOTE.format(question=rule.question.rstrip("?"))
+    ongoing = rule.follow_up is not None and answer.follow_up is not None and answer.level is rule.follow_up.level_ongoing
+    if ongoing and rule.follow_up.ongoing_note:
+        return rule.follow_up.ongoing_note
+    return rule.answer_note
+
+
 def notes_for(answers: Sequence[RuleAnswer], rules: ScreeningRules) -> list[str]:
-    """The rules' own patient-facing notes for what flagged, most severe first, each once."""
+    """The notes for what flagged, most severe first, each once."""
     notes: list[str] = []
     for answer in sorted((a for a in answers if a.flagged), key=lambda a: a.level, reverse=True):
-        rule = rules.get(answer.rule_id)
-        if rule is None:
-            continue
-        note = rule.answer_note
-        until = rule.defer_until or (rule.follow_up.defer_until if rule.follow_up else None)
-        if answer.level is Level.DEFER and until and until.lower() not in note.lower():
-            note = f"{note} (wait {until})"
-        if note not in notes:
+        note = note_for(answer, rules)
+        if note and note not in notes:
             notes.append(note)
     return notes

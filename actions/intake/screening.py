@@ -13,7 +13,9 @@ from actions.config import settings
 from bot.screening.health_notes import HealthNotesReader
 from bot.screening.rules import Rule, ScreeningRules, cached_rules
 
-YES_NO_BUTTONS = [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}]
+# "Not sure" is an answer too: a practitioner checks it, so nobody has to guess yes or no.
+SCREENING_BUTTONS = [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"},
+                     {"title": "Not sure", "payload": "not sure"}]
 
 
 def screening_rules() -> ScreeningRules:
@@ -51,6 +53,6 @@ class ActionAskScreeningReply(Action):
         intro = "Now a few health questions, so a practitioner can check microneedling is safe for you.\n" if index == 0 else ""
         dispatcher.utter_message(
             text=f"{intro}Question {index + 1} of {total}: {rule.question}\n{rule.explanation}",
-            buttons=YES_NO_BUTTONS,
+            buttons=SCREENING_BUTTONS,
         )
         return []

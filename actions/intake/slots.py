@@ -41,7 +41,7 @@ def answer_to_slot(answer: RuleAnswer) -> dict[str, Any]:
     return {
         "rule_id": answer.rule_id, "answer_text": answer.answer_text, "affirmed": answer.affirmed,
         "level": answer.level.value if answer.level else None, "follow_up": answer.follow_up,
-        "question": answer.question, "awaiting_follow_up": answer.awaiting_follow_up,
+        "question": answer.question, "awaiting_follow_up": answer.awaiting_follow_up, "unsure": answer.unsure,
     }
 
 
@@ -51,6 +51,7 @@ def answer_from_slot(value: dict[str, Any]) -> RuleAnswer:
         rule_id=value["rule_id"], answer_text=value.get("answer_text", ""), affirmed=bool(value.get("affirmed")),
         level=Level(level) if level else None, follow_up=value.get("follow_up"),
         question=value.get("question", ""), awaiting_follow_up=bool(value.get("awaiting_follow_up")),
+        unsure=bool(value.get("unsure")),
     )
 
 

@@ -1,13 +1,16 @@
 """Reads a patient's free-text reply to one screening question.
 
-`interpret_yes_no` understands the many ways people say yes or no; `answer_rule` adds the rule's
-terms (naming a medicine or condition counts as yes unless negated); `answer_follow_up` reads the
-follow-up answer (for now: how long ago something stopped) and decides the level. Anything unclear
-gives None so the form can ask again kindly instead of guessing.
+`read_yes_no` understands the many ways people say yes, no or "I'm not sure"; `answer_rule` adds
+the rule's terms (naming a medicine or condition counts as yes unless negated); `answer_follow_up`
+reads the follow-up answer (for now: how long ago something stopped) and decides the level.
+An unsure answer is an answer: it is kept in the patient's words and counts as at least `review`,
+because a guessed "no" would read as eligible. Only what cannot be read at all gives None, so the
+form can ask again kindly instead of guessing.
 """
 from __future__ import annotations
 
 import calendar
+import enum
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -26,7 +29,16 @@ _NO_EMOJI = set("👎❌✖🚫⛔🙅❎")
 _UNSURE = re.compile(
     r"\b(not (?:really |too |quite |very )?sure|unsure|not certain|uncertain|(?:do ?n[o']?t|dont) know|"
     r"do not know|idk|dunno|no idea|maybe|perhaps|possibly|might (?:be|have)|could be|can'?t remember|"
-    r"cannot remember|(?:do ?n[o']?t|dont) remember|not sure)\b"
+    r"cannot remember|(?:do ?n[o']?t|dont) remember|not sure|can'?t say|hard to say|no clue)\b"
+)
+# Hedges that make the whole reply unsure when it starts with them, whatever follows: "I think
+# so" and "I don't think so" are guesses (shared/DOMAIN.md: "creo que sí", "creo que no").
+_UNSURE_START = (
+    "i think so", "i think", "think so", "i don't think so", "i dont think so", "don't think so",
+    "dont think so", "i do not think so", "i believe so", "i believe", "probably", "probably not",
+    "i guess", "i suppose", "possibly", "maybe", "perhaps", "not that i know", "not that i'm aware",
+    "not that im aware", "not as far as i know", "i'm not sure", "im not sure", "i am not sure", "not sure",
+    "no idea", "i have no idea", "i'm unsure", "im unsure", "unsure", "kind of", "sort of", "kinda", "sorta",
 )
 # Checked before the yes phrases, so "absolutely not" and "i'm not" are read as no.
 _NO_START = (
@@ -43,8 +55,13 @@ _YES_START = (
     "correct", "right", "affirmative", "definitely", "absolutely", "of course", "indeed", "certainly",
     "i do", "i am", "i'm", "im", "i have", "i've", "ive", "i did", "i take", "i use", "i get",
     "i had", "i think so", "i believe so", "probably", "only", "just", "a bit", "a little",
-    "sometimes", "occasionally", "currently", "true", "si", "oui", "ja",
+    "sometimes", "occasionally", "currently", "true", "si", "oui", "ja", "i still", "still", "i'm on it",
+    "im on it", "on it", "i'm taking it", "im taking it", "i got", "got", "i was", "i've had", "ive had",
+    "had", "once", "twice", "a few times", "every", "now and then", "from time to time", "recently",
 )
+# The plainest words of all: a reply that starts with one of these has answered, whatever detail
+# follows ("yes, I get one maybe once a year").
+_PLAIN_YES = ("yes", "y", "yep", "yup", "yeah", "yea", "ya", "yah", "aye", "correct")
 _FIRST_PERSON = frozenset(p for p in _YES_START if p.split()[0] in ("i", "i'm", "im", "i've", "ive"))
 _NEGATING_WORDS = frozenset({"no", "none", "not", "never", "nothing", "neither", "nope"})
 # Pleasantries that are not an answer to a health question ("I'm good" can mean "no thanks").
@@ -75,8 +92,14 @@ def _emoji_answer(text: str) -> bool | None:
     return None if yes == no else yes
 
 
-def interpret_yes_no(text: object) -> bool | None:
-    """True for yes, False for no, None when unsure or unreadable (the form asks again)."""
+class YesNo(enum.Enum):
+    YES = "yes"
+    NO = "no"
+    UNSURE = "unsure"
+
+
+def read_yes_no(text: object) -> YesNo | None:
+    """What a reply says to a yes/no question; None when it cannot be read at all."""
     if not isinstance(text, str):
         return None
     window = text[:_PARSE_WINDOW].strip()
@@ -84,21 +107,34 @@ def interpret_yes_no(text: object) -> bool | None:
         window = window[1:].split("{", 1)[0].replace("_", " ")
     normalised = _normalise_reply(window)
     if not re.search(r"[a-z]", normalised):
-        return _emoji_answer(window)
-    if _UNSURE.search(normalised):
-        return None
+        emoji = _emoji_answer(window)
+        return None if emoji is None else (YesNo.YES if emoji else YesNo.NO)
+    if _starts_with(normalised, _UNSURE_START):
+        return YesNo.UNSURE
+    if _starts_with(normalised, _PLAIN_YES):
+        return YesNo.YES  # a yes with a hedge in its detail is still a yes (and the cautious reading)
+    hedged = bool(_UNSURE.search(normalised))
+    if hedged:
+        return YesNo.UNSURE  # "no, not sure" must not read as a clean no
     if _starts_with(normalised, _AMBIGUOUS_START):
         return None
     if _starts_with(normalised, _NO_START):
-        return False
+        return YesNo.NO
     for phrase in _YES_START:
         if normalised == phrase or normalised.startswith(phrase + " "):
             # "I have none", "I'm never ..." : a first-person start followed straight by a negation.
             following = normalised[len(phrase):].split()[:1]
             if phrase in _FIRST_PERSON and following and following[0] in _NEGATING_WORDS:
-                return False
-            return True
+                return YesNo.NO
+            return YesNo.YES
     return None
+
+
+def interpret_yes_no(text: object) -> bool | None:
+    """True for yes, False for no, None when unsure or unreadable: for questions that need a clear
+    answer (consent), where the form asks again."""
+    reading = read_yes_no(text)
+    return None if reading in (None, YesNo.UNSURE) else reading is YesNo.YES
 
 
 @dataclass(frozen=True)
@@ -113,6 +149,7 @@ class RuleAnswer:
     follow_up: str | None = None
     question: str = ""
     awaiting_follow_up: bool = False
+    unsure: bool = False  # the patient did not know: a practitioner checks it (level review)
 
     @property
     def flagged(self) -> bool:
@@ -149,12 +186,14 @@ def answer_rule(rule: Rule, text: object) -> RuleAnswer | None:
     cleaned = normalise_free_text(text, ANSWER_MAX_LEN)
     if not cleaned:
         return None
-    yes_no = interpret_yes_no(cleaned)
+    reading = read_yes_no(cleaned)
     mentions = mentioned_terms(rule.terms, cleaned)
     if any(not negated for _term, negated in mentions):
         affirmed = True
-    elif yes_no is not None:
-        affirmed = yes_no
+    elif reading is YesNo.UNSURE:
+        return unsure_answer(rule, cleaned)
+    elif reading is not None:
+        affirmed = reading is YesNo.YES
     elif mentions:  # only negated mentions, e.g. "warfarin? never"
         affirmed = False
     else:
@@ -167,6 +206,12 @@ def answer_rule(rule: Rule, text: object) -> RuleAnswer | None:
         question=rule.question,
         awaiting_follow_up=affirmed and rule.follow_up is not None,
     )
+
+
+def unsure_answer(rule: Rule, text: str) -> RuleAnswer:
+    """"Not sure": never eligible. At least review, so a practitioner asks before anything is booked."""
+    return RuleAnswer(rule_id=rule.id, answer_text=text, affirmed=False, level=Level.REVIEW,
+                      question=rule.question, unsure=True)
 
 
 # ---- follow-up: how long ago did it stop? ------------------------------------------------------
@@ -268,6 +313,10 @@ def answer_follow_up(rule: Rule, answer: RuleAnswer, text: object, today: date) 
     cleaned = normalise_free_text(text, ANSWER_MAX_LEN)
     parsed = parse_months_since(cleaned, today) if cleaned else None
     if parsed is None:
+        if cleaned and read_yes_no(cleaned) is YesNo.UNSURE:  # "I can't remember when"
+            level = max(follow_up.level_within or Level.REVIEW, Level.REVIEW)
+            return replace(answer, follow_up=cleaned, level=level, affirmed=True, awaiting_follow_up=False,
+                           unsure=True)
         return None
     if parsed.ongoing:
         level = follow_up.level_ongoing

@@ -37,3 +37,12 @@ def test_a_callback_without_consent_stores_nothing(rasa_stack, sender_id):
     final = rasa_stack.texts(sender_id, "no")[-1]
     assert "nothing has been stored" in final and CLINIC.phone in final
     assert len(list_callbacks(rasa_stack.database_url)) == before
+
+
+def test_an_emergency_during_a_callback_request_is_answered_first_and_pauses_it(rasa_stack, sender_id):
+    rasa_stack.send(sender_id, "can someone call me back")
+    rasa_stack.send(sender_id, "yes")
+    texts = rasa_stack.texts(sender_id, "I can't breathe and my tongue is swelling")
+    assert texts[0].startswith(f"EMERGENCY: call {CLINIC.emergency_number} now.")
+    assert "paused your callback request" in texts[-1] and len(texts) == 2
+    assert "full name" in rasa_stack.texts(sender_id, "/request_callback")[-1], "carries on where it was"

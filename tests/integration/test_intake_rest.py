@@ -58,6 +58,9 @@ def test_happy_path_is_stored_as_eligible_and_exported(rasa_stack, sender_id):
         ({}, {}, "I've never had cold sores", "eligible", set()),
         ({"pregnancy": "yes", "bleeding_disorder": "yes, haemophilia"}, {}, "no", "not_eligible",
          {"pregnancy", "bleeding_disorder"}),
+        ({"pregnancy": "maybe, my period is late"}, {}, "no", "needs_review", {"pregnancy"}),
+        ({"cold_sore_history": "yes, I get one maybe once a year"}, {}, "no", "eligible", {"cold_sore_history"}),
+        ({"isotretinoin": "yes"}, {"isotretinoin": "I can't remember when"}, "no", "needs_review", {"isotretinoin"}),
     ],
 )
 def test_each_outcome_reaches_storage_with_its_flags(
@@ -151,11 +154,24 @@ def test_a_faq_mid_intake_is_answered_and_the_question_is_asked_again(rasa_stack
     assert len(exported(rasa_stack)) == before
 
 
-def test_a_red_flag_mid_intake_is_answered_first_then_the_intake_resumes(rasa_stack, sender_id):
+def test_an_emergency_mid_intake_is_answered_first_and_stops_the_form_until_the_patient_carries_on(
+        rasa_stack, sender_id):
     rasa_stack.send(sender_id, "I'd like to book a consultation")
     rasa_stack.send(sender_id, "yes")
+    rasa_stack.send(sender_id, "Jane Smith")
     texts = rasa_stack.texts(sender_id, "my lips are swelling and I can't breathe")
-    assert CLINIC.emergency_number in texts[0]
+    assert texts[0].startswith(f"EMERGENCY: call {CLINIC.emergency_number} now.")
+    assert not any("?" in text for text in texts), "no next question in the same turn"
+    assert "paused your request" in texts[-1]
+    # Later, the patient carries on where they were: the name is not asked again.
+    assert "date of birth" in rasa_stack.texts(sender_id, "/request_consultation")[-1]
+
+
+def test_a_worrying_sign_mid_intake_is_answered_first_then_the_intake_resumes(rasa_stack, sender_id):
+    rasa_stack.send(sender_id, "I'd like to book a consultation")
+    rasa_stack.send(sender_id, "yes")
+    texts = rasa_stack.texts(sender_id, "there's pus and my skin is hot where I was treated")
+    assert CLINIC.phone in texts[0] and "today" in texts[0]
     assert "full name" in texts[-1]
 
 

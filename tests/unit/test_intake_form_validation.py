@@ -147,3 +147,16 @@ def test_notes_keep_medicines_and_say_how_long_to_wait():
     assert len(notes) == 2
     assert "pregnan" in notes[0].lower() or "breastfeed" in notes[0].lower(), "most severe first"
     assert any("keep taking" in note.lower() for note in notes)
+
+
+def test_notes_say_each_thing_once_and_an_unsure_answer_goes_to_a_practitioner():
+    answers = [
+        RuleAnswer("recent_sun", "got a bit burnt in Spain", True, Level.DEFER),
+        RuleAnswer("pregnancy", "maybe, my period is late", False, Level.REVIEW, unsure=True),
+        RuleAnswer("isotretinoin", "yes", True, Level.DEFER, follow_up="I still take it"),
+    ]
+    notes = notes_for(answers, RULES)
+    assert notes[0] == RULES["recent_sun"].answer_note, "the clinic's words, nothing appended"
+    assert notes[1] == RULES["isotretinoin"].follow_up.ongoing_note
+    assert "weren't sure" in notes[2] and "practitioner" in notes[2] and "pregnant" in notes[2]
+    assert all(notes.count(note) == 1 for note in notes)

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from bot.screening.replies import (
-    ANSWER_MAX_LEN, answer_follow_up, answer_rule, interpret_yes_no, parse_months_since,
+    ANSWER_MAX_LEN, YesNo, answer_follow_up, answer_rule, interpret_yes_no, parse_months_since, read_yes_no,
 )
 from bot.screening.rules import Level, load_rules
 from bot.settings import PROJECT_ROOT
@@ -22,16 +22,16 @@ def rules():
 @pytest.mark.parametrize("text", [
     "yes", "Yes.", "YES!", "yep", "y", "Y", "yeah", "yup", "sure", "correct", "I am", "I do",
     "I'm 5 months pregnant", "only aspirin", "just a little", "of course", "/affirm", "👍", "👍🏽", "✅",
-    "yes please", "I think so",
+    "yes please", "yes, I get one maybe once a year", "I still take it", "yeah a little bit",
 ])
 def test_yes(text):
     assert interpret_yes_no(text) is True
 
 
 @pytest.mark.parametrize("text", [
-    "no", "No.", "nope", "n", "N", "nah", "not at all", "never", "i don't think so", "I dont think so",
+    "no", "No.", "nope", "n", "N", "nah", "not at all", "never",
     "I’m not pregnant", "im not", "absolutely not", "of course not", "none", "nothing", "I haven't",
-    "I've never had one", "/deny", "👎", "❌", "no thanks", "not that i know of", "I have none",
+    "I've never had one", "/deny", "👎", "❌", "no thanks", "I have none",
     "I have no allergies", "I'm never in the sun",
 ])
 def test_no(text):
@@ -40,11 +40,36 @@ def test_no(text):
 
 @pytest.mark.parametrize("text", [
     "not sure", "I'm not sure", "no idea", "maybe", "I don't know", "idk", "dunno", "perhaps",
+    "maybe, my period is late", "I think so", "i don't think so", "I dont think so", "not that i know of",
+    "probably not", "no... I don't know", "I can't remember",
+])
+def test_unsure_replies_are_read_as_unsure_and_never_as_a_clean_yes_or_no(text):
+    assert read_yes_no(text) is YesNo.UNSURE
+    assert interpret_yes_no(text) is None, "a question that needs a clear answer (consent) asks again"
+
+
+@pytest.mark.parametrize("text", [
     "asdkjh", "qwerty uiop", "", "   ", "🤷", "👍👎", "what do you mean?", "?", None, 42,
     "I'm fine", "im good thanks", "ok",
 ])
-def test_unclear_replies_give_none_so_the_form_asks_again(text):
+def test_unreadable_replies_give_none_so_the_form_asks_again(text):
+    assert read_yes_no(text) is None
     assert interpret_yes_no(text) is None
+
+
+@pytest.mark.parametrize("rule_id", ["pregnancy", "cold_sore_history", "bleeding_disorder", "skin_cancer"])
+def test_an_unsure_screening_answer_is_kept_in_the_patients_words_and_needs_review(rules, rule_id):
+    answer = answer_rule(rules[rule_id], "Not sure, maybe?")
+    assert answer is not None and answer.unsure
+    assert answer.level is Level.REVIEW, "never eligible, and a practitioner decides"
+    assert answer.answer_text == "Not sure, maybe?"
+    assert answer.awaiting_follow_up is False
+
+
+def test_detail_after_a_yes_and_a_rules_own_words_are_answers(rules):
+    assert answer_rule(rules["cold_sore_history"], "yes, I get one maybe once a year").affirmed
+    sun = answer_rule(rules["recent_sun"], "I was in Spain 10 days ago and got a little bit burnt")
+    assert sun.affirmed and sun.level is Level.DEFER
 
 
 def test_very_long_and_odd_unicode_messages_do_not_crash():
@@ -141,6 +166,8 @@ def test_isotretinoin_follow_up_sets_the_level_by_threshold(rules, text, level):
 
 def test_follow_up_unclear_or_missing(rules):
     first = answer_rule(rules["isotretinoin"], "yes")
-    assert answer_follow_up(rules["isotretinoin"], first, "no idea", TODAY) is None
+    assert answer_follow_up(rules["isotretinoin"], first, "purple", TODAY) is None
+    unsure = answer_follow_up(rules["isotretinoin"], first, "no idea, I can't remember", TODAY)
+    assert unsure.unsure and unsure.level is Level.REVIEW and unsure.follow_up == "no idea, I can't remember"
     with pytest.raises(ValueError):
         answer_follow_up(rules["pregnancy"], first, "3 months", TODAY)
