@@ -162,7 +162,12 @@ def run() -> int:
 
 
 def shell() -> int:
-    check_ports({"action server": ACTION_PORT})
+    if not port_is_free(ACTION_PORT):
+        # Usually `make run` in another terminal: the shell needs an action server of its own.
+        raise StartupProblem(
+            f"`make shell` starts its own action server on port {ACTION_PORT}, which is in use (is `make run` "
+            f"running?). Stop it, or give the shell another port: ACTION_PORT={ACTION_PORT + 1} make shell"
+        )
     private_dir(LOG_DIR)
     actions = Service("action server", action_server_command(ACTION_PORT), f"http://127.0.0.1:{ACTION_PORT}/health",
                       log_path=LOG_DIR / "actions.log")

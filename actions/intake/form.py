@@ -25,6 +25,7 @@ from actions.intake.slots import (
     given,
 )
 from bot.intake import InvalidField, normalise_free_text, parse_birth, parse_contact_method, parse_email
+from bot.intake.contact import NEEDS_MOBILE, is_landline
 from bot.screening.replies import answer_follow_up, answer_rule, interpret_yes_no
 
 NOTHING_WORDS = {"no", "nope", "none", "nothing", "nothing else", "no thanks", "n/a", "na", "not really", "nah", "-"}
@@ -93,6 +94,10 @@ class ValidateIntakeForm(ContactFieldsValidation):
         if needs_phone and not given(tracker.get_slot("phone")):
             return self._retry(dispatcher, tracker, "preferred_contact",
                                "I don't have a phone number for you, so please choose email.")
+        if method in NEEDS_MOBILE and is_landline(tracker.get_slot("phone")):
+            return self._retry(dispatcher, tracker, "preferred_contact",
+                               "The number you gave looks like a landline, which can't get texts or WhatsApp. "
+                               "Please choose a phone call or email, or change your number at the end.")
         if method == "email" and not given(tracker.get_slot("email")):
             return self._retry(dispatcher, tracker, "preferred_contact",
                                "I don't have an email address for you, so please choose a phone option.")

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import clinic
 from actions.intake.slots import NOTHING, answer_from_slot, given
+from bot.intake.contact import NEEDS_MOBILE, is_landline
 
 # Words a patient uses for each field, checked in this order ("contact number" is the phone).
 _FIELD_WORDS = (
@@ -90,8 +91,9 @@ class ActionAskPreferredContact(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         methods = []
-        if given(tracker.get_slot("phone")):
-            methods += ["phone", "sms", "whatsapp"]
+        phone = tracker.get_slot("phone")
+        if given(phone):
+            methods += ["phone"] if is_landline(phone) else ["phone", *NEEDS_MOBILE]
         if given(tracker.get_slot("email")):
             methods.append("email")
         dispatcher.utter_message(

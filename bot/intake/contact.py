@@ -30,6 +30,19 @@ def parse_phone(text: object, region: str) -> str | None:
     return None
 
 
+# Ways of being contacted that need a mobile: a landline cannot get texts or WhatsApp.
+NEEDS_MOBILE = ("sms", "whatsapp")
+
+
+def is_landline(e164: str) -> bool:
+    """True only when phonenumbers is sure the number is a fixed line (not "fixed line or mobile")."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.FIXED_LINE
+
+
 _EMAIL_CANDIDATE = re.compile(r"[^\s<>()\[\],;:\"]+@[^\s<>()\[\],;:\"]+")
 
 

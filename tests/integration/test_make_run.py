@@ -151,6 +151,20 @@ def test_a_port_in_use_is_one_clear_sentence(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def test_make_shell_beside_a_running_action_server_says_which_port_to_use_instead(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        taken = busy.getsockname()[1]
+        result = subprocess.run(
+            [str(APP_PYTHON), "-m", "bot.run", "--shell"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+            timeout=120, env=run_env(tmp_path, ACTION_PORT=taken), stdin=subprocess.DEVNULL,
+        )
+    assert result.returncode == 2
+    assert f"ACTION_PORT={taken + 1} make shell" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
 def test_a_mistake_in_the_clinic_file_is_named_at_start_up(tmp_path):
     broken = tmp_path / "clinic.yml"
     broken.write_text((PROJECT_ROOT / "clinic" / "clinic.yml").read_text().replace('phone: "+44 20 7946 0321"', "phone: 123"))

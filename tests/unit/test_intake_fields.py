@@ -173,3 +173,11 @@ def test_free_text_is_capped_at_a_word_boundary():
     capped = normalise_free_text(text, 42)
     assert len(capped) <= 42 and capped.endswith("word")
     assert len(normalise_free_text("x" * 10_000_000, 500)) == 500
+
+
+def test_a_landline_is_told_apart_from_a_mobile():
+    from bot.intake.contact import is_landline, parse_phone
+
+    assert is_landline(parse_phone("020 7946 0321", "GB"))
+    assert not is_landline(parse_phone("07911 123456", "GB"))
+    assert not is_landline(parse_phone("+1 650 253 0000", "GB")), "US numbers may be either: not refused"

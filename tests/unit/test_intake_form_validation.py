@@ -85,6 +85,13 @@ def test_phone_and_email_cannot_both_be_skipped():
     assert result["email"] is None and "at least one way" in said[0]
 
 
+def test_texts_or_whatsapp_to_a_landline_are_refused_kindly():
+    result, said = validate("preferred_contact", "WhatsApp", slots={"phone": "+442079460321", "email": SKIPPED})
+    assert result["preferred_contact"] is None and "landline" in said[0]
+    result, _ = validate("preferred_contact", "Phone call", slots={"phone": "+442079460321", "email": SKIPPED})
+    assert result["preferred_contact"] == "phone"
+
+
 def test_contact_method_needs_the_matching_detail():
     result, said = validate("preferred_contact", "WhatsApp", slots={"phone": SKIPPED, "email": "a@b.example"})
     assert result["preferred_contact"] is None and "email" in said[0]
