@@ -26,6 +26,7 @@ from actions.intake.slots import (
 )
 from bot.intake import InvalidField, normalise_free_text, parse_birth, parse_contact_method, parse_email
 from bot.intake.contact import NEEDS_MOBILE, is_landline
+from bot.screening.questions_about import AboutTheQuestion, question_about_the_question
 from bot.screening.replies import answer_follow_up, answer_rule, interpret_yes_no
 
 NOTHING_WORDS = {"no", "nope", "none", "nothing", "nothing else", "no thanks", "n/a", "na", "not really", "nah", "-"}
@@ -115,6 +116,10 @@ class ValidateIntakeForm(ContactFieldsValidation):
         rule = current_rule(tracker)
         if rule is None:
             return {"screening_reply": SCREENING_DONE}
+        about = question_about_the_question(value)
+        if about is not None:  # answered, and the form asks the same question again
+            self._answer_about_the_question(dispatcher, tracker, about, rule)
+            return {"screening_reply": None}
         answers = [answer_from_slot(item) for item in tracker.get_slot("screening_answers") or []]
         awaiting = tracker.get_slot("screening_pending_follow_up") == rule.id
         if awaiting:
@@ -141,6 +146,18 @@ class ValidateIntakeForm(ContactFieldsValidation):
             "screening_reply": SCREENING_DONE if finished else None, "screening_answers": stored,
             "screening_index": next_index, "screening_pending_follow_up": None,
         })
+
+    @staticmethod
+    def _answer_about_the_question(dispatcher, tracker, about: AboutTheQuestion, rule) -> None:
+        if about is AboutTheQuestion.PROGRESS:
+            number = int(tracker.get_slot("screening_index") or 0) + 1
+            total = len(screening_rules())
+            dispatcher.utter_message(response="utter_screening_progress", number=number, total=total,
+                                     remaining=total - number)
+        elif about is AboutTheQuestion.WHY:
+            dispatcher.utter_message(response="utter_screening_why", explanation=rule.explanation)
+        else:
+            dispatcher.utter_message(response="utter_screening_meaning", explanation=rule.explanation)
 
     def validate_health_notes(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         if words(value) in NOTHING_WORDS:

@@ -220,3 +220,22 @@ def test_same_flow_on_postgresql_and_database_down_keeps_the_answers(postgres_st
 
     stored = stored_request(postgres_stack, run_intake(send_with_outage, patient))
     assert stored["phone"] == "+447911123456"
+
+
+def test_questions_about_a_screening_question_get_an_answer_and_the_question_again(rasa_stack, sender_id):
+    patient = Patient()
+    seen: dict[str, list[str]] = {}
+
+    def send(text: str) -> list[dict]:
+        messages = rasa_stack.send(sender_id, text)
+        texts = [m["text"] for m in messages if m.get("text")]
+        if texts and "Question 2 of" in texts[-1] and not seen:
+            for asked in ("what does that mean?", "why do you ask?", "how many more questions are there?"):
+                seen[asked] = rasa_stack.texts(sender_id, asked)
+        return messages
+
+    run_intake(send, patient)
+    meaning, why, progress = seen.values()
+    assert "not sure" in meaning[0] and "Question 2 of" in meaning[-1]
+    assert why[0].startswith("Here's why I ask:") and "Question 2 of" in why[-1]
+    assert "This is question 2 of" in progress[0] and "Question 2 of" in progress[-1]
