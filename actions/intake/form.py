@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.config import clinic
 from actions.intake.contact_fields import SKIP_WORDS, ContactFieldsValidation, consent_given, today, words
-from actions.intake.review import field_to_change, restart_screening_slots
+from actions.intake.review import FIELDS_TAKING_A_VALUE, field_to_change, new_value_in, restart_screening_slots
 from actions.intake.screening import current_rule, screening_rules
 from actions.intake.slots import (
     CONFIRMED,
@@ -175,6 +175,12 @@ class ValidateIntakeForm(ContactFieldsValidation):
         if field == "screening":
             dispatcher.utter_message(text="Sure, let's go through the health questions again.")
             return {**restart_screening_slots(), "review_confirm": None}
+        value = new_value_in(str(value or "")) if field in FIELDS_TAKING_A_VALUE else None
+        if field and value:
+            corrected = getattr(self, f"validate_{field}")(value, dispatcher, tracker, domain)
+            if corrected.get(field) is not None:  # valid: back to the summary, with the new value
+                return {**corrected, "review_confirm": None}
+            return {**corrected, field: None, "review_confirm": None}  # the hint was given; ask for it
         if field:
             return {field: None, "review_confirm": None}
         return self._retry(

@@ -32,7 +32,7 @@ def outcome_message(outcome: Outcome, reference: str, contact: str, clinic_name:
     return f"{opening}\n{body}"
 
 
-UNSURE_NOTE = "You weren't sure about \"{question}\": a practitioner will go through it with you before anything is booked."
+UNSURE_NOTE = "You weren't sure about this, so a practitioner will go through it with you before anything is booked."
 
 
 def note_for(answer: RuleAnswer, rules: ScreeningRules) -> str | None:
@@ -42,7 +42,7 @@ def note_for(answer: RuleAnswer, rules: ScreeningRules) -> str | None:
     if rule is None:
         return None
     if answer.unsure:
-        return UNSURE_NOTE.format(question=rule.question.rstrip("?"))
+        return UNSURE_NOTE
     ongoing = rule.follow_up is not None and answer.follow_up is not None and answer.level is rule.follow_up.level_ongoing
     if ongoing and rule.follow_up.ongoing_note:
         return rule.follow_up.ongoing_note
@@ -54,6 +54,9 @@ def notes_for(answers: Sequence[RuleAnswer], rules: ScreeningRules) -> list[str]
     notes: list[str] = []
     for answer in sorted((a for a in answers if a.flagged), key=lambda a: a.level, reverse=True):
         note = note_for(answer, rules)
+        rule = rules.get(answer.rule_id)
+        if note and rule:
+            note = f"{rule.short}: {note}"  # which answer led to it, in plain words
         if note and note not in notes:
             notes.append(note)
     return notes

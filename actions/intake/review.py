@@ -9,8 +9,10 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import clinic
+from actions.intake.screening import screening_rules
 from actions.intake.slots import NOTHING, answer_from_slot, given
 from bot.intake.contact import NEEDS_MOBILE, is_landline
+from bot.screening.replies import RuleAnswer
 
 # Words a patient uses for each field, checked in this order ("contact number" is the phone).
 _FIELD_WORDS = (
@@ -30,6 +32,20 @@ CONTACT_LABELS = {"phone": "Phone call", "sms": "Text message", "whatsapp": "Wha
                   "telegram": "Telegram", "email": "Email"}
 
 
+# "change my phone to 07911 123456": what follows "to" / "is" / ":" is the new value.
+_NEW_VALUE = re.compile(r"\b(?:to|is|should be|into|with)\b\s*:?\s*(.+)$|:\s*(.+)$", re.IGNORECASE | re.DOTALL)
+FIELDS_TAKING_A_VALUE = ("phone", "email", "full_name", "birth", "preferred_time", "concerns", "preferred_contact")
+
+
+def new_value_in(text: str) -> str | None:
+    """The new value a correction gives in the same message, if any."""
+    match = _NEW_VALUE.search(text)
+    value = (match.group(1) or match.group(2)).strip() if match else ""
+    if re.fullmatch(r"(?:wrong|incorrect|a mistake|mistaken|not right)\W*", value, re.IGNORECASE):
+        return None  # "my phone is wrong": a field to change, not its new value
+    return value or None
+
+
 def field_to_change(text: str) -> str | None:
     """The slot a correction names ("change my phone number" -> "phone"), or None."""
     lowered = text.lower()
@@ -46,10 +62,33 @@ def restart_screening_slots() -> dict[str, Any]:
             "screening_pending_follow_up": None}
 
 
+SHORT_ANSWER = 60
+
+
+def _quoted(text: str) -> str:
+    text = " ".join(text.split())
+    return f'"{text if len(text) <= SHORT_ANSWER else text[:SHORT_ANSWER - 1].rstrip() + "…"}"'
+
+
+def health_answer_lines(answers: list[RuleAnswer]) -> list[str]:
+    """Every yes or not-sure answer in the patient's own words, then the noes as one line."""
+    rules = screening_rules()
+    lines = []
+    for answer in answers:
+        if not (answer.affirmed or answer.unsure):
+            continue
+        rule = rules.get(answer.rule_id)
+        said = _quoted(answer.answer_text) + (f", last dose {_quoted(answer.follow_up)}" if answer.follow_up else "")
+        lines.append(f"  - {rule.short if rule else answer.rule_id}: {'not sure ' if answer.unsure else ''}{said}")
+    noes = len(answers) - len(lines)
+    if noes:
+        lines.append(f"  - No to {'the other ' if lines else 'all '}{noes} question{'s' if noes != 1 else ''}")
+    return lines
+
+
 def summary(tracker: Tracker) -> str:
     get = tracker.get_slot
     answers = [answer_from_slot(item) for item in get("screening_answers") or []]
-    flagged = [a for a in answers if a.flagged]
     lines = [
         f"Here is what I'll send to {clinic().name}:",
         f"- Name: {get('full_name')}",
@@ -59,10 +98,11 @@ def summary(tracker: Tracker) -> str:
         f"- Contact by: {CONTACT_LABELS.get(get('preferred_contact'), get('preferred_contact'))}",
         f"- To treat: {get('concerns')}",
         f"- Best times: {get('preferred_time')}",
-        f"- Health questions: {len(answers)} answered, {len(flagged)} for the practitioner to look at",
+        "- Health questions:",
+        *health_answer_lines(answers),
         f"- Other health notes: {get('health_notes') if get('health_notes') != NOTHING else 'none'}",
-        "Is this correct? Type \"confirm\" to send it, or tell me what to change "
-        "(for example \"change my phone number\").",
+        "Is this correct? Type \"confirm\" to send it, or tell me what to change in one message "
+        "(for example \"change my phone to 07911 123456\", or \"change my health answers\").",
     ]
     return "\n".join(lines)
 

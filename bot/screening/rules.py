@@ -73,6 +73,12 @@ class Rule:
     terms: tuple[str, ...]
     defer_until: str | None = None
     follow_up: FollowUp | None = None
+    label: str | None = None
+
+    @property
+    def short(self) -> str:
+        """A few words naming the rule, for the review summary, outcome notes and the dashboard."""
+        return self.label or self.question.rstrip("?")
 
 
 @dataclass(frozen=True)
@@ -187,6 +193,7 @@ def _parse_rule(raw: Any, index: int) -> Rule:
         terms=_parse_terms(raw.get("terms"), where),
         defer_until=_text(raw, "defer_until", where, required=False),
         follow_up=None if follow_up_raw is None else _parse_follow_up(follow_up_raw, f"{where}.follow_up"),
+        label=_text(raw, "label", where, required=False),
     )
 
 

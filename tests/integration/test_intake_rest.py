@@ -239,3 +239,15 @@ def test_questions_about_a_screening_question_get_an_answer_and_the_question_aga
     assert "not sure" in meaning[0] and "Question 2 of" in meaning[-1]
     assert why[0].startswith("Here's why I ask:") and "Question 2 of" in why[-1]
     assert "This is question 2 of" in progress[0] and "Question 2 of" in progress[-1]
+
+
+def test_the_review_shows_the_answers_and_a_correction_with_its_value_takes_one_message(rasa_stack, sender_id):
+    patient = Patient(screening={"cold_sore_history": "yes, now and then"},
+                      review=["change my phone to my mobile 07912 345678", "confirm"])
+    transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), patient)
+    summaries = [text for text in transcript if "Here is what I'll send" in text]
+    assert len(summaries) == 2, "the corrected summary is shown once more, nothing else asked"
+    assert 'Cold sores in the past: "yes, now and then"' in summaries[0] and "No to the other" in summaries[0]
+    assert "+447912345678" in summaries[1]
+    assert stored_request(rasa_stack, transcript)["phone"] == "+447912345678"
+    assert "Cold sores in the past:" in transcript[-1], "the outcome says which answer led to it"

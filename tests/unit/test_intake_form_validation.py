@@ -163,7 +163,47 @@ def test_notes_say_each_thing_once_and_an_unsure_answer_goes_to_a_practitioner()
         RuleAnswer("isotretinoin", "yes", True, Level.DEFER, follow_up="I still take it"),
     ]
     notes = notes_for(answers, RULES)
-    assert notes[0] == RULES["recent_sun"].answer_note, "the clinic's words, nothing appended"
-    assert notes[1] == RULES["isotretinoin"].follow_up.ongoing_note
-    assert "weren't sure" in notes[2] and "practitioner" in notes[2] and "pregnant" in notes[2]
+    assert notes[0] == f"{RULES['recent_sun'].short}: {RULES['recent_sun'].answer_note}", "the clinic's words"
+    assert notes[1].endswith(RULES["isotretinoin"].follow_up.ongoing_note)
+    assert notes[2].startswith("Pregnant or breastfeeding:") and "weren't sure" in notes[2]
     assert all(notes.count(note) == 1 for note in notes)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("change my phone to 07912 345678", "07912 345678"),
+    ("change my phone number to my mobile 07912 345678", "my mobile 07912 345678"),
+    ("my email should be ana@example.org", "ana@example.org"),
+    ("name: Ana Lopez", "Ana Lopez"),
+    ("change my phone number", None),
+    ("my phone is wrong", None),
+])
+def test_a_correction_can_carry_its_new_value(text, value):
+    from actions.intake.review import new_value_in
+
+    assert new_value_in(text) == value
+
+
+def test_a_correction_with_a_valid_value_is_applied_in_one_message():
+    result, said = validate("review_confirm", "change my phone to my mobile 07912 345678",
+                            slots={"phone": "+447911123456"})
+    assert result["phone"] == "+447912345678" and result["review_confirm"] is None
+    assert said == []
+    result, said = validate("review_confirm", "change my phone to 12", slots={"phone": "+447911123456"})
+    assert result["phone"] is None, "an unusable value: the question is asked again, with a hint"
+    assert said and "phone number" in said[0]
+
+
+def test_the_summary_lists_each_yes_and_not_sure_in_the_patients_words():
+    from actions.intake.review import health_answer_lines
+    answers = [
+        RuleAnswer("pregnancy", "maybe, my period is late", False, Level.REVIEW, unsure=True),
+        RuleAnswer("cold_sore_history", "yes, now and then", True, Level.INFO),
+        RuleAnswer("blood_thinners", "no", False, None),
+        RuleAnswer("isotretinoin", "yes", True, None, follow_up="2 years ago"),
+    ]
+    assert health_answer_lines(answers) == [
+        '  - Pregnant or breastfeeding: not sure "maybe, my period is late"',
+        '  - Cold sores in the past: "yes, now and then"',
+        '  - Isotretinoin (Roaccutane, Accutane): "yes", last dose "2 years ago"',
+        "  - No to the other 1 question",
+    ]
