@@ -148,8 +148,8 @@ def requires(role: str, before_enrolment: bool = False):
             user = (await _db(request, _load_current_user, user_id, request.session.get("epoch"))
                     if user_id is not None else None)
             if user is None:
-                end_session(request.session)
-                if had_session:
+                if had_session:  # (a visit while the code page is open keeps that sign-in going)
+                    end_session(request.session)
                     _flash(request, "info", "Your session ended. Please sign in again.")
                 # A form posted after the session ended is not replayed: it returns to the list.
                 target = "/" if request.method != "GET" else (
