@@ -153,3 +153,10 @@ def test_a_dashboard_reachable_from_the_network_needs_a_key_and_gets_secure_cook
     with pytest.raises(DashboardConfigError, match="DASHBOARD_PLAIN_HTTP"):
         load_security_config("127.0.0.1", environ={"DASHBOARD_DEV": "1"}, var_dir=tmp_path)
     assert not list(Path(tmp_path).iterdir())  # no key file written when one is configured
+
+
+def test_make_run_serves_its_local_dashboard_over_plain_http_unless_configured():
+    from bot.run import dashboard_environment
+    assert dashboard_environment({})["DASHBOARD_PLAIN_HTTP"] == "1"
+    assert "DASHBOARD_PLAIN_HTTP" not in dashboard_environment({"DASHBOARD_SECRET_KEY": "k" * 40})
+    assert dashboard_environment({"DASHBOARD_PLAIN_HTTP": "0"})["DASHBOARD_PLAIN_HTTP"] == "0"
