@@ -69,6 +69,16 @@ def check_ports(ports: dict[str, int]) -> None:
             )
 
 
+def dashboard_environment(app_env: dict) -> dict:
+    """`make run` serves the dashboard on http://localhost: unless the clinic configured it (a key
+    of its own, or DASHBOARD_PLAIN_HTTP either way), its cookies go without Secure so signing in
+    works on plain http. A deployment behind HTTPS sets DASHBOARD_SECRET_KEY."""
+    env = dict(app_env)
+    if "DASHBOARD_PLAIN_HTTP" not in env and not env.get("DASHBOARD_SECRET_KEY", "").strip():
+        env["DASHBOARD_PLAIN_HTTP"] = "1"
+    return env
+
+
 def planned_services() -> list[tuple[Service, str]]:
     """Each service with the line printed once it is ready."""
     settings = get_settings()
@@ -92,7 +102,7 @@ def planned_services() -> list[tuple[Service, str]]:
         ),
         (
             Service("staff dashboard", app_command("bot.dashboard"),
-                    f"http://127.0.0.1:{settings.dashboard_port}/healthz", env=app_env,
+                    f"http://127.0.0.1:{settings.dashboard_port}/healthz", env=dashboard_environment(app_env),
                     log_path=LOG_DIR / "dashboard.log"),
             f"Staff dashboard    http://localhost:{settings.dashboard_port}/  (accounts: make staff-add)",
         ),

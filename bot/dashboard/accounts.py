@@ -41,6 +41,8 @@ def set_active(session: Session, username: str, active: bool, actor: str) -> Sta
     if not active and user.role == "admin" and user.active and _active_admins(session) <= 1:
         raise AccountError("This is the last active admin; create another admin first.")
     user.active = active
+    if not active:
+        user.end_all_sessions()
     audit.record(session, actor, "account_change",
                  detail=f"{'activated' if active else 'deactivated'} {user.username}")
     return user
@@ -63,8 +65,39 @@ def set_password(session: Session, username: str, password: str, actor: str) -> 
     if problem:
         raise AccountError(problem)
     user.password_hash = hash_password(password)
-    audit.record(session, actor, "account_change", detail=f"set password of {user.username}")
+    user.end_all_sessions()  # whoever knew the old password is signed out everywhere
+    _clear_lock(user)  # a new password from an admin is a fresh start
+    audit.record(session, actor, "account_change", detail=f"set password of {user.username}; sessions ended")
     return user
+
+
+def unlock(session: Session, username: str, actor: str) -> StaffUser:
+    user = _existing(session, username)
+    if user.locked_at is None:
+        raise AccountError(f"{user.username} is not locked.")
+    _clear_lock(user)
+    audit.record(session, actor, "account_change", detail=f"unlocked {user.username}")
+    return user
+
+
+def reset_second_factor(session: Session, username: str, actor: str) -> StaffUser:
+    """For a lost phone: removes the account's authenticator and ends its sessions; the person
+    signs in with the password and, if the clinic requires it, sets up a new one."""
+    user = _existing(session, username)
+    if not user.totp_secret:
+        raise AccountError(f"{user.username} has no two-step sign-in to remove.")
+    clear_second_factor(user)
+    user.end_all_sessions()
+    audit.record(session, actor, "account_change", detail=f"removed two-step sign-in of {user.username}")
+    return user
+
+
+def clear_second_factor(user: StaffUser) -> None:
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = None, None, None
+
+
+def _clear_lock(user: StaffUser) -> None:
+    user.locked_at, user.failed_sign_ins = None, 0
 
 
 def all_accounts(session: Session) -> list[StaffUser]:

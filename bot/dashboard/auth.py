@@ -1,4 +1,5 @@
-"""Staff sign-in: argon2 password hashes, password rules, sign-in rate limiting, session expiry."""
+"""Staff sign-in: argon2 password hashes, password rules, sign-in rate limiting, the account lockout,
+session expiry, and the short wait between a right password and the authenticator code."""
 from __future__ import annotations
 
 import secrets
@@ -15,6 +16,11 @@ from sqlalchemy.orm import Session
 from bot.dashboard.models import StaffUser, utcnow
 
 MIN_PASSWORD_LENGTH = 12
+# Failed sign-ins in a row (wrong password or wrong code) after which the account is locked until an
+# admin unlocks it. Stored on the account, so it holds across restarts and dashboard processes.
+LOCKOUT_AFTER = 10
+# How long the code page waits after the right password before the person must start again.
+CODE_WAIT_SECONDS = 5 * 60
 # Passwords that meet the length rule but are still the first ones an attacker tries.
 _COMMON_PASSWORDS = frozenset({
     "password1234", "password12345", "123456789012", "1234567890123", "qwertyuiop12",
@@ -60,18 +66,55 @@ def find_user(session: Session, username: str) -> StaffUser | None:
     return session.scalar(select(StaffUser).where(func.lower(StaffUser.username) == normalise_username(username)))
 
 
-def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
-    """The active account these credentials belong to, or None. Upgrades old hashes on success."""
+@dataclass(frozen=True)
+class PasswordCheck:
+    """What a username and password amount to. `user` is the known account typed (None when no
+    such account exists), so a failure is only ever credited to a real account."""
+
+    user: StaffUser | None
+    ok: bool  # right password for an active account
+    locked_now: bool = False  # this failure locked the account
+
+    @property
+    def locked(self) -> bool:
+        return self.user is not None and self.user.locked_at is not None
+
+
+def check_password(session: Session, username: str, password: str, lockout_after: int = LOCKOUT_AFTER) -> PasswordCheck:
+    """Checks the password (same cost for unknown names), counts a failure against a known active
+    account and upgrades old hashes. Does not sign in: see `record_success`."""
     user = find_user(session, username) if username.strip() else None
     if user is None or not user.active:
         verify_password(_DUMMY_HASH, password)
-        return None
+        return PasswordCheck(user, ok=False)
     if not verify_password(user.password_hash, password):
-        return None
+        return PasswordCheck(user, ok=False, locked_now=record_failure(user, lockout_after))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return PasswordCheck(user, ok=True)
+
+
+def record_failure(user: StaffUser, lockout_after: int = LOCKOUT_AFTER) -> bool:
+    """Counts a failed sign-in (password or code); True when this failure locks the account."""
+    user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
+    if user.locked_at is None and user.failed_sign_ins >= lockout_after:
+        user.locked_at = utcnow()
+        return True
+    return False
+
+
+def record_success(user: StaffUser) -> None:
+    user.failed_sign_ins = 0
     user.last_sign_in_at = utcnow()
-    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
+    """The active, unlocked account these credentials belong to, or None (password only)."""
+    check = check_password(session, username, password)
+    if not check.ok or check.locked:
+        return None
+    record_success(check.user)
+    return check.user
 
 
 class SignInLimiter:
@@ -122,12 +165,14 @@ class SessionPolicy:
     idle_seconds: int = 30 * 60
 
 
-def start_session(session_data: dict, user: StaffUser, now: float | None = None) -> None:
-    """Replaces whatever the cookie held, so nothing from before sign-in carries over."""
+def start_session(session_data: dict, user_id: int, epoch: int, now: float | None = None) -> None:
+    """Replaces whatever the cookie held, so nothing from before sign-in carries over. `epoch` is
+    the account's session_epoch: raising it on the account ends this session on its next request."""
     now = time.time() if now is None else now
     session_data.clear()
     session_data.update({
-        "user_id": user.id,
+        "user_id": user_id,
+        "epoch": epoch,
         "signed_in_at": now,
         "last_seen": now,
         "csrf": secrets.token_urlsafe(32),
@@ -135,7 +180,8 @@ def start_session(session_data: dict, user: StaffUser, now: float | None = None)
 
 
 def session_user_id(session_data: dict, policy: SessionPolicy, now: float | None = None) -> int | None:
-    """The signed-in account id if the session is still valid; refreshes its idle timer."""
+    """The signed-in account id if the session is still valid; refreshes its idle timer.
+    The caller also checks `session_data["epoch"]` against the account."""
     now = time.time() if now is None else now
     user_id = session_data.get("user_id")
     signed_in_at = session_data.get("signed_in_at")
@@ -153,3 +199,22 @@ def session_user_id(session_data: dict, policy: SessionPolicy, now: float | None
 
 def end_session(session_data: dict) -> None:
     session_data.clear()
+
+
+def start_code_wait(session_data: dict, user_id: int, epoch: int, target: str, now: float | None = None) -> None:
+    """The password was right and the account has an authenticator: not signed in yet."""
+    now = time.time() if now is None else now
+    session_data.clear()
+    session_data.update({"code_user_id": user_id, "code_epoch": epoch, "code_since": now, "next": target,
+                         "csrf": secrets.token_urlsafe(32)})
+
+
+def code_wait(session_data: dict, now: float | None = None) -> tuple[int, int, str] | None:
+    """(account id, epoch, page to go to) while the code page is still open; None otherwise."""
+    now = time.time() if now is None else now
+    user_id, epoch, since = (session_data.get(key) for key in ("code_user_id", "code_epoch", "code_since"))
+    if not isinstance(user_id, int) or not isinstance(epoch, int) or not isinstance(since, (int, float)):
+        return None
+    if now - since > CODE_WAIT_SECONDS:
+        return None
+    return user_id, epoch, str(session_data.get("next") or "/")

@@ -5,13 +5,16 @@
     python -m bot.dashboard.cli list-staff
     python -m bot.dashboard.cli deactivate --username sam
     python -m bot.dashboard.cli activate --username sam
-    python -m bot.dashboard.cli set-password --username sam [--password-stdin]
+    python -m bot.dashboard.cli set-password --username sam [--password-stdin]   # ends sam's sessions
+    python -m bot.dashboard.cli unlock --username sam          # after too many failed sign-ins
+    python -m bot.dashboard.cli reset-2fa --username sam       # lost phone: removes the authenticator
 """
 from __future__ import annotations
 
 import argparse
 import getpass
 import os
+import pwd
 import sys
 
 from bot.dashboard import accounts
@@ -25,11 +28,19 @@ from bot.settings import get_settings
 
 
 def _actor() -> str:
-    """Audit entries from the command line name the operating-system user who ran it."""
+    """Audit entries from the command line name the operating-system user who ran it: the
+    account of the process, and the terminal's login when someone else ran it through sudo.
+    Not getpass.getuser(): it trusts the environment, down to $USERNAME, which `make staff-add
+    USERNAME=...` sets to the new account's name."""
     try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # no passwd entry in some containers
-        return "cli"
+        user = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # no passwd entry in some containers
+        user = f"uid {os.getuid()}"
+    try:
+        login = os.getlogin()
+    except OSError:  # no controlling terminal (a pipe, cron, CI)
+        login = user
+    return f"cli:{user}" if login == user else f"cli:{login} as {user}"
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -53,7 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", choices=ROLES, default="staff")
     add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     commands.add_parser("list-staff", help="list accounts")
-    for name, text in (("deactivate", "block an account from signing in"), ("activate", "allow it again")):
+    for name, text in (("deactivate", "block an account from signing in and end its sessions"),
+                       ("activate", "allow it again"), ("unlock", "unlock after too many failed sign-ins"),
+                       ("reset-2fa", "remove an account's authenticator (lost phone) and end its sessions")):
         command = commands.add_parser(name, help=text)
         command.add_argument("--username", required=True)
     reset = commands.add_parser("set-password", help="replace an account's password")
@@ -82,6 +95,14 @@ def main(argv: list[str] | None = None) -> int:
             with session_scope(url) as session:
                 accounts.set_active(session, args.username, args.command == "activate", _actor())
             print(f"Account {args.username.strip().lower()} {args.command}d.")
+        elif args.command == "unlock":
+            with session_scope(url) as session:
+                accounts.unlock(session, args.username, _actor())
+            print(f"Account {args.username.strip().lower()} unlocked.")
+        elif args.command == "reset-2fa":
+            with session_scope(url) as session:
+                accounts.reset_second_factor(session, args.username, _actor())
+            print(f"Two-step sign-in removed from {args.username.strip().lower()}; it signs in with the password.")
         else:
             with session_scope(url) as session:
                 users = accounts.all_accounts(session)
@@ -89,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
                     print("No accounts yet. Create one with: python -m bot.dashboard.cli add-staff --username NAME --role admin")
                 for user in users:
                     last = user.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if user.last_sign_in_at else "never"
-                    print(f"{user.username:<24} {user.role:<6} {'active' if user.active else 'inactive':<8} last sign-in {last}")
+                    state = ("inactive" if not user.active else "active") + (", locked" if user.locked_at else "")
+                    print(f"{user.username:<24} {user.role:<6} {state:<16} 2fa {'on ' if user.has_totp else 'off'} "
+                          f"last sign-in {last}")
     except AccountError as problem:
         print(f"Error: {problem}", file=sys.stderr)
         return 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models import UTCDateTime  # also registers consultation_requests for the FK
@@ -16,6 +16,7 @@ ROLES = ("staff", "admin")
 AUDIT_ACTIONS = (
     "sign_in", "sign_in_failed", "sign_out", "view", "status_change", "export", "erase",
     "account_change", "callback_done", "callback_reopened", "purge",
+    "account_locked", "list", "search", "refused",
 )
 
 
@@ -33,10 +34,25 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Copied into each session at sign-in; raising it ends every session of this account.
+    session_epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Authenticator (TOTP) secret: pending until confirmed with a code (totp_enabled_at set).
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # no code used twice
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
+
+    def end_all_sessions(self) -> None:
+        self.session_epoch = (self.session_epoch or 0) + 1
 
 
 class StatusChange(Base):

@@ -36,7 +36,8 @@ class RequestFilters:
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
-    def from_params(cls, params) -> "RequestFilters":
+    def from_params(cls, params, with_search: bool = True) -> "RequestFilters":
+        """`with_search=False` for addresses: a search term is only taken from a posted form."""
         problems: list[str] = []
         outcome = params.get("outcome", "").strip()
         if outcome and outcome not in OUTCOMES:
@@ -51,7 +52,7 @@ class RequestFilters:
         if date_from and date_to and date_from > date_to:
             problems.append("The 'from' date was after the 'to' date, so they were swapped.")
             date_from, date_to = date_to, date_from
-        search = params.get("q", "").strip()[:MAX_SEARCH_LENGTH]
+        search = params.get("q", "").strip()[:MAX_SEARCH_LENGTH] if with_search else ""
         try:
             page = max(1, int(params.get("page", "1")))
         except ValueError:
@@ -59,7 +60,8 @@ class RequestFilters:
         return cls(outcome, status, date_from, date_to, search, page, tuple(problems))
 
     def as_params(self, page: int | None = None) -> dict[str, str]:
-        """The non-empty filters as query parameters, for links, the export form and pagination."""
+        """The non-empty filters as form fields, for the export form and pagination (posted when
+        they hold a search), and as query parameters for links when they do not."""
         params = {
             "outcome": self.outcome, "status": self.status,
             "from": self.date_from.isoformat() if self.date_from else "",

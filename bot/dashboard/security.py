@@ -34,8 +34,8 @@ class DashboardConfigError(RuntimeError):
 @dataclass(frozen=True)
 class SecurityConfig:
     secret_key: str
-    secure_cookies: bool
-    dev: bool
+    secure_cookies: bool = True  # also sends HSTS
+    require_admin_2fa: bool = False
 
 
 def _is_loopback(host: str) -> bool:
@@ -47,23 +47,31 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _flag(environ, name: str) -> bool:
+    return environ.get(name, "").strip() == "1"
+
+
 def load_security_config(host: str, environ=os.environ, var_dir: Path = VAR_DIR) -> SecurityConfig:
-    """Local development (DASHBOARD_DEV=1, or no key set while bound to loopback) gets a random
-    key kept under var/ so restarts keep sessions, and cookies without the Secure flag because
-    it is plain http. Anything else must bring its own DASHBOARD_SECRET_KEY and gets Secure cookies."""
+    """Secure cookies and HSTS are on unless the clinic says the dashboard is served over plain
+    HTTP for local use (DASHBOARD_PLAIN_HTTP=1; `make run` sets it for its local dashboard when
+    nothing is configured). The bind address does not decide it: behind a TLS reverse proxy the
+    dashboard listens on loopback. The signing key is DASHBOARD_SECRET_KEY, or on loopback only a
+    random one kept under var/ so restarts keep sessions."""
+    if environ.get("DASHBOARD_DEV", "").strip():
+        raise DashboardConfigError("DASHBOARD_DEV is no longer read: set DASHBOARD_PLAIN_HTTP=1 for a dashboard "
+                                   "served over plain http on this machine, or remove it.")
     key = environ.get("DASHBOARD_SECRET_KEY", "").strip()
-    dev = environ.get("DASHBOARD_DEV", "").strip() == "1" or (not key and _is_loopback(host))
-    if key:
-        if len(key) < 32:
-            raise DashboardConfigError("DASHBOARD_SECRET_KEY must be at least 32 characters long.")
-        return SecurityConfig(secret_key=key, secure_cookies=not dev, dev=dev)
-    if not dev:
+    if key and len(key) < 32:
+        raise DashboardConfigError("DASHBOARD_SECRET_KEY must be at least 32 characters long.")
+    if not key and not _is_loopback(host):
         raise DashboardConfigError(
             f"The dashboard listens on {host}, which is not this machine only: set "
             "DASHBOARD_SECRET_KEY (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`) "
             "and serve it over HTTPS."
         )
-    return SecurityConfig(secret_key=_local_secret_key(var_dir), secure_cookies=False, dev=True)
+    return SecurityConfig(secret_key=key or _local_secret_key(var_dir),
+                          secure_cookies=not _flag(environ, "DASHBOARD_PLAIN_HTTP"),
+                          require_admin_2fa=_flag(environ, "DASHBOARD_REQUIRE_ADMIN_2FA"))
 
 
 def _local_secret_key(var_dir: Path) -> str:
@@ -95,8 +103,9 @@ class CSRFMiddleware:
     session's token. Must sit inside SessionMiddleware. The body is read here once and replayed
     to the route, so the route parses the same form."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, on_refused=None) -> None:
         self.app = app
+        self.on_refused = on_refused  # async (scope) -> None: the app audits the refusal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
@@ -109,6 +118,8 @@ class CSRFMiddleware:
         expected = scope.get("session", {}).get("csrf")
         submitted = _submitted_token(scope, body)
         if not expected or not submitted or not secrets.compare_digest(expected, submitted):
+            if self.on_refused is not None:
+                await self.on_refused(scope)
             await _plain(send, 403, "This form has expired or did not come from the dashboard. "
                                     "Please go back, reload the page and try again.")
             return

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 from datetime import datetime, timedelta, timezone
 
+import pyotp
 import pytest
 from sqlalchemy import update
 
@@ -28,6 +30,7 @@ expect.set_options(timeout=20_000)
 TABLET = {"width": 1180, "height": 820}  # a 10.9" tablet held landscape
 ADMIN = ("ada", "reception harbour lantern 7")
 STAFF = ("sam", "front desk tulip garden 4")
+NURSE = ("nia", "night shift willow river 8")  # sets up two-step sign-in
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -81,10 +84,11 @@ def dashboard(tmp_path_factory):
     url = f"sqlite:///{workdir / 'intake.db'}"
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, VAR_DIR=str(workdir), DASHBOARD_HOST="127.0.0.1",
-               DASHBOARD_PORT=str(port), DASHBOARD_TIMEZONE="Europe/London")
+               DASHBOARD_PORT=str(port), DASHBOARD_TIMEZONE="Europe/London", DASHBOARD_PLAIN_HTTP="1")
     env.pop("DASHBOARD_SECRET_KEY", None)
     _cli_add(env, *ADMIN, "admin")  # also creates the schema, as on a first install
     _cli_add(env, *STAFF, "staff")
+    _cli_add(env, *NURSE, "staff")
     now = datetime.now(timezone.utc)
     for days_ago, intake in zip((6, 3, 1), SEED):
         saved = save_submission(url, intake)
@@ -226,3 +230,37 @@ def test_server_log_names_references_but_no_patient(dashboard):
     for secret in ("Olivia", "Bennett", "900456", "apixaban", "acne", "example.org", "07700"):
         assert secret not in log, secret
     assert (dashboard["workdir"] / "dashboard-secret.key").exists()  # generated, not built in
+
+
+def test_staff_set_up_two_step_sign_in_and_then_sign_in_with_a_code(browser, dashboard):
+    base = dashboard["base"]
+    context = browser.new_context(viewport=TABLET, locale="en-GB")
+    page = context.new_page()
+    _sign_in(page, base, *NURSE)
+    page.get_by_role("link", name="nia staff").click()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+    page.get_by_role("button", name="Set up two-step sign-in").click()
+    secret = page.locator("code.totp-secret").inner_text().replace(" ", "")
+    expect(page.locator("code.totp-uri")).to_contain_text("otpauth://totp/")
+    assert re.fullmatch(r"[A-Z2-7]{32}", secret)
+    authenticator = pyotp.TOTP(secret)
+    page.get_by_label("Code from the app").fill(authenticator.now())
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    expect(page.get_by_text("Two-step sign-in is on")).to_be_visible()
+    enrolled_step = authenticator.timecode(datetime.now())
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+
+    page.goto(base + "/")
+    page.get_by_label("Username").fill(NURSE[0])
+    page.get_by_label("Password").fill(NURSE[1])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Sign-in code")).to_be_visible()
+    while authenticator.timecode(datetime.now()) <= enrolled_step:  # the enrolment code is used up
+        page.wait_for_timeout(500)
+    page.get_by_label("6-digit code from your authenticator app").fill(authenticator.now())
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Requests")).to_be_visible()
+    context.close()
+    log = dashboard["log"].read_text(encoding="utf-8", errors="replace")
+    assert secret not in log

@@ -37,7 +37,7 @@ def db_url(tmp_path, template_db):
 
 @pytest.fixture
 def app(db_url):
-    security = SecurityConfig(secret_key="x" * 48, secure_cookies=False, dev=True)
+    security = SecurityConfig(secret_key="x" * 48, secure_cookies=False)
     return create_app(db_url, security, limiter=SignInLimiter(), clinic_name="Test Clinic")
 
 

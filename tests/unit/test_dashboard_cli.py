@@ -129,7 +129,7 @@ def test_limiter_counts_failures_per_username_and_address_in_a_window():
 def test_local_development_gets_a_private_persistent_random_key(tmp_path):
     first = load_security_config("127.0.0.1", environ={}, var_dir=tmp_path)
     second = load_security_config("localhost", environ={}, var_dir=tmp_path)
-    assert first.dev and not first.secure_cookies
+    assert first.secure_cookies  # loopback alone says nothing: a TLS proxy in front listens there too
     assert first.secret_key == second.secret_key and len(first.secret_key) >= 48
     key_file = tmp_path / "dashboard-secret.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -144,9 +144,19 @@ def test_a_dashboard_reachable_from_the_network_needs_a_key_and_gets_secure_cook
         load_security_config("0.0.0.0", environ={"DASHBOARD_SECRET_KEY": "short"}, var_dir=tmp_path)
     key = "k" * 40
     production = load_security_config("0.0.0.0", environ={"DASHBOARD_SECRET_KEY": key}, var_dir=tmp_path)
-    assert production.secure_cookies and not production.dev and production.secret_key == key
+    assert production.secure_cookies and production.secret_key == key
     behind_proxy = load_security_config("127.0.0.1", environ={"DASHBOARD_SECRET_KEY": key}, var_dir=tmp_path)
-    assert behind_proxy.secure_cookies  # a configured key means a real deployment behind HTTPS
-    dev = load_security_config("0.0.0.0", environ={"DASHBOARD_SECRET_KEY": key, "DASHBOARD_DEV": "1"}, var_dir=tmp_path)
-    assert dev.dev and not dev.secure_cookies
+    assert behind_proxy.secure_cookies
+    plain = load_security_config("0.0.0.0", environ={"DASHBOARD_SECRET_KEY": key, "DASHBOARD_PLAIN_HTTP": "1"},
+                                 var_dir=tmp_path)
+    assert not plain.secure_cookies
+    with pytest.raises(DashboardConfigError, match="DASHBOARD_PLAIN_HTTP"):
+        load_security_config("127.0.0.1", environ={"DASHBOARD_DEV": "1"}, var_dir=tmp_path)
     assert not list(Path(tmp_path).iterdir())  # no key file written when one is configured
+
+
+def test_make_run_serves_its_local_dashboard_over_plain_http_unless_configured():
+    from bot.run import dashboard_environment
+    assert dashboard_environment({})["DASHBOARD_PLAIN_HTTP"] == "1"
+    assert "DASHBOARD_PLAIN_HTTP" not in dashboard_environment({"DASHBOARD_SECRET_KEY": "k" * 40})
+    assert dashboard_environment({"DASHBOARD_PLAIN_HTTP": "0"})["DASHBOARD_PLAIN_HTTP"] == "0"

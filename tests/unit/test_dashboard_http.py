@@ -80,7 +80,7 @@ def clock():
 
 @pytest.fixture
 def app(db_url, clock):
-    security = SecurityConfig(secret_key="x" * 48, secure_cookies=False, dev=True)
+    security = SecurityConfig(secret_key="x" * 48, secure_cookies=False)
     return create_app(db_url, security, limiter=SignInLimiter(clock=clock), clinic_name="Test Clinic")
 
 
@@ -245,10 +245,10 @@ def test_sign_in_is_rate_limited_per_username_and_address(app, clock):
 
 
 def test_cookies_are_httponly_samesite_strict_and_secure_outside_development(db_url):
-    dev = create_app(db_url, SecurityConfig("k" * 48, secure_cookies=False, dev=True))
+    dev = create_app(db_url, SecurityConfig("k" * 48, secure_cookies=False))
     cookie = sign_in(new_client(dev), "sam").headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
-    production = create_app(db_url, SecurityConfig("k" * 48, secure_cookies=True, dev=False))
+    production = create_app(db_url, SecurityConfig("k" * 48, secure_cookies=True))
     client = TestClient(production, base_url="https://testserver", follow_redirects=False)
     response = sign_in(client, "sam")
     assert response.status_code == 303
@@ -355,7 +355,7 @@ def test_what_patients_typed_is_shown_as_text_never_run(app, db_url):
     add_request(db_url, "R-X", name=XSS_NAME, concerns='"><img src=x onerror=alert(2)>',
                 answers=[("cold_sores", "Cold sores?", "<b>yes</b><script>alert(3)</script>", True, "info", None)])
     client = signed_in(app, "sam")
-    for html in (client.get("/").text, client.get("/requests/R-X").text, client.get("/?q=%3Cscript%3E").text):
+    for html in (client.get("/").text, client.get("/requests/R-X").text, client.post("/", data={"q": "<script>", "csrf_token": page_token(client)}).text):
         assert "<script>alert" not in html and "<img src=x" not in html
     detail = client.get("/requests/R-X").text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail
@@ -404,7 +404,8 @@ def test_filters_by_outcome_status_and_date(app, db_url):
 def test_search_by_name_phone_email_or_reference(app, db_url, query, expected):
     add_request(db_url, "R-1")
     add_request(db_url, "R-2", name="John Smith", phone="+447700900999", email="john@example.org")
-    html = signed_in(app, "sam").get("/", params={"q": query}).text
+    client = signed_in(app, "sam")
+    html = client.post("/", data={"q": query, "csrf_token": page_token(client)}).text
     assert set(re.findall(r'class="ref" href="/requests/(R-\d)"', html)) == expected
 
 
@@ -549,7 +550,7 @@ def test_erasure_leaves_no_personal_value_anywhere_in_the_database(app, db_url):
     assert ("ada", "erase", "R-ERASE", "personal data erased on the patient's request") in audit_actions(db_url)
     page = client.get("/requests/R-ERASE").text
     assert "Personal data was erased" in page and "Erase personal data" not in page
-    assert client.get("/?q=Zelda").text.count('class="ref"') == 0
+    assert client.post("/", data={"q": "Zelda", "csrf_token": token}).text.count('class="ref"') == 0
     blocked = client.post("/requests/R-ERASE/status", data={"to_status": "new", "note": "x", "csrf_token": token})
     assert blocked.status_code == 303 and "can no longer change" in client.get("/requests/R-ERASE").text
 
@@ -560,7 +561,7 @@ def test_erasure_also_deletes_the_requests_conversation_from_the_tracker_store(d
     tracker = make_tracker_db(tmp_path / "tracker.db", [
         ("web-conv-R-ERASE", "user", datetime.now(timezone.utc)), ("web-conv-R-KEEP", "user", datetime.now(timezone.utc))])
     add_request(db_url, "R-ERASE")
-    app = create_app(db_url, SecurityConfig(secret_key="x" * 48, secure_cookies=False, dev=True),
+    app = create_app(db_url, SecurityConfig(secret_key="x" * 48, secure_cookies=False),
                      limiter=SignInLimiter(clock=clock), tracker_store_url=tracker)
     client = signed_in(app, "ada")
     client.post("/requests/R-ERASE/erase", data={"confirm_reference": "R-ERASE", "csrf_token": page_token(client)})
@@ -590,7 +591,7 @@ def test_no_health_or_contact_data_reaches_the_logs(app, db_url, caplog):
     add_request(db_url, "R-1")
     caplog.set_level(logging.DEBUG)
     client = signed_in(app, "ada")
-    client.get("/", params={"q": "Maria Lopez"})
+    client.post("/", data={"q": "Maria Lopez", "csrf_token": page_token(client)})
     client.get("/requests/R-1")
     token = page_token(client)
     client.post("/requests/R-1/status", data={"to_status": "contacted", "note": "warfarin discussed", "csrf_token": token})
