@@ -28,7 +28,6 @@ from bot.dashboard.auth import (
 )
 from bot.dashboard.callbacks import CALLBACK_STATUS_LABELS, CallbackError
 from bot.dashboard.erasure import erase_callback, erase_request
-from bot.dashboard.export import requests_csv
 from bot.dashboard.models import ROLES, StaffUser
 from bot.dashboard.queries import OUTCOME_LABELS, OUTCOMES, RequestFilters
 from bot.dashboard.security import (
@@ -37,6 +36,7 @@ from bot.dashboard.security import (
 from bot.dashboard.views import BLOCKING_LEVELS, LEVEL_LABELS, as_text, local_time
 from bot.dashboard.workflow import STATUS_LABELS, STATUSES, WorkflowError, allowed_next, change_status
 from bot.db.base import session_scope
+from bot.export import requests_csv
 
 log = logging.getLogger("bot.dashboard")
 HERE = Path(__file__).resolve().parent
@@ -330,7 +330,7 @@ async def export_csv(request: Request) -> Response:
     def load(session):
         rows = queries.all_matching(session, filters, state.tz)
         audit.record(session, actor, "export", detail=f"{len(rows)} requests; {filters.describe_for_audit()}")
-        return requests_csv(rows, state.tz)
+        return requests_csv(rows)  # the same CSV as `make export FORMAT=csv`
 
     body = await _db(request, load)
     stamp = datetime.now(state.tz).strftime("%Y%m%d-%H%M")

@@ -1,10 +1,20 @@
 """Writes the audit log. Callers pass references and counts, never what a patient typed."""
 from __future__ import annotations
 
+import getpass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.dashboard.models import AUDIT_ACTIONS, AuditEvent
+
+
+def cli_actor() -> str:
+    """Entries made from the command line name the operating-system user who ran it."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no passwd entry in some containers
+        return "cli"
 
 
 def record(session: Session, actor: str, action: str, reference: str | None = None, detail: str = "") -> None:

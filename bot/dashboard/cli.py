@@ -15,6 +15,7 @@ import os
 import sys
 
 from bot.dashboard import accounts
+from bot.dashboard.audit import cli_actor
 from bot.dashboard.accounts import AccountError
 from bot.dashboard.auth import MIN_PASSWORD_LENGTH
 from bot.dashboard.models import ROLES
@@ -22,14 +23,6 @@ from bot.db.base import session_scope
 from bot.db.migrate import upgrade_to_head
 from bot.private_files import restrict_new_files
 from bot.settings import get_settings
-
-
-def _actor() -> str:
-    """Audit entries from the command line name the operating-system user who ran it."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # no passwd entry in some containers
-        return "cli"
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -71,16 +64,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "add-staff":
             password = _read_password(args.password_stdin)
             with session_scope(url) as session:
-                accounts.create_account(session, args.username, args.role, password, _actor())
+                accounts.create_account(session, args.username, args.role, password, cli_actor())
             print(f"Created {args.role} account {args.username.strip().lower()}.")
         elif args.command == "set-password":
             password = _read_password(args.password_stdin)
             with session_scope(url) as session:
-                accounts.set_password(session, args.username, password, _actor())
+                accounts.set_password(session, args.username, password, cli_actor())
             print("Password changed.")
         elif args.command in ("deactivate", "activate"):
             with session_scope(url) as session:
-                accounts.set_active(session, args.username, args.command == "activate", _actor())
+                accounts.set_active(session, args.username, args.command == "activate", cli_actor())
             print(f"Account {args.username.strip().lower()} {args.command}d.")
         else:
             with session_scope(url) as session:
