@@ -37,6 +37,7 @@ from bot.dashboard.views import BLOCKING_LEVELS, LEVEL_LABELS, as_text, local_ti
 from bot.dashboard.workflow import STATUS_LABELS, STATUSES, WorkflowError, allowed_next, change_status
 from bot.db.base import session_scope
 from bot.export import requests_csv
+from bot.http_guard import RefuseBadAddresses
 
 log = logging.getLogger("bot.dashboard")
 HERE = Path(__file__).resolve().parent
@@ -518,6 +519,7 @@ def create_app(database_url: str, security: SecurityConfig, tz: ZoneInfo | None 
     middleware = [
         Middleware(RequestLogMiddleware),
         Middleware(SecurityHeadersMiddleware, hsts=security.secure_cookies),
+        Middleware(RefuseBadAddresses),
         Middleware(SessionMiddleware, secret_key=security.secret_key, session_cookie=SESSION_COOKIE,
                    max_age=session_policy.absolute_seconds, same_site="strict",
                    https_only=security.secure_cookies),
