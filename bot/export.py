@@ -5,10 +5,14 @@
 Runs the migrations first, so an empty or new database prints `[]`. Only the data goes to
 stdout; problems go to stderr with a non-zero exit status. Erased requests are kept in the
 export with every personal field null, no screening flags, and `"erased": true`, so the
-clinic's numbers add up without showing anything that was erased. In CSV, cells that a
-spreadsheet would run as a formula are prefixed with an apostrophe (the phone's "+" excepted).
+clinic's numbers add up without showing anything that was erased. The CSV here is the only
+one: the dashboard's "Export CSV" calls `requests_csv` too, so both give the same bytes for the
+same requests (see `_safe_cell` for how formulas are kept from running).
 Each request says when consent was given and to which text (`consent_version`, `consent_text`:
 the words the patient agreed to; both null for requests stored before versions were recorded).
+
+Every export is in the audit log ("export", the count and the format), by the operating-system
+user who ran it (`cli:<user>`), before any data is printed.
 """
 from __future__ import annotations
 
@@ -16,11 +20,14 @@ import argparse
 import csv
 import io
 import json
+import re
 import sys
 from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from bot.dashboard import audit
+from bot.db.base import session_scope
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
 from bot.db.repository import StorageUnavailable, list_requests
@@ -31,7 +38,20 @@ PERSONAL_FIELDS = ("name", "date_of_birth", "age", "phone", "email", "preferred_
 CSV_COLUMNS = ("id", "reference", "created_at", "channel", "name", "date_of_birth", "age", "phone", "email",
                "preferred_contact", "concerns", "treatment_areas", "preferred_time", "health_notes",
                "outcome", "flags", "consent_at", "consent_version", "consent_text", "status", "erased")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A formula character (fullwidth ones too: Excel in East Asian locales reads ＝ as =; tab and CR
+# because another import setting makes them cell breaks) is neutralised with a leading apostrophe
+# where a spreadsheet may see the start of a cell: at the start of ours, and after a separator
+# (`,` `;` tab or a line break, then any spaces). Our quotes keep those separators inside the cell
+# in a normal import, but Excel in a `;` locale, a "split text to columns" or a paste of the cell
+# splits there, and the text after the separator becomes a cell of its own.
+_FORMULA_AT = re.compile(r"(?:^|(?<=[,;\t\r\n]))([^\S\t\r\n]*)(?=[=+\-@\t\r＝＋－＠])")
+# The one exception: a phone in E.164 form (how the intake stores them) stays dialable, with no
+# apostrophe that would break pasting it into a dialler. "+" then digits only is not a dangerous
+# formula: a spreadsheet reads it as the number itself, and with no letters, brackets, "!" or "|"
+# nothing can call a function, refer to a cell or start DDE. [0-9], not \d (which also matches
+# other scripts' digits), and fullmatch, not ^...$ ($ also matches before a trailing newline, so
+# "+447911123456\n=cmd|..." would pass).
+_E164_PHONE = re.compile(r"\+[0-9]{6,15}")
 
 
 def _iso(value) -> str | None:
@@ -79,15 +99,15 @@ def to_json(records: list[dict[str, Any]]) -> str:
     return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
 
 
-def _csv_cell(column: str, value: Any) -> str:
+def _safe_cell(column: str, value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value)
-    if column != "phone" and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    if column == "phone" and _E164_PHONE.fullmatch(text):
+        return text
+    return _FORMULA_AT.sub(r"\1'", text)
 
 
 def _flags_text(flags: list[dict[str, Any]]) -> str:
@@ -95,13 +115,26 @@ def _flags_text(flags: list[dict[str, Any]]) -> str:
 
 
 def to_csv(records: list[dict[str, Any]]) -> str:
+    """Every cell quoted, CRLF line ends (RFC 4180), columns as named in the JSON export."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for record in records:
         flat = dict(record, outcome=record["screening"]["outcome"], flags=_flags_text(record["screening"]["flags"]))
-        writer.writerow([_csv_cell(column, flat.get(column)) for column in CSV_COLUMNS])
+        writer.writerow([_safe_cell(column, flat.get(column)) for column in CSV_COLUMNS])
     return out.getvalue()
+
+
+def requests_csv(requests: list[ConsultationRequest]) -> str:
+    """The CSV of `make export FORMAT=csv` and of the dashboard's "Export CSV": oldest first, like
+    the JSON export, whatever order the caller loaded them in (with their answers and consent text)."""
+    ordered = sorted(requests, key=lambda request: (request.created_at, request.id))
+    return to_csv([request_record(request) for request in ordered])
+
+
+def _record_export(url: str, count: int, fmt: str) -> None:
+    with session_scope(url) as session:
+        audit.record(session, audit.cli_actor(), "export", detail=f"{count} requests; format={fmt}; command line")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,14 +151,16 @@ def main(argv: list[str] | None = None) -> int:
         url = get_settings().database_url
     try:
         upgrade_to_head(url)
-        records = [request_record(request) for request in list_requests(url)]
+        requests = list_requests(url)
+        output = to_json([request_record(r) for r in requests]) if args.format == "json" else requests_csv(requests)
+        # Recorded before anything is printed: an export the audit log cannot show does not happen.
+        _record_export(url, len(requests), args.format)
     except (StorageUnavailable, OperationalError, InterfaceError):
         print("export: the intake database could not be reached", file=sys.stderr)
         return 2
     except Exception as error:  # noqa: BLE001  (a clear one-line message instead of a traceback)
         print(f"export: failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
-    output = to_json(records) if args.format == "json" else to_csv(records)
     sys.stdout.reconfigure(encoding="utf-8")
     sys.stdout.write(output)
     return 0

@@ -29,7 +29,6 @@ from bot.dashboard.auth import (
 )
 from bot.dashboard.callbacks import CALLBACK_STATUS_LABELS, CallbackError
 from bot.dashboard.erasure import erase_callback, erase_request
-from bot.dashboard.export import requests_csv
 from bot.dashboard.models import ROLES, StaffUser, utcnow
 from bot.dashboard.queries import OUTCOME_LABELS, OUTCOMES, RequestFilters
 from bot.dashboard.security import (
@@ -38,6 +37,8 @@ from bot.dashboard.security import (
 from bot.dashboard.views import BLOCKING_LEVELS, LEVEL_LABELS, as_text, local_time
 from bot.dashboard.workflow import STATUS_LABELS, STATUSES, WorkflowError, allowed_next, change_status
 from bot.db.base import session_scope
+from bot.export import requests_csv
+from bot.http_guard import RefuseBadAddresses
 
 log = logging.getLogger("bot.dashboard")
 HERE = Path(__file__).resolve().parent
@@ -496,7 +497,7 @@ async def export_csv(request: Request) -> Response:
     def load(session):
         rows = queries.all_matching(session, filters, state.tz)
         audit.record(session, actor, "export", detail=f"{len(rows)} requests; {filters.describe_for_audit()}")
-        return requests_csv(rows, state.tz)
+        return requests_csv(rows)  # the same CSV as `make export FORMAT=csv`
 
     body = await _db(request, load)
     stamp = datetime.now(state.tz).strftime("%Y%m%d-%H%M")
@@ -730,6 +731,7 @@ def create_app(database_url: str, security: SecurityConfig, tz: ZoneInfo | None 
     middleware = [
         Middleware(RequestLogMiddleware),
         Middleware(SecurityHeadersMiddleware, hsts=security.secure_cookies),
+        Middleware(RefuseBadAddresses),
         Middleware(SessionMiddleware, secret_key=security.secret_key, session_cookie=SESSION_COOKIE,
                    max_age=session_policy.absolute_seconds, same_site="strict",
                    https_only=security.secure_cookies),

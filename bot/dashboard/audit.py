@@ -1,10 +1,29 @@
 """Writes the audit log. Callers pass references and counts, never what a patient typed."""
 from __future__ import annotations
 
+import os
+import pwd
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.dashboard.models import AUDIT_ACTIONS, AuditEvent
+
+
+def cli_actor() -> str:
+    """Audit entries from the command line name the operating-system user who ran it: the
+    account of the process, and the terminal's login when someone else ran it through sudo.
+    Not getpass.getuser(): it trusts the environment, down to $USERNAME, which `make staff-add
+    USERNAME=...` sets to the new account's name."""
+    try:
+        user = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # no passwd entry in some containers
+        user = f"uid {os.getuid()}"
+    try:
+        login = os.getlogin()
+    except OSError:  # no controlling terminal (a pipe, cron, CI)
+        login = user
+    return f"cli:{user}" if login == user else f"cli:{login} as {user}"
 
 
 def record(session: Session, actor: str, action: str, reference: str | None = None, detail: str = "") -> None:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import pwd
 import sys
 
 from bot.dashboard import accounts
+from bot.dashboard.audit import cli_actor
 from bot.dashboard.accounts import AccountError
 from bot.dashboard.auth import MIN_PASSWORD_LENGTH
 from bot.dashboard.models import ROLES
@@ -25,22 +25,6 @@ from bot.db.base import session_scope
 from bot.db.migrate import upgrade_to_head
 from bot.private_files import restrict_new_files
 from bot.settings import get_settings
-
-
-def _actor() -> str:
-    """Audit entries from the command line name the operating-system user who ran it: the
-    account of the process, and the terminal's login when someone else ran it through sudo.
-    Not getpass.getuser(): it trusts the environment, down to $USERNAME, which `make staff-add
-    USERNAME=...` sets to the new account's name."""
-    try:
-        user = pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:  # no passwd entry in some containers
-        user = f"uid {os.getuid()}"
-    try:
-        login = os.getlogin()
-    except OSError:  # no controlling terminal (a pipe, cron, CI)
-        login = user
-    return f"cli:{user}" if login == user else f"cli:{login} as {user}"
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -84,24 +68,24 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "add-staff":
             password = _read_password(args.password_stdin)
             with session_scope(url) as session:
-                accounts.create_account(session, args.username, args.role, password, _actor())
+                accounts.create_account(session, args.username, args.role, password, cli_actor())
             print(f"Created {args.role} account {args.username.strip().lower()}.")
         elif args.command == "set-password":
             password = _read_password(args.password_stdin)
             with session_scope(url) as session:
-                accounts.set_password(session, args.username, password, _actor())
+                accounts.set_password(session, args.username, password, cli_actor())
             print("Password changed.")
         elif args.command in ("deactivate", "activate"):
             with session_scope(url) as session:
-                accounts.set_active(session, args.username, args.command == "activate", _actor())
+                accounts.set_active(session, args.username, args.command == "activate", cli_actor())
             print(f"Account {args.username.strip().lower()} {args.command}d.")
         elif args.command == "unlock":
             with session_scope(url) as session:
-                accounts.unlock(session, args.username, _actor())
+                accounts.unlock(session, args.username, cli_actor())
             print(f"Account {args.username.strip().lower()} unlocked.")
         elif args.command == "reset-2fa":
             with session_scope(url) as session:
-                accounts.reset_second_factor(session, args.username, _actor())
+                accounts.reset_second_factor(session, args.username, cli_actor())
             print(f"Two-step sign-in removed from {args.username.strip().lower()}; it signs in with the password.")
         else:
             with session_scope(url) as session:

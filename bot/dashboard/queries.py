@@ -20,6 +20,10 @@ OUTCOME_LABELS = {
 }
 PAGE_SIZE = 50
 MAX_SEARCH_LENGTH = 100
+# Bounds on what the query string may ask for: ?page=99999999999999999999 overflowed SQLite's
+# integer and ?to=9999-12-31 the day after it (both 500s before).
+MAX_PAGE = 100_000
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ class RequestFilters:
             date_from, date_to = date_to, date_from
         search = params.get("q", "").strip()[:MAX_SEARCH_LENGTH] if with_search else ""
         try:
-            page = max(1, int(params.get("page", "1")))
+            page = min(max(1, int(params.get("page", "1"))), MAX_PAGE)
         except ValueError:
             page = 1
         return cls(outcome, status, date_from, date_to, search, page, tuple(problems))
@@ -85,10 +89,13 @@ def _parse_date(raw: str, label: str, problems: list[str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
         problems.append(f"{label} date not understood (use YYYY-MM-DD); ignored.")
         return None
+    return day
 
 
 def _day_start_utc(day: date, tz: ZoneInfo) -> datetime:

@@ -115,6 +115,11 @@ class CSRFMiddleware:
         if body is None:
             await _plain(send, 413, "The form is too large.")
             return
+        if b"\x00" in body or b"%00" in body:
+            # PostgreSQL refuses NUL in text: saving such a note or name would fail with a 500.
+            await _plain(send, 400, "The form contains an invisible control character that cannot be saved. "
+                                    "Please go back, retype the text and try again.")
+            return
         expected = scope.get("session", {}).get("csrf")
         submitted = _submitted_token(scope, body)
         if not expected or not submitted or not secrets.compare_digest(expected, submitted):
@@ -162,7 +167,10 @@ def _submitted_token(scope: Scope, body: bytes) -> str | None:
     content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
     if content_type != b"application/x-www-form-urlencoded":
         return None  # our forms are urlencoded; multipart is not accepted anywhere
-    values = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=100).get(CSRF_FIELD)
+    try:
+        values = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=100).get(CSRF_FIELD)
+    except ValueError:  # more than 100 fields: no form of ours (was a 500)
+        return None
     return values[0] if values else None
 
 

@@ -7,10 +7,14 @@ chats are served: the clinic's staff group (for notices) must not talk to the as
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import re
+import signal
 from datetime import timedelta
+
+import uvicorn
 
 from telegram import Bot, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -36,6 +40,7 @@ from bot.telegram.config import TelegramConfig
 from bot.telegram.dedupe import RecentIds
 from bot.telegram.rendering import OutgoingMessage, render_rasa_messages
 from bot.telegram.typing_indicator import keep_typing
+from bot.telegram.webhook import webhook_app
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,14 @@ _NEW_MESSAGE = filters.UpdateType.MESSAGE & _PRIVATE
 
 def _plain(text_html: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text_html))
+
+
+class _WebhookServer(uvicorn.Server):
+    # uvicorn re-raises SIGINT/SIGTERM once it has stopped, which would end the process before
+    # python-telegram-bot has stopped; the bridge handles the signals itself (_run_webhook).
+    @contextlib.contextmanager
+    def capture_signals(self):
+        yield
 
 
 def _button_title(keyboard: InlineKeyboardMarkup | None, callback_data: str) -> str | None:
@@ -99,19 +112,34 @@ class TelegramBridge:
         """Blocks until stopped (Ctrl-C or SIGTERM): webhook if configured, otherwise long polling."""
         application = self.build_application()
         if self._config.uses_webhook:
-            log.info("Telegram bridge listening for webhooks on %s:%s",
-                     self._config.webhook_listen, self._config.webhook_port)
-            application.run_webhook(
-                listen=self._config.webhook_listen,
-                port=self._config.webhook_port,
-                url_path=self._config.webhook_path,
-                webhook_url=self._config.webhook_url,
-                secret_token=self._config.webhook_secret,
-                allowed_updates=ALLOWED_UPDATES,
-            )
+            asyncio.run(self._run_webhook(application))
         else:
             log.info("Telegram bridge polling for updates")
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+    async def _run_webhook(self, application: Application) -> None:
+        """Our own listener (bot.telegram.webhook) instead of run_webhook's, until SIGINT/SIGTERM."""
+        config = self._config
+        server = _WebhookServer(uvicorn.Config(
+            webhook_app(config.webhook_path, config.webhook_secret, application.bot, application.update_queue),
+            host=config.webhook_listen, port=config.webhook_port, lifespan="off", access_log=False,
+            server_header=False, log_level="warning"))
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, setattr, server, "should_exit", True)
+        async with application:  # initialize ... shutdown
+            await self._open_rasa(application)
+            await application.start()
+            serving = asyncio.create_task(server.serve())
+            while not server.started and not serving.done():
+                await asyncio.sleep(0.05)
+            if server.started:  # only then tell Telegram where to deliver
+                await application.bot.set_webhook(url=config.webhook_url, secret_token=config.webhook_secret,
+                                                  allowed_updates=ALLOWED_UPDATES)
+                log.info("Telegram bridge listening for webhooks on %s:%s", config.webhook_listen, config.webhook_port)
+            await serving
+            await application.stop()
+            await self._close_rasa(application)
 
     # -- life cycle -------------------------------------------------------------------------
 

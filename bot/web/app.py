@@ -22,10 +22,11 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.clinic import Clinic, cached_clinic
+from bot.http_guard import RefuseBadAddresses
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.settings import Settings, get_settings
 from bot.web.relay import ChatRelay, RasaSender
-from bot.web.validation import InvalidChatRequest, parse_chat_request
+from bot.web.validation import BODY_TOO_LARGE, UNREADABLE, InvalidChatRequest, parse_chat_request
 
 log = logging.getLogger(__name__)
 
@@ -72,16 +73,17 @@ def _error(status: int, message: str) -> JSONResponse:
 async def _read_json(request: Request) -> Any:
     """The request's JSON body, refusing bodies far larger than any chat message."""
     if not request.headers.get("content-type", "").startswith("application/json"):
-        raise InvalidChatRequest(415, "Sorry, that message could not be read. Please reload the page and try again.")
+        raise InvalidChatRequest(415, UNREADABLE)
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            raise InvalidChatRequest(413, "That message is a little long for me. Could you shorten it?")
+            raise InvalidChatRequest(413, BODY_TOO_LARGE)
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidChatRequest(400, "Sorry, that message could not be read. Please reload the page and try again.") from error
+    # RecursionError: a few kilobytes of "[[[[..." nest deeper than the parser's stack (was a 500).
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise InvalidChatRequest(400, UNREADABLE) from error
 
 
 def _origin_allowed(request: Request, allowed: list[str]) -> bool:
@@ -154,6 +156,6 @@ def create_app(settings: Settings | None = None, rasa: RasaSender | None = None)
             Mount("/api", app=api),
             Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
         ],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(RefuseBadAddresses, as_json=True)],
         lifespan=lifespan,
     )

@@ -6,8 +6,21 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_TEXT_CHARS = 2000
-# Ids are made by the widget (random hex); anything else is not from our widget.
-_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Ids are made by the widget (random hex); anything else is not from our widget. Checked with
+# fullmatch: "$" would also accept a trailing newline, which then went into Rasa's sender id.
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# Control characters (but tab and newline) and lone surrogates carry nothing a patient meant; a
+# lone surrogate (JSON allows "\ud800") cannot be encoded to send on to Rasa (was a 500), and
+# PostgreSQL stores refuse NUL.
+_UNSENDABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+# What the widget shows for a request it cannot relay: all the relay's answers to bad input.
+UNREADABLE = "Sorry, that message could not be read. Please reload the page and try again."
+BODY_TOO_LARGE = "That message is a little long for me. Could you shorten it?"
+BAD_SESSION = "Sorry, this chat session is not valid. Please clear this conversation and start again."
+EMPTY = "Please type a message first."
+TOO_LONG = (f"That message is a little long for me. Could you shorten it to under {MAX_TEXT_CHARS} "
+            "characters, or send it in parts?")
 
 
 class InvalidChatRequest(ValueError):
@@ -28,20 +41,15 @@ class ChatRequest:
 
 def parse_chat_request(payload: Any) -> ChatRequest:
     if not isinstance(payload, dict):
-        raise InvalidChatRequest(400, "Sorry, that message could not be read. Please reload the page and try again.")
+        raise InvalidChatRequest(400, UNREADABLE)
     session_id, message_id = payload.get("session_id"), payload.get("message_id")
     for value in (session_id, message_id):
-        if not isinstance(value, str) or not _SAFE_ID.match(value):
-            raise InvalidChatRequest(
-                400, "Sorry, this chat session is not valid. Please clear this conversation and start again.")
+        if not isinstance(value, str) or not _SAFE_ID.fullmatch(value):
+            raise InvalidChatRequest(400, BAD_SESSION)
     text = payload.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidChatRequest(422, "Please type a message first.")
-    text = text.strip()
+    text = _UNSENDABLE.sub("", text).strip() if isinstance(text, str) else ""
+    if not text:
+        raise InvalidChatRequest(422, EMPTY)
     if len(text) > MAX_TEXT_CHARS:
-        raise InvalidChatRequest(
-            422,
-            f"That message is a little long for me. Could you shorten it to under {MAX_TEXT_CHARS} "
-            "characters, or send it in parts?",
-        )
+        raise InvalidChatRequest(422, TOO_LONG)
     return ChatRequest(session_id, message_id, text)

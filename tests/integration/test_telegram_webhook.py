@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -74,6 +76,31 @@ def test_a_redelivered_webhook_update_is_processed_once(stand_in, rasa, webhook_
     assert stand_in.deliver_webhook(stand_in.text_update(chat_id, "next")) == 200
     stand_in.wait_for_messages(chat_id, 2)
     assert rasa.messages_from(f"telegram-{chat_id}") == ["only once", "next"]
+
+
+def _post(url: str, body: bytes, **headers: str) -> int:
+    request = urllib.request.Request(url, data=body, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_malformed_deliveries_get_a_4xx_and_the_bridge_carries_on(stand_in, rasa, webhook_bridge):
+    chat_id = next(_chat_ids)
+    secret = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    url = stand_in.webhook_url
+    assert _post(url, b"[" * 5000 + b"]" * 5000, **secret, **{"Content-Type": "application/json"}) == 400
+    assert _post(url, b'{"update_id": 1, "message": {"text": "\xff"}}', **secret, **{"Content-Type": "application/json"}) == 400
+    assert _post(url, b'{"update_id": 2, "message": "my private words"}', **secret, **{"Content-Type": "application/json"}) == 400
+    assert _post(url, b"[]", **secret, **{"Content-Type": "application/json"}) == 400
+    assert _post(url, b"{}", **secret, **{"Content-Type": "text/plain"}) == 415
+    assert _post(url, b"x" * 2_000_000, **secret, **{"Content-Type": "application/json"}) == 413
+    assert stand_in.deliver_webhook(stand_in.text_update(chat_id, "still here?")) == 200
+    assert stand_in.wait_for_messages(chat_id, 1)[0]["text"] == "You said: still here?"
+    assert webhook_bridge.alive()
+    assert "Traceback" not in webhook_bridge.log() and "my private words" not in webhook_bridge.log()
 
 
 def test_webhook_mode_without_a_secret_refuses_to_start():

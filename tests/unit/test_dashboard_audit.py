@@ -147,4 +147,4 @@ def test_cli_audit_names_the_operating_system_user_not_the_new_accounts_name(db_
 def test_cli_audit_names_the_person_behind_sudo(monkeypatch):
     monkeypatch.setattr(os, "getlogin", lambda: "alex")
     me = pwd.getpwuid(os.getuid()).pw_name
-    assert cli._actor() == ("cli:alex" if me == "alex" else f"cli:alex as {me}")
+    assert cli.cli_actor() == ("cli:alex" if me == "alex" else f"cli:alex as {me}")

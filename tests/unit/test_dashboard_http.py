@@ -491,8 +491,8 @@ def test_export_is_the_filtered_list_as_csv_and_neutralises_formulas(app, db_url
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert [row["Reference"] for row in rows] == ["R-1"]
-    assert rows[0]["Name"].startswith("'=") and rows[0]["Outcome"] == "needs_review"
+    assert [row["reference"] for row in rows] == ["R-1"]
+    assert rows[0]["name"].startswith("'=") and rows[0]["outcome"] == "needs_review"
     export_entry = [a for a in audit_actions(db_url) if a[1] == "export"][-1]
     assert export_entry[0] == "ada" and export_entry[3] == "1 requests; outcome=needs_review, search=yes"
 

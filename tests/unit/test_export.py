@@ -1,17 +1,29 @@
-"""`python -m bot.export` against a temporary SQLite database, run as a real subprocess."""
+"""`python -m bot.export` against a temporary SQLite database, run as a real subprocess; the
+CSV cell rules with hostile cells; the dashboard's "Export CSV" giving the very same bytes."""
 from __future__ import annotations
+
+import os
+import pwd
 
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from datetime import date, datetime, timezone
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
 from bot.consent import consent_version
+from bot.dashboard.accounts import create_account
+from bot.dashboard.app import create_app
+from bot.dashboard.models import AuditEvent
+from bot.dashboard.security import SecurityConfig
+from bot.export import _safe_cell
 from bot.db.base import session_scope
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
@@ -24,10 +36,11 @@ RULES = load_rules(PROJECT_ROOT / "clinic" / "screening.yml")
 SHOWN = "Your answers are seen only by the clinic's staff.\nDo you agree to share this information?"
 
 
-def run_export(url: str, *args: str, cwd=None) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), "DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "bot.export", *args], capture_output=True, text=True,
-                          encoding="utf-8", env=env, cwd=cwd or PROJECT_ROOT, timeout=120)
+def run_export(url: str, *args: str, cwd=None, as_bytes: bool = False, **env_extra: str) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), "DATABASE_URL": url, **env_extra}
+    text = {} if as_bytes else {"text": True, "encoding": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "bot.export", *args], capture_output=True, env=env,
+                          cwd=cwd or PROJECT_ROOT, timeout=120, **text)
 
 
 def _submission(key: str, name: str, answers, **extra) -> IntakeSubmission:
@@ -118,3 +131,106 @@ def test_unreachable_database_is_reported_on_stderr_only():
 def test_bad_format_is_refused():
     result = run_export("sqlite://", "--format", "xml")
     assert result.returncode == 2 and result.stdout == "" and "invalid choice" in result.stderr
+
+
+def test_cli_exports_are_audited_with_the_operating_system_user(filled_db):
+    url, _, _ = filled_db
+    # $LOGNAME and $USERNAME are not trusted: the process's own account is recorded.
+    assert run_export(url, "--format", "csv", LOGNAME="nurse-kim", USERNAME="nurse-kim").returncode == 0
+    assert run_export(url, "--format", "json", LOGNAME="nurse-kim").returncode == 0
+    with session_scope(url) as session:
+        entries = [(e.actor, e.action, e.reference, e.detail) for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.id))]
+    me = f"cli:{pwd.getpwuid(os.getuid()).pw_name}"
+    assert entries == [(me, "export", None, "2 requests; format=csv; command line"),
+                       (me, "export", None, "2 requests; format=json; command line")]
+
+
+# ---------------------------------------------------------------- CSV cells
+
+@pytest.mark.parametrize("value,expected", [
+    ('=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")'),
+    (';=HYPERLINK("http://evil.example")', ';\'=HYPERLINK("http://evil.example")'),  # Excel in a ';' locale
+    ("fine lines,=1+2", "fine lines,\'=1+2"),
+    ("cheeks; @SUM(A1)", "cheeks; \'@SUM(A1)"),
+    ("no\n-2+3", "no\n\'-2+3"),
+    ("no\r\n=cmd|' /C calc'!A0", "no\r\n\'=cmd|' /C calc'!A0"),
+    ("a\t+1", "a\t\'+1"),
+    ("\t=1", "\'\t\'=1"),
+    ("\r=1", "\'\r\'=1"),
+    ("  =1", "  \'=1"),  # "trim spaces" on import would leave =1
+    ("＝HYPERLINK(\"x\")", "\'＝HYPERLINK(\"x\")"),
+    ("a;＋1 and ＠x, －2", "a;\'＋1 and ＠x, \'－2"),
+    ("-", "\'-"),
+    # Ordinary text and our own values stay as they are.
+    ('Line one, "quoted"', 'Line one, "quoted"'),
+    ("2025-11-23T09:00:00+00:00", "2025-11-23T09:00:00+00:00"),
+    ("isotretinoin (review): yes, roaccutane; numbing_allergy (info): yes", None),
+    ("Zoë O'Brien-Nguyen", None),
+    ("a = b, c + d", None),
+])
+def test_formula_characters_are_neutralised_at_the_start_and_after_separators(value, expected):
+    assert _safe_cell("concerns", value) == (value if expected is None else expected)
+
+
+@pytest.mark.parametrize("phone,expected", [
+    ("+447911123456", "+447911123456"),  # E.164: dialable, no apostrophe
+    ("+1234567", "+1234567"),
+    ("+44 7911 123456", "\'+44 7911 123456"),  # not how we store phones: the general rule
+    ("+12345", "\'+12345"),  # fewer than 6 digits
+    ("+1234567890123456", "\'+1234567890123456"),  # more than E.164's 15
+    ("+447911123456\n=cmd|' /C calc'!A0", "\'+447911123456\n\'=cmd|' /C calc'!A0"),  # ^...$ would pass this
+    ("+٤٤٧٩١١١٢٣٤٥٦", "\'+٤٤٧٩١١١٢٣٤٥٦"),  # other scripts' digits (\\d would pass them)
+    ("+44791112345)", "\'+44791112345)"),
+    ("=1+447911123456", "\'=1+447911123456"),
+])
+def test_only_e164_phones_in_the_phone_column_keep_their_plus(phone, expected):
+    assert _safe_cell("phone", phone) == expected
+    assert _safe_cell("name", "+447911123456") == "\'+447911123456"  # a "+" elsewhere is a formula
+
+
+_STARTS = re.compile(r"(?:^|(?<=[,;\t\r\n]))[^\S\t\r\n]*[=+\-@\t\r＝＋－＠]")
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.text(alphabet=st.sampled_from("=+-@\t\r\n,; '\"＝＋－＠ab1"), max_size=30))
+def test_no_cell_or_split_piece_starts_a_formula(value):
+    safe = _safe_cell("concerns", value)
+    assert safe.replace("\'", "") == value.replace("\'", "")  # only apostrophes were added
+    assert not _STARTS.search(safe), repr(safe)
+
+
+def test_every_csv_cell_is_quoted(filled_db):
+    url, _, _ = filled_db
+    lines = run_export(url, "--format", "csv", as_bytes=True).stdout.split(b"\r\n")
+    header = lines[0].decode()
+    assert header.startswith('"id","reference","created_at"') and header.endswith('"status","erased"')
+    assert '"consent_version"' in header
+    assert lines[1].startswith(b'"') and lines[-1] == b""
+
+
+def test_the_dashboard_and_the_cli_export_the_same_bytes(filled_db):
+    url, _, _ = filled_db
+    save_submission(url, _submission(
+        "k3", ';=HYPERLINK("http://evil.example","Open")', [answer_rule(RULES["pregnancy"], "no")],
+        concerns="@SUM(1+1)\n-2", treatment_areas="cheeks,=1", health_notes="＝cmd|' /C calc'!A0",
+        email="+447911123456", phone="+447911123456",
+    ))
+    with session_scope(url) as session:
+        create_account(session, "ada", "admin", "admin harbour lantern 7", actor="test")
+    cli = run_export(url, "--format", "csv", as_bytes=True)
+    assert cli.returncode == 0, cli.stderr
+
+    client = TestClient(create_app(url, SecurityConfig("k" * 48, secure_cookies=False)),
+                        follow_redirects=False)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text).group(1)
+    client.post("/signin", data={"username": "ada", "password": "admin harbour lantern 7",
+                                 "csrf_token": token, "next": "/"})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
+    dashboard = client.post("/export.csv", data={"csrf_token": token})
+    assert dashboard.status_code == 200
+    assert dashboard.content == cli.stdout
+    hostile = list(csv.DictReader(io.StringIO(cli.stdout.decode("utf-8"))))[-1]
+    assert hostile["name"] == ';\'=HYPERLINK("http://evil.example","Open")'
+    assert (hostile["phone"], hostile["email"]) == ("+447911123456", "\'+447911123456")
+    assert hostile["concerns"] == "\'@SUM(1+1)\n\'-2" and hostile["health_notes"].startswith("\'＝")
