@@ -32,8 +32,8 @@ from bot.shared_secrets import ACTION_HEADER, matches
 
 logger = logging.getLogger(__name__)
 
-# Rasa sends the domain (~100 KB with the FAQ answers) and every event of the conversation; a
-# conversation lives at most retention.conversation_days, and 8 MB is thousands of turns.
+# Rasa sends the domain (~25 KB) and every event of the conversation (a few KB a turn): 8 MB is
+# thousands of turns, more than any conversation the retention keeps (and a form ends in one).
 MAX_ACTION_CALL_BYTES = 8 * 1024 * 1024
 OPEN_PATHS = frozenset({"/health"})  # says "ok" and nothing else
 
