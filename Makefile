@@ -19,8 +19,8 @@ export REDIS_HOST ?= localhost
 export REDIS_PORT ?= 6379
 export REDIS_DB ?= 1
 export REDIS_PASSWORD ?=
-export ACTION_ENDPOINT_URL ?= http://localhost:5055/webhook
-export RASA_URL ?= http://localhost:5005
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
+export RASA_URL ?= http://127.0.0.1:5005
 export SITE_ORIGINS ?= http://localhost:8000,http://127.0.0.1:8000
 # Rasa's own telemetry would try to reach the internet.
 export RASA_TELEMETRY_ENABLED := false

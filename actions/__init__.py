@@ -1,4 +1,4 @@
-"""Custom actions run by the rasa-sdk action server (`python -m rasa_sdk --actions actions`).
+"""Custom actions run by the rasa-sdk action server (`python -m bot.action_server --actions actions`).
 
 Importing this package loads and validates the clinic's YAML files, so a mistake in them stops
 the action server at start-up with a message naming the field, not in the middle of a chat.

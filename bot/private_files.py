@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 OWNER_ONLY = 0o077  # new files 0600, new folders 0700
 
@@ -23,3 +24,18 @@ def private_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     path.chmod(0o700)
     return path
+
+
+def create_once(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The content of a local key or secret file, made with `make()` on first use (0600).
+
+    O_EXCL so two processes starting together agree on one value: the loser reads the winner's."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(descriptor, "wb") as created:
+        content = make()
+        created.write(content)
+    return content

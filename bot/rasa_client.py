@@ -5,15 +5,23 @@ from typing import Any
 
 import httpx
 
+from bot.settings import get_settings
+from bot.shared_secrets import CHANNEL_HEADER
+
 
 class RasaUnavailable(RuntimeError):
     """Rasa (or the action server behind it) did not answer; the patient should try again soon."""
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, base_url: str, timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None,
+                 secret: str | None = None):
+        """`secret`: the channel secret Rasa asks of our bridges (bot/shared_secrets.py); by default
+        RASA_CHANNEL_SECRET from this process's environment."""
         self._url = base_url.rstrip("/") + "/webhooks/rest/webhook"
-        self._client = httpx.AsyncClient(timeout=timeout, transport=transport)
+        secret = get_settings().rasa_channel_secret if secret is None else secret
+        self._client = httpx.AsyncClient(timeout=timeout, transport=transport,
+                                         headers={CHANNEL_HEADER: secret} if secret else None)
 
     async def send(self, sender_id: str, text: str) -> list[dict[str, Any]]:
         """Sends one patient message and returns the bot's messages (text, buttons, ...)."""
@@ -21,6 +29,8 @@ class RasaClient:
             response = await self._client.post(self._url, json={"sender": sender_id, "message": text})
         except httpx.HTTPError as error:
             raise RasaUnavailable(f"Rasa did not answer: {type(error).__name__}") from error
+        if response.status_code == 403:
+            raise RasaUnavailable("Rasa refused the channel secret: RASA_CHANNEL_SECRET differs from Rasa's")
         if response.status_code != 200:
             raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
         messages = response.json()

@@ -18,10 +18,12 @@ from bot.private_files import private_dir, restrict_new_files
 from bot.privacy.purge import purge_every
 from bot.screening.rules import ScreeningRulesError, load_rules
 from bot.settings import VAR_DIR, get_settings
+from bot.shared_secrets import local_secrets
 from bot.stack import (
     Service,
     action_server_command,
     app_command,
+    local_address,
     port_is_free,
     rasa_cli,
     rasa_command,
@@ -32,6 +34,7 @@ from bot.stack import (
 RASA_PORT = int(os.environ.get("RASA_PORT", "5005"))
 ACTION_PORT = int(os.environ.get("ACTION_PORT", "5055"))
 LOG_DIR = VAR_DIR / "logs"
+HOST = local_address(get_settings().bind_host)  # where Rasa and the action server answer us
 PURGE_INTERVAL_SECONDS = 3600
 
 
@@ -62,7 +65,7 @@ def migrate_database() -> None:
 
 def check_ports(ports: dict[str, int]) -> None:
     for name, port in ports.items():
-        if not port_is_free(port):
+        if not port_is_free(port, HOST):
             raise StartupProblem(
                 f"Port {port} for the {name} is already in use: stop whatever uses it (another `make run`?) "
                 "or choose another port with the environment variable named in the README."
@@ -83,18 +86,19 @@ def planned_services() -> list[tuple[Service, str]]:
     """Each service with the line printed once it is ready."""
     settings = get_settings()
     private_dir(LOG_DIR)
-    rasa_env = rasa_environment(ACTION_PORT, settings.tracker_store_url)
+    secrets = local_secrets(VAR_DIR)  # to every part: Rasa and the action server check them, the relay and bridge send one
+    rasa_env = rasa_environment(ACTION_PORT, settings.tracker_store_url, secrets)
     rasa_env["ACTION_ENDPOINT_URL"] = os.environ.get(
-        "ACTION_ENDPOINT_URL", f"http://localhost:{ACTION_PORT}/webhook"
+        "ACTION_ENDPOINT_URL", f"http://{HOST}:{ACTION_PORT}/webhook"
     )
-    app_env = dict(os.environ, RASA_URL=f"http://localhost:{RASA_PORT}")
+    app_env = dict(os.environ, RASA_URL=f"http://{HOST}:{RASA_PORT}", **secrets)
     services = [
-        (Service("action server", action_server_command(ACTION_PORT), f"http://127.0.0.1:{ACTION_PORT}/health",
+        (Service("action server", action_server_command(ACTION_PORT), f"http://{HOST}:{ACTION_PORT}/health",
                  env=app_env, log_path=LOG_DIR / "actions.log"),
-         f"Action server      http://localhost:{ACTION_PORT}/webhook"),
-        (Service("Rasa server", rasa_command(RASA_PORT, cors=settings.site_origins), f"http://127.0.0.1:{RASA_PORT}/",
+         f"Action server      http://{HOST}:{ACTION_PORT}/webhook  (Rasa only: ACTION_SERVER_SECRET)"),
+        (Service("Rasa server", rasa_command(RASA_PORT), f"http://{HOST}:{RASA_PORT}/",
                  env=rasa_env, log_path=LOG_DIR / "rasa.log"),
-         f"Rasa REST channel  http://localhost:{RASA_PORT}/webhooks/rest/webhook"),
+         f"Rasa REST channel  http://{HOST}:{RASA_PORT}/webhooks/rest/webhook  (header X-Channel-Secret: see README)"),
         (
             Service("website widget", app_command("bot.web"), f"http://127.0.0.1:{settings.web_port}/healthz",
                     env=app_env, log_path=LOG_DIR / "web.log"),
@@ -179,13 +183,14 @@ def shell() -> int:
             f"running?). Stop it, or give the shell another port: ACTION_PORT={ACTION_PORT + 1} make shell"
         )
     private_dir(LOG_DIR)
-    actions = Service("action server", action_server_command(ACTION_PORT), f"http://127.0.0.1:{ACTION_PORT}/health",
-                      log_path=LOG_DIR / "actions.log")
+    secrets = local_secrets(VAR_DIR)
+    actions = Service("action server", action_server_command(ACTION_PORT), f"http://{HOST}:{ACTION_PORT}/health",
+                      env=dict(os.environ, **secrets), log_path=LOG_DIR / "actions.log")
     actions.start()
     try:
         actions.wait_ready(60)
         command = [*rasa_cli("shell"), "--model", "models/assistant.tar.gz", "--endpoints", "endpoints.yml"]
-        return subprocess.call(command, env=rasa_environment(ACTION_PORT, get_settings().tracker_store_url))
+        return subprocess.call(command, env=rasa_environment(ACTION_PORT, get_settings().tracker_store_url, secrets))
     except KeyboardInterrupt:
         return 0
     finally:

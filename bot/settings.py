@@ -1,6 +1,7 @@
 """Settings read once from environment variables, with safe local defaults.
 
-Everything secret or deployment-specific comes from the environment; nothing here is a secret.
+Everything secret or deployment-specific comes from the environment; nothing here is a secret
+(the shared secrets below are read from it, and kept out of `repr` so they never reach a log).
 """
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ class Settings:
         default_factory=lambda: _env("TRACKER_STORE_URL", f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}")
     )
     rasa_url: str = field(default_factory=lambda: _env("RASA_URL", "http://localhost:5005"))
+    # Where Rasa and the action server listen. Loopback: only this machine's own parts reach them;
+    # in a container network set 0.0.0.0 (each container then still needs the shared secrets).
+    bind_host: str = field(default_factory=lambda: _env("BIND_HOST", "127.0.0.1"))
+    # bot/shared_secrets.py says who sends which; `make run` generates them into var/ when unset.
+    rasa_channel_secret: str = field(default_factory=lambda: _env("RASA_CHANNEL_SECRET", ""), repr=False)
+    action_server_secret: str = field(default_factory=lambda: _env("ACTION_SERVER_SECRET", ""), repr=False)
     clinic_config: Path = field(
         default_factory=lambda: Path(_env("CLINIC_CONFIG", str(PROJECT_ROOT / "clinic" / "clinic.yml")))
     )

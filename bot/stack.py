@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, get_settings
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 APP_PYTHON = PROJECT_ROOT / ".venv-app" / "bin" / "python"
@@ -48,7 +48,7 @@ def rasa_environment(action_port: int, tracker_store_url: str, extra: dict[str, 
     for key, default in (("REDIS_HOST", "localhost"), ("REDIS_PORT", "6379"), ("REDIS_DB", "1"), ("REDIS_PASSWORD", "")):
         env.setdefault(key, default)
     env.update(
-        ACTION_ENDPOINT_URL=f"http://localhost:{action_port}/webhook",
+        ACTION_ENDPOINT_URL=f"http://{local_address(get_settings().bind_host)}:{action_port}/webhook",
         TRACKER_STORE_URL=tracker_store_url,
         RASA_TELEMETRY_ENABLED="false",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
@@ -67,21 +67,27 @@ def rasa_cli(subcommand: str) -> list[str]:
             "--logging-config-file", str(PROJECT_ROOT / "bot" / "rasa_logging.yml")]
 
 
-def rasa_command(port: int, model: Path = DEFAULT_MODEL, cors: list[str] | None = None) -> list[str]:
-    command = [
+def local_address(bind_host: str) -> str:
+    """Where this machine reaches a server bound to `bind_host` (ready checks, port checks)."""
+    return "127.0.0.1" if bind_host in ("", "0.0.0.0", "::") else bind_host
+
+
+def rasa_command(port: int, model: Path = DEFAULT_MODEL) -> list[str]:
+    """No `--cors`: no browser calls Rasa (the widget goes through bot/web), so none may."""
+    return [
         *rasa_cli("run"),
         "--model", str(model),
         "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+        "--interface", get_settings().bind_host,  # Rasa's own default is 0.0.0.0
         "--port", str(port),
     ]
-    if cors:
-        command += ["--cors", *cors]
-    return command
 
 
 def action_server_command(port: int) -> list[str]:
-    return [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    """rasa-sdk's server behind our door (bot/action_server.py): BIND_HOST, secret, size limits."""
+    return [str(APP_PYTHON), "-m", "bot.action_server", "--actions", "actions", "--port", str(port),
+            "--host", get_settings().bind_host]
 
 
 def app_command(module: str) -> list[str]:

@@ -18,6 +18,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.db.migrate import upgrade_to_head  # noqa: E402
+from bot.shared_secrets import CHANNEL_HEADER, new_secrets  # noqa: E402
 from bot.stack import Service, action_server_command, free_port, rasa_command, rasa_environment  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
 
@@ -38,10 +39,10 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def measure(url: str) -> dict[str, list[float]]:
+def measure(url: str, channel_secret: str) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {kind: [] for kind in KINDS}
     timings["intake turn (form validation)"] = []
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=60, headers={CHANNEL_HEADER: channel_secret}) as client:
         for round_number in range(ROUNDS):
             for kind, text in KINDS.items():
                 started = time.perf_counter()
@@ -85,11 +86,13 @@ def main() -> int:
         database_url = f"sqlite:///{workdir}/intake.db"
         upgrade_to_head(database_url)
         action_port, rasa_port = free_port(), free_port()
+        secrets = new_secrets()
         actions = Service("action server", action_server_command(action_port),
                           f"http://127.0.0.1:{action_port}/health",
-                          env=dict(os.environ, DATABASE_URL=database_url), log_path=Path(workdir) / "actions.log")
+                          env=dict(os.environ, DATABASE_URL=database_url, **secrets),
+                          log_path=Path(workdir) / "actions.log")
         rasa = Service("Rasa", rasa_command(rasa_port), f"http://127.0.0.1:{rasa_port}/",
-                       env=rasa_environment(action_port, f"sqlite:///{workdir}/tracker.db"),
+                       env=rasa_environment(action_port, f"sqlite:///{workdir}/tracker.db", secrets),
                        log_path=Path(workdir) / "rasa.log")
         started = time.perf_counter()
         actions.start()
@@ -98,7 +101,7 @@ def main() -> int:
             actions.wait_ready(90)
             rasa.wait_ready(300)
             startup_s = time.perf_counter() - started
-            timings = measure(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook")
+            timings = measure(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", secrets["RASA_CHANNEL_SECRET"])
         finally:
             rasa.stop()
             actions.stop()

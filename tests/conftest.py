@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.shared_secrets import CHANNEL_HEADER, new_secrets
 from bot.stack import (
     APP_PYTHON,
     DEFAULT_MODEL,
@@ -85,12 +86,19 @@ class RasaStack:
     action_url: str
     database_url: str
     tracker_store_url: str
+    secrets: dict[str, str]  # this stack's own RASA_CHANNEL_SECRET and ACTION_SERVER_SECRET
     database_proxy: object = None
 
+    @property
+    def channel_secret(self) -> str:
+        return self.secrets["RASA_CHANNEL_SECRET"]
+
     def send(self, sender: str, text: str) -> list[dict]:
-        """One patient message through Rasa's REST channel; returns the bot's messages."""
+        """One patient message through Rasa's REST channel, as our bridges send it (with the channel
+        secret); returns the bot's messages."""
         response = httpx.post(
-            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+            headers={CHANNEL_HEADER: self.channel_secret}, timeout=60,
         )
         response.raise_for_status()
         return response.json()
@@ -125,7 +133,8 @@ def start_stack(workdir: Path, database_url: str, tracker_store_url: str | None 
     tracker_store_url = tracker_store_url or f"sqlite:///{workdir / 'tracker.db'}"
     _prepare_database(database_url)
     action_port, rasa_port = free_port(), free_port()
-    app_env = dict(os.environ, DATABASE_URL=database_url, VAR_DIR=str(workdir))
+    secrets = new_secrets()  # per stack, as `make run` passes its own to every part
+    app_env = dict(os.environ, DATABASE_URL=database_url, VAR_DIR=str(workdir), **secrets)
     for variable in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_STAFF_CHAT_ID"):
         app_env.pop(variable, None)
     actions = Service(
@@ -135,7 +144,7 @@ def start_stack(workdir: Path, database_url: str, tracker_store_url: str | None 
     rasa = Service(
         "Rasa", rasa_command(rasa_port), f"http://127.0.0.1:{rasa_port}/",
         env=rasa_environment(action_port, tracker_store_url, {"TRACKER_KEY_FILE": str(workdir / "tracker.key"),
-                                                              **(rasa_env or {})}),
+                                                              **secrets, **(rasa_env or {})}),
         log_path=workdir / "rasa.log",
     )
     actions.start()
@@ -150,7 +159,7 @@ def start_stack(workdir: Path, database_url: str, tracker_store_url: str | None 
     return RasaStack(
         rasa=rasa, actions=actions,
         rasa_url=f"http://127.0.0.1:{rasa_port}", action_url=f"http://127.0.0.1:{action_port}/webhook",
-        database_url=database_url, tracker_store_url=tracker_store_url,
+        database_url=database_url, tracker_store_url=tracker_store_url, secrets=secrets,
     )
 
 

@@ -30,6 +30,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.types import String, Text, TypeDecorator
 
+from bot.private_files import create_once
 from bot.privacy import FORGET_CONVERSATION
 
 log = logging.getLogger(__name__)
@@ -48,23 +49,10 @@ def _key_file() -> Path:
     return Path(os.environ.get("TRACKER_KEY_FILE") or var_dir / "tracker.key")
 
 
-def _generated_key(path: Path) -> bytes:
-    """The local key, made on first use. O_EXCL so two processes starting together agree on one."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(descriptor, "wb") as key_file:
-        key = Fernet.generate_key()
-        key_file.write(key)
-    return key
-
-
 def load_cipher() -> MultiFernet:
     configured = os.environ.get("TRACKER_ENCRYPTION_KEY", "").strip()
     keys = [key.strip().encode() for key in configured.split(",") if key.strip()] if configured else [
-        _generated_key(_key_file())]
+        create_once(_key_file(), Fernet.generate_key)]
     try:
         return MultiFernet([Fernet(key) for key in keys])
     except (ValueError, TypeError) as error:

@@ -99,7 +99,7 @@ def _origin_allowed(request: Request, allowed: list[str]) -> bool:
 def create_app(settings: Settings | None = None, rasa: RasaSender | None = None) -> Starlette:
     settings = settings or get_settings()
     clinic: Clinic = cached_clinic(str(settings.clinic_config))
-    rasa_client = rasa or RasaClient(settings.rasa_url)
+    rasa_client = rasa or RasaClient(settings.rasa_url, secret=settings.rasa_channel_secret)
     relay = ChatRelay(rasa_client)
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
     unavailable = (f"Our assistant is not available just now. I will keep trying; you can also call "

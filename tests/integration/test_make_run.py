@@ -15,7 +15,9 @@ import httpx
 
 from bot.clinic import load_clinic
 from bot.settings import PROJECT_ROOT, get_settings
+from bot.shared_secrets import CHANNEL_HEADER, LOCAL_FILES
 from bot.stack import APP_PYTHON, free_port, port_is_free
+from tests.support.listening import listening_addresses
 from tests.support.tracker_db import make_tracker_db, senders_in
 
 CLINIC = load_clinic(get_settings().clinic_config)
@@ -26,8 +28,8 @@ def run_env(tmp_path: Path, **overrides: int | str) -> dict[str, str]:
                TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'tracker.db'}", LOCK_STORE_TYPE="in_memory",
                REDIS_HOST="localhost", REDIS_PORT="6379", REDIS_DB="1", REDIS_PASSWORD="",
                RASA_TELEMETRY_ENABLED="false")
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    env.pop("ACTION_ENDPOINT_URL", None)
+    for unset in ("TELEGRAM_BOT_TOKEN", "ACTION_ENDPOINT_URL", "BIND_HOST", *LOCAL_FILES):
+        env.pop(unset, None)  # local defaults: loopback, secrets generated into var/
     env.update({name: str(value) for name, value in overrides.items()})
     return env
 
@@ -54,18 +56,25 @@ def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path
             if line.startswith("Ready."):
                 break
         banner = "".join(printed)
-        assert f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook" in banner
+        assert f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/webhook" in banner
         assert f"http://localhost:{ports['WEB_PORT']}/" in banner
         assert f"http://localhost:{ports['DASHBOARD_PORT']}/" in banner
         assert "Telegram bridge    off (set TELEGRAM_BOT_TOKEN" in banner
         assert "Retention purge    every hour" in banner
 
-        reply = httpx.post(f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook",
-                           json={"sender": "t1", "message": "hi"}, timeout=60).json()
-        assert CLINIC.name in reply[0]["text"]
-        price = httpx.post(f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook",
-                           json={"sender": "t1", "message": "how much does microneedling cost?"}, timeout=60).json()
+        # The README's curl, with the channel secret make run generated into var/.
+        rest = f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook"
+        secret = {CHANNEL_HEADER: (tmp_path / "rasa-channel.secret").read_text().strip()}
+        origin = {"Origin": f"http://localhost:{ports['WEB_PORT']}"}
+        answer = httpx.post(rest, json={"sender": "t1", "message": "hi"}, headers={**secret, **origin}, timeout=60)
+        assert CLINIC.name in answer.json()[0]["text"]
+        assert not any(name.lower().startswith("access-control-") for name in answer.headers), "no CORS on Rasa"
+        price = httpx.post(rest, json={"sender": "t1", "message": "how much does microneedling cost?"},
+                           headers=secret, timeout=60).json()
         assert CLINIC.prices[1].price in price[0]["text"], "custom action answered through the action server"
+        assert httpx.post(rest, json={"sender": "web-t2", "message": "hi"}, timeout=60).status_code == 403
+        for part in ("RASA_PORT", "ACTION_PORT"):
+            assert listening_addresses(ports[part]) == {"127.0.0.1"}, f"{part} listens on loopback only"
         assert CLINIC.name in httpx.get(f"http://localhost:{ports['WEB_PORT']}/", timeout=10).text
         assert httpx.get(f"http://localhost:{ports['DASHBOARD_PORT']}/healthz", timeout=10).status_code == 200
         tracker = f"sqlite:///{tmp_path / 'tracker.db'}"
@@ -83,6 +92,9 @@ def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path
             process.wait()
     for port in ports.values():
         assert _freed(port), f"port {port} is still in use after Ctrl-C"
+    logged = "".join(path.read_text(errors="replace") for path in (tmp_path / "logs").glob("*.log")) + "".join(printed)
+    for filename in LOCAL_FILES.values():
+        assert (tmp_path / filename).read_text().strip() not in logged, f"{filename} reached a log"
 
 
 
@@ -103,7 +115,8 @@ def test_every_file_make_run_creates_is_readable_by_its_owner_only(tmp_path):
             printed.append(line)
         # A conversation writes the tracker store; the dashboard has made its local session key.
         httpx.post(f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook",
-                   json={"sender": "t1", "message": "hi"}, timeout=60).raise_for_status()
+                   json={"sender": "t1", "message": "hi"}, timeout=60,
+                   headers={CHANNEL_HEADER: (var / "rasa-channel.secret").read_text().strip()}).raise_for_status()
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
     finally:
@@ -114,7 +127,7 @@ def test_every_file_make_run_creates_is_readable_by_its_owner_only(tmp_path):
     folders = {path.relative_to(tmp_path).as_posix(): path.stat().st_mode & 0o777
                for path in [var, *var.rglob("*")] if path.is_dir()}
     assert {"intake.db", "rasa_tracker.db", "dashboard-secret.key", "logs/rasa.log", "logs/actions.log",
-            "logs/web.log", "logs/dashboard.log"} <= set(files)
+            "logs/web.log", "logs/dashboard.log", *LOCAL_FILES.values()} <= set(files)
     assert {name: mode for name, mode in files.items() if mode != 0o600} == {}
     assert folders == {"var": 0o700, "var/logs": 0o700}
 

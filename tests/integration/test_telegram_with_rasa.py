@@ -32,7 +32,8 @@ def stand_in():
 
 @pytest.fixture(scope="module")
 def bridge(stand_in, rasa_stack, tmp_path_factory):
-    with running_bridge(stand_in, rasa_stack.rasa_url, tmp_path_factory.mktemp("bridge-rasa")) as process:
+    with running_bridge(stand_in, rasa_stack.rasa_url, tmp_path_factory.mktemp("bridge-rasa"),
+                        RASA_CHANNEL_SECRET=rasa_stack.channel_secret) as process:
         yield process
 
 

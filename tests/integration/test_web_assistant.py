@@ -32,7 +32,8 @@ pytestmark = pytest.mark.timeout(300)
 @pytest.fixture(scope="module")
 def site(rasa_stack):
     port = free_port()
-    app = create_app(Settings(rasa_url=rasa_stack.rasa_url, site_origins=[f"http://127.0.0.1:{port}"]))
+    app = create_app(Settings(rasa_url=rasa_stack.rasa_url, rasa_channel_secret=rasa_stack.channel_secret,
+                              site_origins=[f"http://127.0.0.1:{port}"]))
     with serve_in_background(app, port) as url:
         yield url
 

@@ -1,0 +1,117 @@
+"""The action server: rasa-sdk's own app and executor (`python -m rasa_sdk` would build the same),
+listening on BIND_HOST and answering only Rasa.
+
+Served as rasa-sdk serves it (rasa_sdk/endpoint.py `run`), with two differences:
+- it listens on `--host` (default BIND_HOST, loopback) instead of rasa-sdk's 0.0.0.0;
+- every request except `/health` must carry ACTION_SERVER_SECRET in the `X-Action-Server-Secret`
+  header (Rasa sends it: endpoints.yml), else 403. An action call can store a request, so a
+  forged one must not run: with made-up slots, `action_finish_intake` stored an "eligible" request;
+- an action call is at most MAX_ACTION_CALL_BYTES however it arrives (413 otherwise): Sanic stops
+  reading a longer body, and a `Content-Encoding: deflate` body, which rasa-sdk inflates with no
+  limit (`zlib.decompress`), is first inflated here up to the limit only (a zip bomb).
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import zlib
+from functools import partial
+from typing import Optional
+
+from rasa_sdk import utils
+from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
+from rasa_sdk.endpoint import create_app_for_serve, create_argument_parser, create_ssl_config
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic, response
+from sanic.exceptions import PayloadTooLarge
+from sanic.request import Request
+from sanic.worker.loader import AppLoader
+
+from bot.settings import get_settings
+from bot.shared_secrets import ACTION_HEADER, matches
+
+logger = logging.getLogger(__name__)
+
+# Rasa sends the domain (~25 KB) and every event of the conversation (a few KB a turn): 8 MB is
+# thousands of turns, more than any conversation the retention keeps (and a form ends in one).
+MAX_ACTION_CALL_BYTES = 8 * 1024 * 1024
+OPEN_PATHS = frozenset({"/health"})  # says "ok" and nothing else
+
+
+def inflates_beyond(body: bytes, limit: int) -> Optional[bool]:
+    """Whether a deflate body inflates to more than `limit` bytes, holding at most limit + 1 of
+    them; None when it is not deflate data at all."""
+    try:
+        return len(zlib.decompressobj().decompress(body, limit + 1)) > limit
+    except zlib.error:
+        return None
+
+
+def guard(app: Sanic, secret: str, limit: int = MAX_ACTION_CALL_BYTES) -> Sanic:
+    app.config.REQUEST_MAX_SIZE = limit  # Sanic stops reading a longer body...
+
+    @app.exception(PayloadTooLarge)  # ...and says so: rasa-sdk's catch-all handler would make it a 500
+    async def too_large(_request: Request, _error: PayloadTooLarge) -> response.HTTPResponse:
+        return response.json({"error": "the action call is too large"}, status=413)
+
+    # Before every other middleware (rasa-sdk's CORS one answers OPTIONS): a refused caller gets nothing.
+    @app.on_request(priority=1000)
+    async def only_rasa(request: Request) -> Optional[response.HTTPResponse]:
+        if request.path in OPEN_PATHS:
+            return None
+        if not matches(request.headers.get(ACTION_HEADER), secret):
+            logger.warning("action server: refused a request without the action server secret")
+            return response.json({"error": "forbidden"}, status=403)
+        # Wider than rasa-sdk's own test (exactly "deflate"), so whatever it inflates was checked here.
+        if request.headers.get("Content-Encoding", "").strip().lower() == "deflate":
+            too_big = inflates_beyond(request.body, limit)
+            if too_big is None:
+                return response.json({"error": "the body is not deflate data"}, status=400)
+            if too_big:
+                return response.json({"error": "the action call is too large"}, status=413)
+        return None
+
+    return app
+
+
+def create_guarded_app(action_executor: ActionExecutor, secret: str, **serve_options) -> Sanic:
+    """Module-level, like rasa-sdk's factory: Sanic pickles it to build the app in each worker."""
+    return guard(create_app_for_serve(action_executor, **serve_options), secret)
+
+
+def main() -> int:
+    parser = create_argument_parser()
+    parser.add_argument("--host", default=get_settings().bind_host,
+                        help="interface to listen on (default: BIND_HOST, else 127.0.0.1)")
+    args = parser.parse_args()
+    if args.grpc:
+        parser.error("--grpc is not supported: Rasa talks to the action server over HTTP")
+    secret = get_settings().action_server_secret
+    if not secret:
+        print("Cannot start the action server: ACTION_SERVER_SECRET is not set (make run sets it).", file=sys.stderr)
+        return 2
+
+    # As rasa_sdk.__main__.main_from_args does.
+    logging.getLogger("matplotlib").setLevel(logging.WARN)
+    utils.configure_colored_logging(args.loglevel)
+    utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel,
+                                 args.logging_config_file)
+    utils.update_sanic_log_level()
+    action_executor = ActionExecutor()
+    action_executor.register_package(args.actions_module or args.actions)
+
+    # As rasa_sdk.endpoint.run does, with our factory and host.
+    loader = AppLoader(factory=partial(
+        create_guarded_app, action_executor, secret, cors_origins=args.cors, auto_reload=args.auto_reload,
+        endpoints=args.endpoints,
+    ))
+    app = loader.load()
+    ssl_config = create_ssl_config(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
+    logger.info(f"Action endpoint is up and running on {'https' if ssl_config else 'http'}://{args.host}:{args.port}")
+    app.prepare(host=args.host, port=args.port, ssl=ssl_config, workers=utils.number_of_sanic_workers())
+    Sanic.serve(primary=app, app_loader=loader)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
