@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_TEXT_CHARS = 2000
-# Ids are made by the widget (random hex); anything else is not from our widget.
+# Message ids are made by the widget, session ids by the relay (random hex); anything else is
+# not from our widget.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_TOKEN_CHARS = 100
 
 
 class InvalidChatRequest(ValueError):
@@ -24,6 +26,7 @@ class ChatRequest:
     session_id: str
     message_id: str
     text: str
+    token: str  # the session token the relay issued with session_id (checked by the caller)
 
 
 def parse_chat_request(payload: Any) -> ChatRequest:
@@ -34,6 +37,8 @@ def parse_chat_request(payload: Any) -> ChatRequest:
         if not isinstance(value, str) or not _SAFE_ID.match(value):
             raise InvalidChatRequest(
                 400, "Sorry, this chat session is not valid. Please clear this conversation and start again.")
+    token = payload.get("token")
+    token = token[:MAX_TOKEN_CHARS] if isinstance(token, str) else ""
     text = payload.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InvalidChatRequest(422, "Please type a message first.")
@@ -44,4 +49,4 @@ def parse_chat_request(payload: Any) -> ChatRequest:
             f"That message is a little long for me. Could you shorten it to under {MAX_TEXT_CHARS} "
             "characters, or send it in parts?",
         )
-    return ChatRequest(session_id, message_id, text)
+    return ChatRequest(session_id, message_id, text, token)
