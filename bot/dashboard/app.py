@@ -37,6 +37,7 @@ from bot.dashboard.security import (
 from bot.dashboard.views import BLOCKING_LEVELS, LEVEL_LABELS, as_text, local_time
 from bot.dashboard.workflow import STATUS_LABELS, STATUSES, WorkflowError, allowed_next, change_status
 from bot.db.base import session_scope
+from bot.limits import configured_limiter
 
 log = logging.getLogger("bot.dashboard")
 HERE = Path(__file__).resolve().parent
@@ -175,9 +176,10 @@ async def signin_submit(request: Request) -> Response:
     password = str(form.get("password", ""))[:1024]
     target = _safe_next(str(form.get("next", "")))
     limiter: SignInLimiter = _config(request).limiter
-    wait = limiter.retry_after(username, _client(request))
-    if wait:
-        minutes = max(1, round(wait / 60))
+    # Counted before the password is checked: parallel guesses cannot slip past the limit.
+    attempt = await run_in_threadpool(limiter.attempt, username, _client(request))
+    if attempt.retry_after:
+        minutes = max(1, round(attempt.retry_after / 60))
         return _render(request, "signin.html", {
             "next": target, "username": username,
             "error": f"Too many failed attempts. Please wait about {minutes} minute{'s' if minutes != 1 else ''} "
@@ -185,8 +187,7 @@ async def signin_submit(request: Request) -> Response:
         }, status_code=429)
     user = await _db(request, _record_sign_in, username, password)
     if user is None:
-        limiter.failed(username, _client(request))
-        if limiter.retry_after(username, _client(request)):
+        if attempt.last:
             # Recorded once, when the pause starts; attempts during the pause are not written.
             await _db(request, audit.record, username.strip()[:64] or "(empty)", "sign_in_failed", None,
                       f"{limiter.max_failures} failures: sign-in paused for {limiter.window_seconds // 60} minutes")
@@ -194,7 +195,7 @@ async def signin_submit(request: Request) -> Response:
             "next": target, "username": username,
             "error": "That username and password do not match an active account.",
         }, status_code=401)
-    limiter.succeeded(username, _client(request))
+    await run_in_threadpool(limiter.succeeded, username, _client(request))
     start_session(request.session, user)
     log.info("staff sign-in user_id=%s", user.id)
     return _redirect(target)
@@ -527,7 +528,7 @@ def create_app(database_url: str, security: SecurityConfig, tz: ZoneInfo | None 
     app.state.database_url = database_url
     app.state.tracker_store_url = tracker_store_url  # erasure also deletes the request's conversation there
     app.state.tz = tz or ZoneInfo("UTC")
-    app.state.limiter = limiter or SignInLimiter()
+    app.state.limiter = limiter or SignInLimiter(limits=configured_limiter())
     app.state.session_policy = session_policy
     app.state.clinic_name = clinic_name
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
