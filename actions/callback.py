@@ -17,6 +17,7 @@ from actions.config import clinic, settings
 from actions.intake.contact_fields import ContactFieldsValidation, consent_given
 from actions.intake.finish import notify_staff, schema_ready
 from actions.intake.slots import forget_conversation
+from actions.request_limits import may_store_request
 from bot.channels import channel_of
 from bot.db.callbacks import CallbackSubmission, save_callback
 from bot.screening.replies import interpret_yes_no
@@ -57,6 +58,9 @@ class ActionFinishCallback(Action):
                 text=f"No problem, nothing has been stored. You can call {c.name} on {c.phone} whenever suits you.",
                 buttons=NEXT_STEPS,
             )
+            return forget_conversation(dispatcher)
+        if not await may_store_request(tracker):
+            dispatcher.utter_message(response="utter_request_limit_reached")
             return forget_conversation(dispatcher)
         submission = CallbackSubmission(
             idempotency_key=f"{tracker.sender_id}:callback:{tracker.get_slot('intake_started_at')}",

@@ -23,10 +23,14 @@ class RasaClient:
         self._client = httpx.AsyncClient(timeout=timeout, transport=transport,
                                          headers={CHANNEL_HEADER: secret} if secret else None)
 
-    async def send(self, sender_id: str, text: str) -> list[dict[str, Any]]:
-        """Sends one patient message and returns the bot's messages (text, buttons, ...)."""
+    async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Sends one patient message and returns the bot's messages (text, buttons, ...). `metadata`
+        reaches the actions as `tracker.latest_message["metadata"]` (the relay's client pseudonym)."""
+        body: dict[str, Any] = {"sender": sender_id, "message": text}
+        if metadata:
+            body["metadata"] = metadata
         try:
-            response = await self._client.post(self._url, json={"sender": sender_id, "message": text})
+            response = await self._client.post(self._url, json=body)
         except httpx.HTTPError as error:
             raise RasaUnavailable(f"Rasa did not answer: {type(error).__name__}") from error
         if response.status_code == 403:

@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.app_secret import app_secret
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", PROJECT_ROOT / "var"))
 
@@ -53,6 +55,28 @@ class Settings:
     dashboard_host: str = field(default_factory=lambda: _env("DASHBOARD_HOST", "127.0.0.1"))
     dashboard_port: int = field(default_factory=lambda: int(_env("DASHBOARD_PORT", "8001")))
     dashboard_url: str = field(default_factory=lambda: _env("DASHBOARD_URL", "http://localhost:8001"))
+    # Signs the widget's session tokens and keys the hashes in rate-limit keys (bot/app_secret.py).
+    app_secret_key: str = field(default_factory=lambda: _env("APP_SECRET_KEY", ""))
+    # Abuse limits (bot/limits.py): shared by every process through Redis when this is set (give
+    # it its own database number, e.g. redis://localhost:6379/2), otherwise per process in memory.
+    limits_redis_url: str = field(default_factory=lambda: _env("LIMITS_REDIS_URL", ""))
+    # How many reverse proxies in front of bot.web append to X-Forwarded-For; 0 ignores the
+    # header, which anyone can send.
+    web_trusted_proxy_hops: int = field(default_factory=lambda: int(_env("WEB_TRUSTED_PROXY_HOPS", "0")))
+    chat_per_conversation_per_minute: int = field(
+        default_factory=lambda: int(_env("CHAT_LIMIT_PER_CONVERSATION", "30")))
+    chat_per_client_per_minute: int = field(default_factory=lambda: int(_env("CHAT_LIMIT_PER_CLIENT", "120")))
+    chat_sessions_per_client_per_hour: int = field(
+        default_factory=lambda: int(_env("CHAT_SESSION_LIMIT_PER_CLIENT", "60")))
+    # Consultation and callback requests stored, together, by the action server.
+    requests_per_conversation_per_hour: int = field(
+        default_factory=lambda: int(_env("REQUEST_LIMIT_PER_CONVERSATION", "3")))
+    requests_per_client_per_hour: int = field(
+        default_factory=lambda: int(_env("REQUEST_LIMIT_PER_CLIENT", "10")))
+
+    def secret(self) -> bytes:
+        """APP_SECRET_KEY, or the key generated into var/ (read or created on first use only)."""
+        return app_secret(self.app_secret_key, VAR_DIR)
 
 
 def get_settings() -> Settings:

@@ -17,6 +17,7 @@ from actions.config import clinic, settings
 from actions.intake.outcome_messages import notes_for, outcome_message
 from actions.intake.screening import health_notes_reader, screening_rules
 from actions.intake.slots import CONFIRMED, NOTHING, answer_from_slot, forget_conversation, given
+from actions.request_limits import may_store_request
 from bot.channels import channel_of
 from bot.db.migrate import upgrade_to_head
 from bot.db.repository import IntakeSubmission, save_submission
@@ -111,6 +112,9 @@ class ActionFinishIntake(Action):
 
     async def _store(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         c = clinic()
+        if not await may_store_request(tracker):
+            dispatcher.utter_message(response="utter_request_limit_reached")
+            return forget_conversation(dispatcher)
         submission = submission_from(tracker)
         url = settings().database_url
         try:

@@ -39,6 +39,7 @@ from bot.dashboard.workflow import STATUS_LABELS, STATUSES, WorkflowError, allow
 from bot.db.base import session_scope
 from bot.export import requests_csv
 from bot.http_guard import RefuseBadAddresses
+from bot.limits import configured_limiter
 
 log = logging.getLogger("bot.dashboard")
 HERE = Path(__file__).resolve().parent
@@ -243,22 +244,22 @@ async def signin_submit(request: Request) -> Response:
     target = _safe_next(str(form.get("next", "")))
     state = _config(request)
     limiter: SignInLimiter = state.limiter
-    wait = limiter.retry_after(username, _client(request))
-    if wait:
+    # Counted before the password is checked: parallel guesses cannot slip past the limit.
+    attempt = await run_in_threadpool(limiter.attempt, username, _client(request))
+    if attempt.retry_after:
         return _render(request, "signin.html", {
-            "next": target, "username": username, "problem": "paused", "minutes": max(1, round(wait / 60)),
+            "next": target, "username": username, "problem": "paused",
+            "minutes": max(1, round(attempt.retry_after / 60)),
         }, status_code=429)
     step = await _db(request, _password_step, username, password, state.lockout_after)
-    if step.outcome == "mismatch":
-        limiter.failed(username, _client(request))
-        if limiter.retry_after(username, _client(request)):
-            # Recorded once, when the pause starts; attempts during the pause are not written.
-            await _db(request, audit.record, step.actor, "sign_in_failed", None,
-                      f"{limiter.max_failures} failures: sign-in paused for {limiter.window_seconds // 60} minutes")
+    if step.outcome == "mismatch" and attempt.last:
+        # Recorded once, when the pause starts; attempts during the pause are not written.
+        await _db(request, audit.record, step.actor, "sign_in_failed", None,
+                  f"{limiter.max_failures} failures: sign-in paused for {limiter.window_seconds // 60} minutes")
     if step.outcome in ("mismatch", "locked"):
         return _render(request, "signin.html", {"next": target, "username": username, "problem": step.outcome,
                                                 "lockout_after": state.lockout_after}, status_code=401)
-    limiter.succeeded(username, _client(request))
+    await run_in_threadpool(limiter.succeeded, username, _client(request))
     if step.outcome == "code":
         start_code_wait(request.session, step.user.id, step.epoch, target)
         return _redirect("/signin/code")
@@ -741,7 +742,7 @@ def create_app(database_url: str, security: SecurityConfig, tz: ZoneInfo | None 
     app.state.database_url = database_url
     app.state.tracker_store_url = tracker_store_url  # erasure also deletes the request's conversation there
     app.state.tz = tz or ZoneInfo("UTC")
-    app.state.limiter = limiter or SignInLimiter()
+    app.state.limiter = limiter or SignInLimiter(limits=configured_limiter())
     app.state.session_policy = session_policy
     app.state.lockout_after = lockout_after
     app.state.require_admin_2fa = security.require_admin_2fa

@@ -3,9 +3,7 @@ session expiry, and the short wait between a right password and the authenticato
 from __future__ import annotations
 
 import secrets
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -14,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.dashboard.models import StaffUser, utcnow
+from bot.limits import Limiter, MemoryLimiter
 
 MIN_PASSWORD_LENGTH = 12
 # Failed sign-ins in a row (wrong password or wrong code) after which the account is locked until an
@@ -117,44 +116,38 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
     return check.user
 
 
-class SignInLimiter:
-    """Counts failed sign-ins per (username, client address) in a sliding window, in memory.
+@dataclass(frozen=True)
+class SignInAttempt:
+    retry_after: int  # seconds to wait before trying again; 0: this attempt may check the password
+    last: bool        # it was this account's last attempt of the window (its pause starts if it fails)
 
-    In memory is enough for one dashboard process; a restart forgets the counts, which only
-    gives an attacker one more window, while argon2 keeps each guess slow.
+
+class SignInLimiter:
+    """Sign-in attempts per account and per client address, each attempt counted before its password
+    is checked, so a burst of parallel guesses gets no more than the limit however it is timed.
+
+    Shared through bot.limits (Redis when LIMITS_REDIS_URL is set, else this process's memory). A
+    success forgets the account's count (staff who type their password wrong and then right are
+    not paused) but never the address's, so one known password cannot reset a guessing client.
     """
 
-    def __init__(self, max_failures: int = 5, window_seconds: int = 15 * 60, clock=time.monotonic):
-        self.max_failures = max_failures
+    def __init__(self, max_failures: int = 5, window_seconds: int = 15 * 60, max_per_address: int = 20,
+                 clock=time.monotonic, limits: Limiter | None = None):
+        self.max_failures = max_failures  # per account
+        self.max_per_address = max_per_address
         self.window_seconds = window_seconds
-        self._clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
+        self._limits = limits or MemoryLimiter(clock=clock)
 
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        now = self._clock()
-        times = self._failures.setdefault(key, deque())
-        while times and now - times[0] >= self.window_seconds:
-            times.popleft()
-        return times
-
-    def retry_after(self, username: str, client: str) -> int:
-        """Seconds until another attempt is allowed; 0 when allowed now."""
-        key = (normalise_username(username), client)
-        with self._lock:
-            times = self._recent(key)
-            if len(times) < self.max_failures:
-                return 0
-            return max(1, int(self.window_seconds - (self._clock() - times[0])) + 1)
-
-    def failed(self, username: str, client: str) -> None:
-        key = (normalise_username(username), client)
-        with self._lock:
-            self._recent(key).append(self._clock())
+    def attempt(self, username: str, client: str) -> SignInAttempt:
+        address = self._limits.reserve(f"signin:address:{client}", self.max_per_address, self.window_seconds)
+        if not address.allowed:
+            return SignInAttempt(address.retry_after, False)
+        account = self._limits.reserve(f"signin:account:{normalise_username(username)}", self.max_failures,
+                                       self.window_seconds)
+        return SignInAttempt(account.retry_after, account.allowed and account.remaining == 0)
 
     def succeeded(self, username: str, client: str) -> None:
-        with self._lock:
-            self._failures.pop((normalise_username(username), client), None)
+        self._limits.forget(f"signin:account:{normalise_username(username)}")
 
 
 @dataclass(frozen=True)

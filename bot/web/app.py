@@ -2,6 +2,9 @@
 
 The browser never talks to Rasa: `/api/chat` relays each widget message through `ChatRelay`, which
 marks the conversation as channel `web` and answers retried messages without resending them.
+`/api/session` issues the session ids `/api/chat` accepts (bot/web/sessions.py). Both are rate
+limited per client address, and chat also per conversation (bot/limits.py); a limited request gets
+429 with a sentence for the patient and `retry_after` seconds, which the widget waits out.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -23,9 +27,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.clinic import Clinic, cached_clinic
 from bot.http_guard import RefuseBadAddresses
+from bot.limits import HOUR, MINUTE, Limiter, configured_limiter, pseudonym
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.settings import Settings, get_settings
 from bot.web.relay import ChatRelay, RasaSender
+from bot.web.sessions import SessionSigner, client_address
 from bot.web.validation import BODY_TOO_LARGE, UNREADABLE, InvalidChatRequest, parse_chat_request
 
 log = logging.getLogger(__name__)
@@ -70,6 +76,17 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+def _too_many(message: str, retry_after: int) -> JSONResponse:
+    return JSONResponse({"error": message, "retry_after": retry_after}, status_code=429,
+                        headers={"retry-after": str(retry_after)})
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{round(seconds / 60)} minutes"
+
+
 async def _read_json(request: Request) -> Any:
     """The request's JSON body, refusing bodies far larger than any chat message."""
     if not request.headers.get("content-type", "").startswith("application/json"):
@@ -96,14 +113,22 @@ def _origin_allowed(request: Request, allowed: list[str]) -> bool:
     return origin == same_origin or origin in allowed
 
 
-def create_app(settings: Settings | None = None, rasa: RasaSender | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, rasa: RasaSender | None = None,
+               limits: Limiter | None = None) -> Starlette:
     settings = settings or get_settings()
     clinic: Clinic = cached_clinic(str(settings.clinic_config))
     rasa_client = rasa or RasaClient(settings.rasa_url, secret=settings.rasa_channel_secret)
     relay = ChatRelay(rasa_client)
+    limits = limits or configured_limiter(settings)
+    secret = settings.secret()
+    signer = SessionSigner(secret)
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
     unavailable = (f"Our assistant is not available just now. I will keep trying; you can also call "
                    f"the clinic on {clinic.phone}.")
+
+    def slow_down(seconds: int) -> str:
+        return (f"That's a lot of messages at once, so I'm taking a short pause. I'll send yours in about "
+                f"{_in_words(seconds)}.")
 
     def page(template: str):
         async def endpoint(request: Request) -> Response:
@@ -117,15 +142,44 @@ def create_app(settings: Settings | None = None, rasa: RasaSender | None = None)
                                 headers={"cache-control": "no-cache"})
         return endpoint
 
+    async def reserve(key: str, limit: int, window: int) -> int:
+        """0 when this request may go ahead, else the seconds to wait (Redis blocks: off the loop)."""
+        reservation = await run_in_threadpool(limits.reserve, key, limit, window)
+        return reservation.retry_after
+
+    async def new_session(request: Request) -> Response:
+        if not _origin_allowed(request, settings.site_origins):
+            return _error(403, "This chat is not available on this website.")
+        client = client_address(request, settings.web_trusted_proxy_hops)
+        wait = await reserve(f"session:client:{client}", settings.chat_sessions_per_client_per_hour, HOUR)
+        if wait:
+            return _too_many(f"Many chats have been started from this connection. Please try again in about "
+                             f"{_in_words(wait)}, or call the clinic on {clinic.phone}.", wait)
+        return JSONResponse(signer.issue().as_json())
+
     async def chat(request: Request) -> Response:
         if not _origin_allowed(request, settings.site_origins):
             return _error(403, "This chat is not available on this website.")
+        client = client_address(request, settings.web_trusted_proxy_hops)
+        wait = await reserve(f"chat:client:{client}", settings.chat_per_client_per_minute, MINUTE)
+        if wait:
+            return _too_many(slow_down(wait), wait)
         try:
             message = parse_chat_request(await _read_json(request))
         except InvalidChatRequest as error:
             return _error(error.status, error.message)
+        if not signer.verify(message.session_id, message.token):
+            log.info("web message with an unrecognised session refused")
+            return JSONResponse({"error": "This chat session has expired, so a new one has been started.",
+                                 "new_session": True}, status_code=403)
+        wait = await reserve(f"chat:conversation:{message.session_id}",
+                             settings.chat_per_conversation_per_minute, MINUTE)
+        if wait:
+            return _too_many(slow_down(wait), wait)
+        # The action server sees no address: it caps stored requests per client by this pseudonym.
+        metadata = {"client": pseudonym(secret, f"client:{client}")}
         try:
-            answer = await relay.send(message.session_id, message.message_id, message.text)
+            answer = await relay.send(message.session_id, message.message_id, message.text, metadata)
         except RasaUnavailable as error:
             log.warning("Rasa unavailable for a web message: %s", error)
             return _error(503, unavailable)
@@ -135,7 +189,7 @@ def create_app(settings: Settings | None = None, rasa: RasaSender | None = None)
         return JSONResponse({"status": "ok"})
 
     api = Starlette(
-        routes=[Route("/chat", chat, methods=["POST"])],
+        routes=[Route("/session", new_session, methods=["POST"]), Route("/chat", chat, methods=["POST"])],
         middleware=[Middleware(CORSMiddleware, allow_origins=settings.site_origins,
                                allow_methods=["POST"], allow_headers=["Content-Type"], max_age=600)],
     )

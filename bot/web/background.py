@@ -22,7 +22,7 @@ def serve_in_background(app: ASGIApp, port: int | None = None, start_timeout: fl
     """Yields the server's base URL once it accepts connections; stops it on exit."""
     port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
+                                           access_log=False, proxy_headers=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout

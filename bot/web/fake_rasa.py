@@ -26,6 +26,7 @@ class FakeRasa:
         self.delay = 0.0           # seconds to wait before answering
         self.fail_status: int | None = None  # answer this HTTP status instead of messages
         self.received: list[tuple[str, str]] = []
+        self.metadata: list[Any] = []  # the REST `metadata` of each received message (None if absent)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -62,6 +63,7 @@ class FakeRasa:
                     return
                 with fake._lock:
                     fake.received.append((body["sender"], body["message"]))
+                    fake.metadata.append(body.get("metadata"))
                 time.sleep(fake.delay)
                 self._reply(200, fake.responder(body["sender"], body["message"]))
 

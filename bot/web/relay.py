@@ -21,8 +21,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import httpx
+
 from bot.channels import WEB, sender_id_for
-from bot.rasa_client import RasaUnavailable
+from bot.rasa_client import RasaClient, RasaUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +103,11 @@ class ChatRelay:
         self._answers_per_conversation = answers_per_conversation
         self._conversations: OrderedDict[str, _Conversation] = OrderedDict()
 
-    async def send(self, session_id: str, message_id: str, text: str) -> ChatAnswer:
-        """The bot's answer to one widget message; raises RasaUnavailable so the widget retries."""
+    async def send(self, session_id: str, message_id: str, text: str,
+                   metadata: dict[str, Any] | None = None) -> ChatAnswer:
+        """The bot's answer to one widget message; raises RasaUnavailable so the widget retries.
+
+        `metadata` goes to Rasa with the message (only when given, so any RasaSender works)."""
         conversation = self._conversation(session_id)
         if message_id in conversation.forgotten:
             log.info("web message retried after its conversation ended (session %s)", session_id)
@@ -111,7 +116,7 @@ class ChatRelay:
         if task is None:
             # A task of its own, so a browser that hangs up mid-answer does not cancel the
             # Rasa call: the answer is still remembered for the retry.
-            task = asyncio.create_task(self._deliver(conversation, session_id, message_id, text))
+            task = asyncio.create_task(self._deliver(conversation, session_id, message_id, text, metadata))
             task.add_done_callback(_consume_exception)
             conversation.answers[message_id] = task
             while len(conversation.answers) > self._answers_per_conversation:
@@ -122,10 +127,14 @@ class ChatRelay:
         return await asyncio.shield(task)
 
     async def _deliver(self, conversation: _Conversation, session_id: str, message_id: str,
-                       text: str) -> ChatAnswer:
+                       text: str, metadata: dict[str, Any] | None) -> ChatAnswer:
+        sender = sender_id_for(WEB, session_id)
         try:
             async with conversation.lock:
-                raw = await self._rasa.send(sender_id_for(WEB, session_id), text)
+                if metadata:
+                    raw = await self._rasa.send(sender, text, metadata=metadata)
+                else:
+                    raw = await self._rasa.send(sender, text)
         except BaseException:
             # Nothing reached the dialogue (or we cannot know): let a retry try again.
             if conversation.answers.get(message_id) is asyncio.current_task():

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_TEXT_CHARS = 2000
-# Ids are made by the widget (random hex); anything else is not from our widget. Checked with
-# fullmatch: "$" would also accept a trailing newline, which then went into Rasa's sender id.
+# Message ids are made by the widget, session ids by the relay (random hex); anything else is not
+# from our widget. Checked with fullmatch: "$" would also accept a trailing newline, which then
+# went into Rasa's sender id.
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+MAX_TOKEN_CHARS = 100
 # Control characters (but tab and newline) and lone surrogates carry nothing a patient meant; a
 # lone surrogate (JSON allows "\ud800") cannot be encoded to send on to Rasa (was a 500), and
 # PostgreSQL stores refuse NUL.
@@ -37,6 +39,7 @@ class ChatRequest:
     session_id: str
     message_id: str
     text: str
+    token: str  # the session token the relay issued with session_id (checked by the caller)
 
 
 def parse_chat_request(payload: Any) -> ChatRequest:
@@ -46,10 +49,12 @@ def parse_chat_request(payload: Any) -> ChatRequest:
     for value in (session_id, message_id):
         if not isinstance(value, str) or not _SAFE_ID.fullmatch(value):
             raise InvalidChatRequest(400, BAD_SESSION)
+    token = payload.get("token")
+    token = token[:MAX_TOKEN_CHARS] if isinstance(token, str) else ""
     text = payload.get("text")
     text = _UNSENDABLE.sub("", text).strip() if isinstance(text, str) else ""
     if not text:
         raise InvalidChatRequest(422, EMPTY)
     if len(text) > MAX_TEXT_CHARS:
         raise InvalidChatRequest(422, TOO_LONG)
-    return ChatRequest(session_id, message_id, text)
+    return ChatRequest(session_id, message_id, text, token)

@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from bot.limits import MemoryLimiter
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.background import free_port, serve_in_background
@@ -442,3 +443,52 @@ def test_a_message_typed_while_the_last_answer_is_on_its_way_is_sent_after_it_an
     expect(bot_bubbles(page).last).to_have_text("You said: thanks")
     stored = browser_storage(page)
     assert "You said: thanks" in stored and PATIENT_NAME not in stored and FAREWELL not in stored
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_too_many_messages_show_the_servers_kind_pause_and_one_retry_after_it(context, fake_rasa):
+    clock = Clock()
+    port = free_port()
+    app = create_app(Settings(rasa_url=fake_rasa.url, site_origins=[f"http://127.0.0.1:{port}"],
+                              chat_per_conversation_per_minute=2), limits=MemoryLimiter(clock=clock))
+    with serve_in_background(app, port) as url:
+        page = context.new_page()
+        chat_posts: list[str] = []
+        page.on("request", lambda request: chat_posts.append(request.url) if "/api/chat" in request.url else None)
+        page.goto(url + "/")
+        open_chat(page)                      # "hi": the first of two this minute
+        send(page, "first")
+        expect(bot_bubbles(page).last).to_have_text("You said: first")
+        clock.now += 57                      # the minute ends in 3 seconds
+        send(page, "second")
+        status = page.get_by_role("status")
+        expect(status).to_have_text("That's a lot of messages at once, so I'm taking a short pause. "
+                                    "I'll send yours in about 3 seconds.")
+        clock.now += 4
+        expect(bot_bubbles(page).last).to_have_text("You said: second", timeout=15_000)
+        expect(page.locator(".status")).to_have_text("")  # the pause notice is gone
+        assert fake_rasa.texts() == ["hi", "first", "second"]
+        assert len(chat_posts) == 4  # hi, first, second refused, second after the pause: no hammering
+
+
+def test_a_refused_session_is_replaced_and_the_message_still_delivered(page, fake_rasa):
+    open_chat(page)
+    page.evaluate("""() => {
+        const key = Object.keys(sessionStorage).find((k) => k.startsWith("clinic-chat:"));
+        const state = JSON.parse(sessionStorage.getItem(key));
+        state.sessionId = "0123456789abcdef0123456789abcdef";  // made up: the server never issued it
+        sessionStorage.setItem(key, JSON.stringify(state));
+    }""")
+    page.reload()
+    send(page, "still there?")
+    expect(bot_bubbles(page).last).to_have_text("You said: still there?")
+    expect(page.get_by_text("This chat session has expired, so a new one has been started.")).to_be_visible()
+    senders = [sender for sender, _ in fake_rasa.received]
+    assert "web-0123456789abcdef0123456789abcdef" not in senders and len(set(senders)) == 2

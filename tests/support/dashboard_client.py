@@ -18,7 +18,7 @@ def make_app(db_url: str, **options):
     """Plain-HTTP test app; a limiter that never pauses unless the test passes its own."""
     security = SecurityConfig(secret_key="x" * 48, secure_cookies=False,
                               require_admin_2fa=options.pop("require_admin_2fa", False))
-    options.setdefault("limiter", SignInLimiter(max_failures=1000))
+    options.setdefault("limiter", SignInLimiter(max_failures=1000, max_per_address=1000))
     return create_app(db_url, security, clinic_name="Test Clinic", **options)
 
 

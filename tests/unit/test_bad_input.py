@@ -24,14 +24,19 @@ from bot.telegram import webhook
 from bot.web import validation
 from bot.web.app import create_app as create_web
 from bot.web.fake_rasa import FakeRasa
+from bot.web.sessions import SessionSigner
 from tests.support.dashboard_db import PASSWORDS, db_url, template_db  # noqa: F401  (fixtures)
 
 DEEP = b"[" * 5000 + b"]" * 5000  # small enough for the size limit, too deep for the parser
 JSON = {"content-type": "application/json"}
 
 
-def chat(text="hello", session_id="session0001", message_id="message0001"):
-    return {"session_id": session_id, "message_id": message_id, "text": text}
+APP_SECRET = "test-app-secret-" + "k" * 32
+SESSION = SessionSigner(APP_SECRET.encode()).issue()  # as /api/session would issue it
+
+
+def chat(text="hello", session_id=SESSION.session_id, message_id="message0001"):
+    return {"session_id": session_id, "token": SESSION.token, "message_id": message_id, "text": text}
 
 
 # ---------------------------------------------------------------- the widget's relay
@@ -44,7 +49,8 @@ def fake_rasa():
 
 @pytest.fixture
 def web(fake_rasa):
-    return TestClient(create_web(Settings(rasa_url=fake_rasa.url)), raise_server_exceptions=False)
+    return TestClient(create_web(Settings(rasa_url=fake_rasa.url, app_secret_key=APP_SECRET)),
+                      raise_server_exceptions=False)
 
 
 @pytest.mark.parametrize(("body", "headers", "status", "says"), [

@@ -111,19 +111,20 @@ def test_password_rules_accept_a_long_phrase():
     assert password_problem(GOOD_PASSWORD, "sam") is None
 
 
-def test_limiter_counts_failures_per_username_and_address_in_a_window():
+def test_limiter_counts_attempts_per_account_and_per_address_in_a_window():
     now = [0.0]
-    limiter = SignInLimiter(max_failures=5, window_seconds=900, clock=lambda: now[0])
-    for _ in range(5):
-        assert limiter.retry_after("sam", "10.0.0.1") == 0
-        limiter.failed("Sam", "10.0.0.1")
-    assert 890 <= limiter.retry_after("sam", "10.0.0.1") <= 901
-    assert limiter.retry_after("sam", "10.0.0.2") == 0 and limiter.retry_after("ada", "10.0.0.1") == 0
+    limiter = SignInLimiter(max_failures=5, window_seconds=900, max_per_address=8, clock=lambda: now[0])
+    attempts = [limiter.attempt("Sam", "10.0.0.1") for _ in range(6)]
+    assert [a.retry_after for a in attempts[:5]] == [0] * 5 and [a.last for a in attempts[:5]] == [False] * 4 + [True]
+    assert 890 <= attempts[5].retry_after <= 900
+    assert limiter.attempt("sam", "10.0.0.2").retry_after  # the account is paused from anywhere
+    assert limiter.attempt("ada", "10.0.0.1").retry_after == 0
+    assert limiter.attempt("bob", "10.0.0.1").retry_after == 0
+    assert limiter.attempt("eve", "10.0.0.1").retry_after  # 8 from this address: paused for any account
     now[0] = 901
-    assert limiter.retry_after("sam", "10.0.0.1") == 0
-    limiter.failed("sam", "10.0.0.1")
+    assert limiter.attempt("sam", "10.0.0.1").retry_after == 0
     limiter.succeeded("sam", "10.0.0.1")
-    assert limiter.retry_after("sam", "10.0.0.1") == 0
+    assert all(limiter.attempt("sam", "10.0.0.3").retry_after == 0 for _ in range(5))
 
 
 def test_local_development_gets_a_private_persistent_random_key(tmp_path):

@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.config
+import actions.request_limits
 from actions.intake.finish import ActionFinishIntake, schema_ready
 from actions.intake.slots import INTAKE_SLOTS
 from bot.db.repository import list_requests
@@ -18,7 +19,7 @@ from tests.fakes.telegram_api import TelegramApiStandIn
 STAFF_CHAT = -100200300
 
 
-def filled_tracker(sender: str = "telegram-4242") -> Tracker:
+def filled_tracker(sender: str = "telegram-4242", metadata: dict | None = None) -> Tracker:
     slots = {
         "intake_consent": "yes", "consent_at": datetime.now(timezone.utc).isoformat(),
         "intake_started_at": "2026-11-23T10:00:00+00:00", "full_name": "Ada Lovelace", "birth": "10/12/1985",
@@ -28,7 +29,8 @@ def filled_tracker(sender: str = "telegram-4242") -> Tracker:
         "screening_answers": [{"rule_id": "pregnancy", "answer_text": "no", "affirmed": False, "level": None,
                                "follow_up": None, "question": "Pregnant?", "awaiting_follow_up": False}],
     }
-    return Tracker(sender, slots, {"text": "confirm", "intent": {"name": "affirm"}}, [], False, None, {}, "intake_form")
+    latest = {"text": "confirm", "intent": {"name": "affirm"}, "metadata": metadata or {}}
+    return Tracker(sender, slots, latest, [], False, None, {}, "intake_form")
 
 
 @pytest.fixture
@@ -39,6 +41,7 @@ def configured(tmp_path, monkeypatch):
         monkeypatch.setenv("TELEGRAM_BASE_URL", telegram.base_url)
         monkeypatch.setenv("TELEGRAM_STAFF_CHAT_ID", str(STAFF_CHAT))
         monkeypatch.setattr(actions.config, "_settings", get_settings())
+        monkeypatch.setattr(actions.request_limits, "_limiter", None)  # stored-request caps start afresh
         schema_ready.cache_clear()
         yield telegram
     schema_ready.cache_clear()
@@ -76,3 +79,22 @@ async def test_without_telegram_configured_the_request_is_still_stored(configure
     await ActionFinishIntake().run(CollectingDispatcher(), filled_tracker("web-abc"), {})
     assert [r.channel for r in list_requests(get_settings().database_url)] == ["web"]
     assert configured.sent_messages(STAFF_CHAT) == []
+
+
+async def test_past_the_hourly_cap_nothing_is_stored_no_staff_notice_and_the_patient_gets_the_phone(
+        configured, monkeypatch):
+    monkeypatch.setenv("REQUEST_LIMIT_PER_CLIENT", "2")
+    monkeypatch.setattr(actions.config, "_settings", get_settings())
+    client = {"client": "c0ffee" * 5}
+    for sender in ("web-one", "web-two"):  # the same browser's address, two conversations
+        await ActionFinishIntake().run(CollectingDispatcher(), filled_tracker(sender, client), {})
+    dispatcher = CollectingDispatcher()
+    events = await ActionFinishIntake().run(dispatcher, filled_tracker("web-three", client), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_request_limit_reached", "utter_forget_conversation"]
+    assert len(list_requests(get_settings().database_url)) == 2
+    assert len(configured.sent_messages(STAFF_CHAT)) == 2
+    cleared = {event["name"] for event in events if event.get("event") == "slot" and event["value"] is None}
+    assert set(INTAKE_SLOTS) <= cleared  # the answers are not kept either
+    # Another client is not held back by this one.
+    await ActionFinishIntake().run(CollectingDispatcher(), filled_tracker("web-four", {"client": "beef" * 8}), {})
+    assert len(list_requests(get_settings().database_url)) == 3

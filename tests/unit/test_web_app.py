@@ -9,9 +9,12 @@ import pytest
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.fake_rasa import FakeRasa
+from bot.web.sessions import SessionSigner
 
 SITE = "https://www.lumenskin.example"
 ME = "http://localhost:8000"
+APP_SECRET = "test-app-secret-" + "k" * 32
+SESSION = SessionSigner(APP_SECRET.encode()).issue()  # as /api/session would issue it
 
 
 @pytest.fixture
@@ -22,12 +25,12 @@ def fake_rasa():
 
 @pytest.fixture
 def client(fake_rasa):
-    app = create_app(Settings(rasa_url=fake_rasa.url, site_origins=[SITE]))
+    app = create_app(Settings(rasa_url=fake_rasa.url, site_origins=[SITE], app_secret_key=APP_SECRET))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ME)
 
 
-def chat(text="hello", session_id="session0001", message_id="message0001"):
-    return {"session_id": session_id, "message_id": message_id, "text": text}
+def chat(text="hello", session_id=SESSION.session_id, message_id="message0001"):
+    return {"session_id": session_id, "token": SESSION.token, "message_id": message_id, "text": text}
 
 
 @pytest.mark.asyncio
@@ -63,7 +66,7 @@ async def test_a_chat_message_is_answered_by_rasa_as_the_web_channel(client, fak
         response = await client.post("/api/chat", json=chat("  does it hurt?  "))
     assert response.status_code == 200
     assert response.json() == {"messages": [{"text": "You said: does it hurt?"}]}
-    assert fake_rasa.received == [("web-session0001", "does it hurt?")]
+    assert fake_rasa.received == [(f"web-{SESSION.session_id}", "does it hurt?")]
 
 
 @pytest.mark.asyncio
@@ -121,7 +124,7 @@ async def test_when_rasa_is_down_the_patient_is_told_kindly_with_the_clinic_phon
 async def test_when_rasa_is_not_even_listening_the_answer_is_the_same_kind_503():
     with FakeRasa() as fake:
         url = fake.url
-    app = create_app(Settings(rasa_url=url, site_origins=[SITE]))
+    app = create_app(Settings(rasa_url=url, site_origins=[SITE], app_secret_key=APP_SECRET))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ME) as client:
         response = await client.post("/api/chat", json=chat())
     assert response.status_code == 503

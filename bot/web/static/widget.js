@@ -24,6 +24,7 @@
       reconnected: "Connected again.", suggestions: "Suggested questions", replies: "Quick replies",
       you: "You", bot: "Assistant", tooLong: "Please keep your message under {max} characters.",
       failed: "Sorry, that message could not be sent.",
+      slowDown: "That's a lot of messages at once; I'll send yours in a moment.",
     },
     de: {
       open: "Chat mit {title}", close: "Chat schließen", clear: "Dieses Gespräch löschen",
@@ -34,6 +35,7 @@
       reconnected: "Wieder verbunden.", suggestions: "Vorgeschlagene Fragen", replies: "Schnellantworten",
       you: "Sie", bot: "Assistent", tooLong: "Bitte höchstens {max} Zeichen.",
       failed: "Die Nachricht konnte leider nicht gesendet werden.",
+      slowDown: "Das sind viele Nachrichten auf einmal; Ihre wird gleich gesendet.",
     },
   };
   const MAX_CHARS = 2000;
@@ -71,8 +73,11 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
+  // The session id and its token come from the server (POST /api/session) when the first message
+  // is sent: it refuses ids it did not issue, so nobody can write into another patient's chat.
   function freshState() {
-    return { sessionId: randomId(), messages: [], queue: [], initialSent: false, open: false, savedAt: Date.now() };
+    return { sessionId: null, token: null, messages: [], queue: [], initialSent: false, open: false,
+      savedAt: Date.now() };
   }
 
   const expired = (saved) => !(Date.now() - saved.savedAt < EXPIRY_MS);  // also when savedAt is missing
@@ -80,8 +85,9 @@
   function loadState() {
     try {
       const saved = JSON.parse(sessionStorage.getItem(storeKey) || "null");
-      if (saved && typeof saved.sessionId === "string" && Array.isArray(saved.messages) && Array.isArray(saved.queue)
-          && !expired(saved)) {
+      // A conversation stored by an older widget has no token; the server would refuse it anyway.
+      if (saved && typeof saved.sessionId === "string" && typeof saved.token === "string"
+          && Array.isArray(saved.messages) && Array.isArray(saved.queue) && !expired(saved)) {
         return Object.assign(freshState(), saved);
       }
       sessionStorage.removeItem(storeKey);
@@ -372,7 +378,8 @@
           // The assistant has deleted this conversation. Its last words stay on screen, but none
           // of its messages stay stored. The session id does, so "delete my data" from this tab
           // still finds the request; messages typed meanwhile are sent as a new conversation.
-          state = Object.assign(freshState(), { open: state.open, sessionId: state.sessionId, queue: state.queue });
+          state = Object.assign(freshState(), { open: state.open, sessionId: state.sessionId, token: state.token,
+            queue: state.queue });
           renderReplies();
         }
         saveState();
@@ -390,7 +397,15 @@
       .map((b) => ({ title: b.title, payload: b.payload }));
   }
 
+  function post(path, payload, signal) {
+    return fetch(server + path, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
+      signal, credentials: "omit",
+    });
+  }
+
   async function deliver(item, myGeneration) {
+    let renewed = false;  // a session refused once is replaced once per message, never in a loop
     for (let attempt = 0; ; attempt++) {
       if (myGeneration !== generation) return {};
       let response = null;
@@ -398,14 +413,21 @@
       inFlight = new AbortController();
       const timer = setTimeout(() => inFlight.abort(), REQUEST_TIMEOUT_MS);
       try {
-        response = await fetch(server + "/api/chat", {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ session_id: state.sessionId, message_id: item.id, text: item.text }),
-          signal: inFlight.signal,
-          credentials: "omit",
-        });
-        body = await response.json();
+        if (!state.sessionId || !state.token) {
+          // The session's own answer is handled below like a chat answer when it is not a session.
+          response = await post("/api/session", {}, inFlight.signal);
+          body = await response.json();
+          if (response.ok && body && typeof body.session_id === "string" && typeof body.token === "string") {
+            state.sessionId = body.session_id;
+            state.token = body.token;
+            saveState();
+          }
+        }
+        if (state.sessionId && state.token) {
+          response = await post("/api/chat", { session_id: state.sessionId, token: state.token,
+            message_id: item.id, text: item.text }, inFlight.signal);
+          body = await response.json();
+        }
       } catch (error) {
         response = null;  // network down, server gone, timed out, or not our JSON
       } finally {
@@ -416,7 +438,32 @@
         markOnline();
         return { messages: body.messages, ended: body.conversation_ended === true };
       }
-      if (response && response.status >= 400 && response.status < 500 && ![408, 429].includes(response.status)) {
+      if (response && response.status === 403 && body && body.new_session === true && !renewed) {
+        // The server no longer recognises this session (expired, or from another server): say so
+        // and send the same message again under a new one.
+        renewed = true;
+        state.sessionId = null;
+        state.token = null;
+        addMessage({ from: "notice", text: typeof body.error === "string" ? body.error : t.failed });
+        saveState();
+        attempt = -1;
+        continue;
+      }
+      if (response && response.status === 429) {
+        // Too many messages: wait as long as the server says, once, instead of hammering it.
+        markOnline();
+        const asked = Number(body && body.retry_after) || Number(response.headers.get("retry-after")) || 30;
+        const seconds = Math.min(Math.max(asked, 1), 3600);
+        typing.hidden = true;
+        setStatus(body && typeof body.error === "string" ? body.error : t.slowDown, "error");
+        await wait(seconds * 1000 + Math.random() * 1000);
+        if (myGeneration !== generation) return {};
+        setStatus("");
+        typing.hidden = false;
+        attempt = -1;
+        continue;
+      }
+      if (response && response.status >= 400 && response.status < 500 && response.status !== 408) {
         markOnline();
         return { error: (body && typeof body.error === "string") ? body.error : t.failed };
       }
