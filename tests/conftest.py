@@ -93,12 +93,13 @@ class RasaStack:
     def channel_secret(self) -> str:
         return self.secrets["RASA_CHANNEL_SECRET"]
 
-    def send(self, sender: str, text: str) -> list[dict]:
+    def send(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
         """One patient message through Rasa's REST channel, as our bridges send it (with the channel
-        secret); returns the bot's messages."""
+        secret, and the relay's metadata when given); returns the bot's messages."""
+        body = {"sender": sender, "message": text, **({"metadata": metadata} if metadata else {})}
         response = httpx.post(
-            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-            headers={CHANNEL_HEADER: self.channel_secret}, timeout=60,
+            f"{self.rasa_url}/webhooks/rest/webhook", json=body, headers={CHANNEL_HEADER: self.channel_secret},
+            timeout=60,
         )
         response.raise_for_status()
         return response.json()

@@ -163,7 +163,7 @@ def test_admin_finds_opens_updates_and_exports_a_request_the_bot_stored(browser,
     assert download.suggested_filename.startswith("consultation-requests-") and download.suggested_filename.endswith(".csv")
     with open(download.path(), newline="", encoding="utf-8") as handle:
         exported = list(csv.DictReader(handle))
-    assert [(row["Reference"], row["Name"], row["Status"], row["Outcome"]) for row in exported] == [
+    assert [(row["reference"], row["name"], row["status"], row["outcome"]) for row in exported] == [
         (reference, "Olivia Bennett", "contacted", "needs_review")]
 
     page.goto(base + "/audit")

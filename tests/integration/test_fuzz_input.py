@@ -179,7 +179,7 @@ def telegram(rasa_stack):
     """The bridge's python-telegram-bot application, fed updates one by one (process_update)."""
     with TelegramApiStandIn() as api:
         loop = asyncio.new_event_loop()
-        rasa = RasaClient(rasa_stack.rasa_url)
+        rasa = RasaClient(rasa_stack.rasa_url, secret=rasa_stack.channel_secret)
         application = TelegramBridge(TelegramConfig(token=api.token, base_url=api.base_url), CLINIC,
                                      rasa=rasa).build_application()
         errors: list[str] = []

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
-
 from bot.clinic import load_clinic
 from bot.db.callbacks import list_callbacks
 from bot.db.repository import list_requests
@@ -20,12 +18,7 @@ REFUSED = "I can't take another request from here just now"
 
 def sender(stack, sender_id: str, client: str | None):
     def send(text: str) -> list[dict]:
-        body = {"sender": sender_id, "message": text}
-        if client:
-            body["metadata"] = {"client": client}
-        response = httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
-        response.raise_for_status()
-        return response.json()
+        return stack.send(sender_id, text, metadata={"client": client} if client else None)
     return send
 
 
