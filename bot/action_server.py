@@ -16,12 +16,13 @@ import logging
 import sys
 import zlib
 from functools import partial
-from typing import Optional
+from typing import Any, Optional
 
 from rasa_sdk import utils
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
 from rasa_sdk.endpoint import create_app_for_serve, create_argument_parser, create_ssl_config
-from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.executor import ActionExecutor, ActionExecutorRunResult
+from rasa_sdk.interfaces import ActionExecutionRejection, ActionMissingDomainException, ActionNotFoundException
 from sanic import Sanic, response
 from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
@@ -36,6 +37,23 @@ logger = logging.getLogger(__name__)
 # thousands of turns, more than any conversation the retention keeps (and a form ends in one).
 MAX_ACTION_CALL_BYTES = 8 * 1024 * 1024
 OPEN_PATHS = frozenset({"/health"})  # says "ok" and nothing else
+ACTION_FAILED_RESPONSE = "utter_action_failed"  # domain.yml
+
+
+class KindActionExecutor(ActionExecutor):
+    """rasa-sdk's executor, except that an action that raises still answers: the patient hears
+    something kind with the clinic's number (rasa-sdk answered 500 with the whole tracker echoed
+    back, and Rasa then sent the patient nothing at all), and the log says which action failed.
+    The failed action's events are dropped, so a form simply asks its question again."""
+
+    async def run(self, action_call: dict[str, Any], *args: Any, **kwargs: Any) -> Optional[ActionExecutorRunResult]:
+        try:
+            return await super().run(action_call, *args, **kwargs)
+        except (ActionExecutionRejection, ActionNotFoundException, ActionMissingDomainException):
+            raise  # rasa-sdk's webhook answers these itself, as Rasa expects
+        except Exception as error:  # noqa: BLE001 - never silence, whatever went wrong
+            logger.error("action %s failed: %s", action_call.get("next_action"), type(error).__name__, exc_info=error)
+            return ActionExecutorRunResult(events=[], responses=[{"response": ACTION_FAILED_RESPONSE}])
 
 
 def inflates_beyond(body: bytes, limit: int) -> Optional[bool]:
@@ -97,7 +115,7 @@ def main() -> int:
     utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel,
                                  args.logging_config_file)
     utils.update_sanic_log_level()
-    action_executor = ActionExecutor()
+    action_executor = KindActionExecutor()
     action_executor.register_package(args.actions_module or args.actions)
 
     # As rasa_sdk.endpoint.run does, with our factory and host.

@@ -125,6 +125,9 @@ def create_app(settings: Settings | None = None, rasa: RasaSender | None = None,
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
     unavailable = (f"Our assistant is not available just now. I will keep trying; you can also call "
                    f"the clinic on {clinic.phone}.")
+    # Rasa answers nothing when something failed behind it: the patient still gets an answer.
+    silent = (f"Sorry, something went wrong on my side. Please try again in a moment, or call "
+              f"{clinic.name} on {clinic.phone}.")
 
     def slow_down(seconds: int) -> str:
         return (f"That's a lot of messages at once, so I'm taking a short pause. I'll send yours in about "
@@ -183,6 +186,9 @@ def create_app(settings: Settings | None = None, rasa: RasaSender | None = None,
         except RasaUnavailable as error:
             log.warning("Rasa unavailable for a web message: %s", error)
             return _error(503, unavailable)
+        if not answer.messages and not answer.conversation_ended:
+            log.warning("Rasa sent no answer for a web message")
+            return JSONResponse({"messages": [{"text": silent}]})
         return JSONResponse(answer.as_json())
 
     async def healthz(request: Request) -> Response:

@@ -12,8 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.clinic import load_clinic
+from bot.settings import get_settings
 from tests.conftest import start_stack
 from tests.support.conversation import Patient, reply_for
+
+CLINIC = load_clinic(get_settings().clinic_config)
 
 PATIENT = Patient(
     name="Zelda Quux-Testperson",
@@ -87,6 +91,8 @@ def test_a_failing_action_logs_the_failure_but_none_of_the_patients_answers(fail
         assert answer is not None, f"the intake ended although storing fails: {texts}"
         texts = [m.get("text", "") for m in stack.send(sender_id, answer)]
         if answer == "confirm":
+            assert any("something went wrong" in text and CLINIC.phone in text for text in texts), \
+                f"the patient is told kindly, with the clinic's number, never left in silence: {texts}"
             break
         transcript += texts
     else:
@@ -97,6 +103,6 @@ def test_a_failing_action_logs_the_failure_but_none_of_the_patients_answers(fail
     for name, text in logs.items():
         leaked = [secret for secret in SECRETS if secret.lower() in text.lower()]
         assert not leaked, f"{name} contains the patient's {leaked}:\n{text[-4000:]}"
-    assert "action_finish_intake" in logs["rasa.log"], "Rasa does not say which action failed"
+    assert "action action_finish_intake failed: RuntimeError" in logs["actions.log"], "which action failed"
     assert "RuntimeError" in logs["actions.log"], "the action server does not say how the action failed"
     assert "finish.py" in logs["actions.log"], "the action server does not say where the action failed"

@@ -165,3 +165,14 @@ async def test_the_end_of_a_conversation_is_a_flag_on_the_answer_not_a_message(c
     assert retried.json()["conversation_ended"] is True
     assert "already answered" in retried.json()["messages"][0]["text"]
     assert fake_rasa.texts() == ["yes"]
+
+
+@pytest.mark.asyncio
+async def test_when_rasa_answers_nothing_the_patient_still_gets_a_kind_answer():
+    with FakeRasa(responder=lambda sender, text: []) as fake:
+        app = create_app(Settings(rasa_url=fake.url, site_origins=[SITE], app_secret_key=APP_SECRET))
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ME) as client:
+            response = await client.post("/api/chat", json=chat())
+    assert response.status_code == 200
+    [message] = response.json()["messages"]
+    assert "something went wrong" in message["text"] and "+44 20 7946 0321" in message["text"]
