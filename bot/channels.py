@@ -9,6 +9,8 @@ from __future__ import annotations
 TELEGRAM = "telegram"
 WEB = "web"
 _PREFIXED = (TELEGRAM, WEB)
+# How staff read a channel name (anything else, e.g. "rest" from curl, is shown as it is).
+CHANNEL_LABELS = {TELEGRAM: "Telegram", WEB: "Website chat", "rest": "Direct (REST)", "cmdline": "Terminal"}
 
 
 def sender_id_for(channel: str, external_id: str | int) -> str:

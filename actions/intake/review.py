@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.config import clinic
 from actions.intake.screening import screening_rules
 from actions.intake.slots import NOTHING, answer_from_slot, given
-from bot.intake.contact import NEEDS_MOBILE, is_landline
+from bot.intake.contact import CONTACT_LABELS, NEEDS_MOBILE, is_landline
 from bot.screening.replies import RuleAnswer
 
 # Words a patient uses for each field, checked in this order ("contact number" is the phone).
@@ -28,8 +28,6 @@ _FIELD_WORDS = (
 )
 _CHANGE = re.compile(r"\b(change|correct|fix|update|edit|wrong|mistake|amend|redo)\b", re.IGNORECASE)
 
-CONTACT_LABELS = {"phone": "Phone call", "sms": "Text message", "whatsapp": "WhatsApp",
-                  "telegram": "Telegram", "email": "Email"}
 
 
 # "change my phone to 07911 123456": what follows "to" / "is" / ":" is the new value.

@@ -21,6 +21,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from bot.channels import CHANNEL_LABELS
 from bot.dashboard import accounts, audit, callbacks, queries, totp
 from bot.dashboard.accounts import AccountError
 from bot.dashboard.auth import (
@@ -39,6 +40,7 @@ from bot.dashboard.workflow import STATUS_LABELS, STATUSES, WorkflowError, allow
 from bot.db.base import session_scope
 from bot.export import requests_csv
 from bot.http_guard import RefuseBadAddresses
+from bot.intake.contact import CONTACT_LABELS
 from bot.limits import configured_limiter
 
 log = logging.getLogger("bot.dashboard")
@@ -105,6 +107,8 @@ def _render(request: Request, template: str, context: dict | None = None, status
         "outcome_labels": OUTCOME_LABELS,
         "status_labels": STATUS_LABELS,
         "level_labels": LEVEL_LABELS,
+        "contact_labels": CONTACT_LABELS,
+        "channel_labels": CHANNEL_LABELS,
     }
     return state.templates.TemplateResponse(request, template, {**base, **(context or {})}, status_code=status_code)
 

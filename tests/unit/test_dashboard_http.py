@@ -371,7 +371,7 @@ def test_list_is_newest_first_with_outcome_status_channel_and_date(app, db_url):
                 outcome="needs_review", channel="telegram")
     html = signed_in(app, "sam").get("/").text
     assert html.index("R-NEW") < html.index("R-OLD")
-    assert "Needs review" in html and "telegram" in html and "2025-03-12 09:00" in html
+    assert "Needs review" in html and "Telegram" in html and "2025-03-12 09:00" in html
     assert "row-needs_review" in html and "1 open need review" in html
 
 
@@ -426,7 +426,7 @@ def test_detail_shows_contact_answers_with_levels_notes_consent_and_channel(app,
     add_request(db_url, "R-1", channel="telegram")
     html = signed_in(app, "sam").get("/requests/R-1").text
     for expected in ("Maria Lopez", "+447700900123", "maria@example.org", "acne scars on cheeks",
-                     "weekday mornings", "takes vitamin D", "telegram", "Consent given",
+                     "weekday mornings", "takes vitamin D", "Telegram", "Phone call", "Consent given",
                      "yes I take warfarin daily", "Which medicine, and who prescribed it?",
                      "no, not pregnant", "1980-05-17"):
         assert expected in html, expected
@@ -603,3 +603,10 @@ def test_no_health_or_contact_data_reaches_the_logs(app, db_url, caplog):
     assert "r-1" in logged  # the request is logged, by reference
     for secret in ("maria", "lopez", "7700900123", "example.org", "warfarin", "acne", "vitamin"):
         assert secret not in logged, secret
+
+
+def test_staff_read_contact_methods_and_channels_in_words_not_raw_values(app, db_url):
+    add_request(db_url, "R-WORDS", preferred_contact="sms", channel="telegram")
+    page = signed_in(app, "sam").get("/requests/R-WORDS").text
+    assert "<dd>Text message</dd>" in page and "<dd>Telegram</dd>" in page
+    assert "<dd>sms</dd>" not in page
