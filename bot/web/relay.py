@@ -16,6 +16,7 @@ reply instead of starting a new conversation in Rasa with a stale message.
 from __future__ import annotations
 
 import asyncio
+import re
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -91,9 +92,24 @@ def normalise_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                 "payload": payload[:MAX_BUTTON_FIELD_CHARS]})
         if buttons:
             message["buttons"] = buttons[:MAX_BUTTONS]
+        alert = _emergency_alert(item.get("custom"))
+        if alert and messages:  # Rasa sends a response's custom payload right after its text
+            messages[-1].update(alert)
         if message:
             messages.append(message)
     return messages
+
+
+_DIALABLE = re.compile(r"^\+?[0-9]{2,15}$")
+
+
+def _emergency_alert(custom: Any) -> dict[str, str] | None:
+    """`{"alert": "emergency", "call": "999"}` from utter_red_flag_emergency: the widget shows that
+    message as an alert with a tap-to-call link. Only a plain number can become a tel: link."""
+    if not isinstance(custom, dict) or custom.get("alert") != "emergency":
+        return None
+    number = str(custom.get("call", "")).replace(" ", "")
+    return {"alert": "emergency", **({"call": number} if _DIALABLE.match(number) else {})}
 
 
 class ChatRelay:

@@ -77,3 +77,9 @@ def test_a_very_long_message_gets_a_kind_answer(rasa_stack, sender_id):
 def test_emoji_only_gets_a_kind_answer(rasa_stack, sender_id):
     joined = " ".join(rasa_stack.texts(sender_id, "🤔🤔🤔"))
     assert "microneedling" in joined
+
+
+def test_the_emergency_answer_tells_the_widget_to_show_an_alert_with_the_number(rasa_stack, sender_id):
+    messages = rasa_stack.send(sender_id, "my throat is swelling and I can't breathe")
+    assert messages[0]["text"].startswith(f"EMERGENCY: call {CLINIC.emergency_number} now.")
+    assert {"alert": "emergency", "call": CLINIC.emergency_number} in [m.get("custom") for m in messages]

@@ -492,3 +492,20 @@ def test_a_refused_session_is_replaced_and_the_message_still_delivered(page, fak
     expect(page.get_by_text("This chat session has expired, so a new one has been started.")).to_be_visible()
     senders = [sender for sender, _ in fake_rasa.received]
     assert "web-0123456789abcdef0123456789abcdef" not in senders and len(set(senders)) == 2
+
+
+def test_an_emergency_answer_stands_out_with_a_tap_to_call_link(page, fake_rasa):
+    fake_rasa.responder = lambda sender, text: [
+        {"text": "EMERGENCY: call 999 now.\nThis could be an emergency."},
+        {"custom": {"alert": "emergency", "call": "999"}},
+    ] if "breathe" in text else responder(sender, text)
+    open_chat(page)
+    send(page, "I can't breathe")
+    alert = page.locator(".message.alert-emergency")
+    expect(alert).to_have_count(1)
+    expect(alert).to_have_attribute("role", "alert")
+    expect(alert.get_by_role("link", name="Call 999 now")).to_have_attribute("href", "tel:999")
+    color = alert.locator(".bubble").evaluate("e => getComputedStyle(e).borderTopColor")
+    assert color == "rgb(180, 35, 24)", "set apart from other answers"
+    send(page, "thanks")
+    expect(page.locator(".message.alert-emergency")).to_have_count(1)  # only that answer

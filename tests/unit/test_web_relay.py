@@ -231,3 +231,15 @@ def test_only_a_true_forget_flag_in_a_custom_payload_ends_a_conversation():
     assert not ends_conversation([{"custom": {"forget_conversation": "yes"}}, {"custom": "forget_conversation"},
                                   {"forget_conversation": True}, "not a message"])
     assert normalise_messages([{"text": "bye"}, FORGET]) == [{"text": "bye"}]
+
+
+def test_an_emergency_answer_carries_its_alert_and_a_dialable_number_to_the_widget():
+    raw = [{"text": "EMERGENCY: call 999 now."}, {"custom": {"alert": "emergency", "call": "999"}},
+           {"text": "I've paused your request."}]
+    assert normalise_messages(raw) == [
+        {"text": "EMERGENCY: call 999 now.", "alert": "emergency", "call": "999"},
+        {"text": "I've paused your request."},
+    ]
+    odd = normalise_messages([{"text": "x"}, {"custom": {"alert": "emergency", "call": "javascript:alert(1)"}}])
+    assert odd == [{"text": "x", "alert": "emergency"}], "only a plain number becomes a tel: link"
+    assert normalise_messages([{"text": "x"}, {"custom": {"alert": "party"}}]) == [{"text": "x"}]

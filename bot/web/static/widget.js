@@ -19,6 +19,7 @@
       open: "Chat with {title}", close: "Close chat", clear: "Clear this conversation",
       clearQuestion: "Clear this conversation from this browser? This cannot be undone.",
       clearYes: "Clear", clearNo: "Keep it", cleared: "Conversation cleared.", subtitle: "Virtual assistant",
+      callNow: "Call {number} now", emergency: "Emergency.",
       inputLabel: "Type your message", placeholder: "Type your message…", send: "Send",
       typing: "The assistant is typing", reconnecting: "Connection lost — reconnecting…",
       reconnected: "Connected again.", suggestions: "Suggested questions", replies: "Quick replies",
@@ -30,6 +31,7 @@
       open: "Chat mit {title}", close: "Chat schließen", clear: "Dieses Gespräch löschen",
       clearQuestion: "Dieses Gespräch aus diesem Browser löschen? Das lässt sich nicht rückgängig machen.",
       clearYes: "Löschen", clearNo: "Behalten", cleared: "Gespräch gelöscht.", subtitle: "Virtueller Assistent",
+      callNow: "Jetzt {number} anrufen", emergency: "Notfall.",
       inputLabel: "Ihre Nachricht", placeholder: "Ihre Nachricht…", send: "Senden",
       typing: "Der Assistent schreibt", reconnecting: "Verbindung unterbrochen — wird wiederhergestellt…",
       reconnected: "Wieder verbunden.", suggestions: "Vorgeschlagene Fragen", replies: "Schnellantworten",
@@ -286,9 +288,16 @@
     const bubble = el("div", { class: "bubble" });
     if (message.from === "bot") bubble.append(renderRich(message.text || ""));
     else bubble.textContent = message.text;
-    return el("div", { class: "message from-" + message.from }, [
-      el("span", { class: "visually-hidden", text: who + ": " }), bubble,
+    const emergency = message.from === "bot" && message.alert === "emergency";
+    if (emergency && /^\+?[0-9]{2,15}$/.test(message.call || "")) {
+      // A phone in the patient's hand: one tap calls the emergency number.
+      bubble.append(el("a", { class: "call-now", href: "tel:" + message.call, text: format(t.callNow, { number: message.call }) }));
+    }
+    const node = el("div", { class: "message from-" + message.from + (emergency ? " alert-emergency" : "") }, [
+      el("span", { class: "visually-hidden", text: (emergency ? t.emergency + " " : "") + who + ": " }), bubble,
     ]);
+    if (emergency) node.setAttribute("role", "alert");
+    return node;
   }
 
   function scrollToEnd() {
@@ -372,7 +381,9 @@
         state.queue.shift();
         if (result.error) addMessage({ from: "notice", text: result.error });
         for (const message of result.messages || []) {
-          addMessage({ from: "bot", text: String(message.text || ""), buttons: cleanButtons(message.buttons) });
+          addMessage({ from: "bot", text: String(message.text || ""), buttons: cleanButtons(message.buttons),
+                       alert: message.alert === "emergency" ? "emergency" : undefined,
+                       call: typeof message.call === "string" ? message.call.slice(0, 16) : undefined });
         }
         if (result.ended) {
           // The assistant has deleted this conversation. Its last words stay on screen, but none
