@@ -92,15 +92,24 @@ def normalise_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                 "payload": payload[:MAX_BUTTON_FIELD_CHARS]})
         if buttons:
             message["buttons"] = buttons[:MAX_BUTTONS]
-        alert = _emergency_alert(item.get("custom"))
-        if alert and messages:  # Rasa sends a response's custom payload right after its text
-            messages[-1].update(alert)
+        hints = {**(_emergency_alert(item.get("custom")) or {}), **_input_kind(item.get("custom"))}
+        if hints and messages:  # Rasa sends a response's custom payload right after its text
+            messages[-1].update(hints)
         if message:
             messages.append(message)
     return messages
 
 
 _DIALABLE = re.compile(r"^\+?[0-9]{2,15}$")
+
+
+INPUT_KINDS = ("tel", "email")
+
+
+def _input_kind(custom: Any) -> dict[str, str]:
+    """`{"input": "tel"}` on a question: the widget brings up the phone (or email) keyboard."""
+    kind = custom.get("input") if isinstance(custom, dict) else None
+    return {"input": kind} if kind in INPUT_KINDS else {}
 
 
 def _emergency_alert(custom: Any) -> dict[str, str] | None:

@@ -509,3 +509,72 @@ def test_an_emergency_answer_stands_out_with_a_tap_to_call_link(page, fake_rasa)
     assert color == "rgb(180, 35, 24)", "set apart from other answers"
     send(page, "thanks")
     expect(page.locator(".message.alert-emergency")).to_have_count(1)  # only that answer
+
+
+# ---- on a phone -------------------------------------------------------------------------------
+
+def _focused(page) -> str:
+    return page.evaluate("() => { const a = document.activeElement; const r = a && a.shadowRoot ? "
+                         "a.shadowRoot.activeElement : a; return r ? r.tagName + '.' + r.className : ''; }")
+
+
+def test_a_tapped_button_leaves_the_keyboard_closed_and_a_keyboard_press_stays_in_the_text_box(page, fake_rasa):
+    open_chat(page)
+    page.get_by_role("button", name="Does it hurt?").click()  # a tap or a click: event.detail > 0
+    expect(bot_bubbles(page).last).to_contain_text("comfortable")
+    assert "TEXTAREA" not in _focused(page), "a phone's keyboard would cover the next buttons"
+    page.get_by_role("button", name="Clear this conversation").click()
+    page.get_by_role("button", name="Clear", exact=True).click()
+    reply = page.get_by_role("button", name="Does it hurt?")
+    reply.focus()
+    page.keyboard.press("Enter")
+    expect(bot_bubbles(page).last).to_contain_text("comfortable")
+    assert "TEXTAREA" in _focused(page), "keyboard users carry on typing"
+
+
+def test_after_a_reload_the_conversation_opens_at_the_last_message(page, fake_rasa):
+    open_chat(page)
+    for number in range(25):
+        send(page, f"message number {number} with enough words to take up some room")
+    expect(bot_bubbles(page).last).to_contain_text("message number 24")
+    page.reload()
+    expect(bot_bubbles(page).last).to_contain_text("message number 24")
+    page.wait_for_timeout(300)
+    gap = page.locator(".messages").evaluate("e => e.scrollHeight - e.clientHeight - e.scrollTop")
+    assert gap < 5, f"the list should open at the last message, not {gap}px above it"
+
+
+def test_phone_and_email_questions_bring_up_the_matching_keyboard(page, fake_rasa):
+    fake_rasa.responder = lambda sender, text: (
+        [{"text": "What phone number can the clinic reach you on?"}, {"custom": {"input": "tel"}}]
+        if text == "phone please" else
+        [{"text": "And your email address?"}, {"custom": {"input": "email"}}] if text == PATIENT_PHONE
+        else responder(sender, text))
+    open_chat(page)
+    box = page.get_by_role("textbox", name="Type your message")
+    assert box.get_attribute("inputmode") is None
+    send(page, "phone please")
+    expect(box).to_have_attribute("inputmode", "tel")
+    send(page, PATIENT_PHONE)
+    expect(box).to_have_attribute("inputmode", "email")
+    send(page, "ada@example.org")
+    expect(bot_bubbles(page).last).to_have_text("You said: ada@example.org")
+    assert box.get_attribute("inputmode") is None, "an ordinary question gets the ordinary keyboard"
+
+
+def test_a_message_over_the_limit_is_refused_with_its_reason_and_kept_to_shorten(page, fake_rasa):
+    open_chat(page)
+    long_text = "my story " * 300  # 2,700 characters
+    box = page.get_by_role("textbox", name="Type your message")
+    box.fill(long_text)
+    box.press("Enter")
+    expect(page.get_by_role("status").first).to_contain_text("under 2000")
+    assert box.input_value() == long_text, "nothing is cut or lost"
+    assert "my story" not in " ".join(fake_rasa.texts())
+
+
+def test_the_typing_indicator_is_announced_to_screen_readers(page, fake_rasa):
+    open_chat(page)
+    typing = page.locator(".typing")
+    assert typing.get_attribute("role") == "status"
+    expect(typing).to_contain_text("The assistant is typing")

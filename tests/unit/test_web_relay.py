@@ -243,3 +243,9 @@ def test_an_emergency_answer_carries_its_alert_and_a_dialable_number_to_the_widg
     odd = normalise_messages([{"text": "x"}, {"custom": {"alert": "emergency", "call": "javascript:alert(1)"}}])
     assert odd == [{"text": "x", "alert": "emergency"}], "only a plain number becomes a tel: link"
     assert normalise_messages([{"text": "x"}, {"custom": {"alert": "party"}}]) == [{"text": "x"}]
+
+
+def test_a_question_tells_the_widget_which_keyboard_it_wants():
+    raw = [{"text": "What phone number?"}, {"custom": {"input": "tel"}}]
+    assert normalise_messages(raw) == [{"text": "What phone number?", "input": "tel"}]
+    assert normalise_messages([{"text": "x"}, {"custom": {"input": "password"}}]) == [{"text": "x"}]

@@ -23,7 +23,7 @@
       inputLabel: "Type your message", placeholder: "Type your message…", send: "Send",
       typing: "The assistant is typing", reconnecting: "Connection lost — reconnecting…",
       reconnected: "Connected again.", suggestions: "Suggested questions", replies: "Quick replies",
-      you: "You", bot: "Assistant", tooLong: "Please keep your message under {max} characters.",
+      you: "You", bot: "Assistant", tooLong: "That message is {length} characters long; please keep it under {max} and send it again.",
       failed: "Sorry, that message could not be sent.",
       slowDown: "That's a lot of messages at once; I'll send yours in a moment.",
     },
@@ -35,7 +35,7 @@
       inputLabel: "Ihre Nachricht", placeholder: "Ihre Nachricht…", send: "Senden",
       typing: "Der Assistent schreibt", reconnecting: "Verbindung unterbrochen — wird wiederhergestellt…",
       reconnected: "Wieder verbunden.", suggestions: "Vorgeschlagene Fragen", replies: "Schnellantworten",
-      you: "Sie", bot: "Assistent", tooLong: "Bitte höchstens {max} Zeichen.",
+      you: "Sie", bot: "Assistent", tooLong: "Diese Nachricht hat {length} Zeichen; bitte kürzen Sie sie auf höchstens {max}.",
       failed: "Die Nachricht konnte leider nicht gesendet werden.",
       slowDown: "Das sind viele Nachrichten auf einmal; Ihre wird gleich gesendet.",
     },
@@ -215,7 +215,8 @@
   const container = el("div", { class: "chat", hidden: true, lang });
   const stylesheet = el("link", { rel: "stylesheet", href: new URL("widget.css", scriptUrl).href });
   // Shown once styled, so the page never flashes unstyled buttons.
-  stylesheet.addEventListener("load", () => { container.hidden = false; });
+  // Until then nothing is laid out: the restored conversation is scrolled to its end once it is.
+  stylesheet.addEventListener("load", () => { container.hidden = false; scrollToEnd(); });
   stylesheet.addEventListener("error", () => { container.hidden = false; });
   root.append(stylesheet, container);
 
@@ -240,14 +241,15 @@
   ]);
   const log = el("div", { class: "messages", role: "log", "aria-live": "polite", "aria-relevant": "additions",
     "aria-label": title, tabindex: "0" });
-  const typing = el("div", { class: "typing", hidden: true }, [
+  const typing = el("div", { class: "typing", role: "status", hidden: true }, [
     el("span", { class: "visually-hidden", text: t.typing }),
     el("span", { class: "dot", "aria-hidden": "true" }), el("span", { class: "dot", "aria-hidden": "true" }),
     el("span", { class: "dot", "aria-hidden": "true" }),
   ]);
   const status = el("div", { class: "status", role: "status", "aria-live": "polite" });
   const replies = el("div", { class: "replies", role: "group", hidden: true });
-  const input = el("textarea", { id: ids.input, class: "input", rows: "1", maxlength: String(MAX_CHARS),
+  // No maxlength: it would cut a pasted message silently. submit() refuses a long one and says why.
+  const input = el("textarea", { id: ids.input, class: "input", rows: "1",
     placeholder: t.placeholder, autocomplete: "off", enterkeyhint: "send" });
   const sendButton = el("button", { type: "submit", class: "send", "aria-label": t.send, title: t.send },
     [icon(ICONS.send)]);
@@ -325,15 +327,27 @@
     return [];
   }
 
+  function setKeyboard() {
+    // The question asked tells which keyboard a phone should bring up (phone number, email).
+    const last = state.messages[state.messages.length - 1];
+    const kind = last && last.from === "bot" && (last.input === "tel" || last.input === "email") ? last.input : "";
+    if (kind) input.setAttribute("inputmode", kind); else input.removeAttribute("inputmode");
+    if (kind) input.setAttribute("autocomplete", kind); else input.setAttribute("autocomplete", "off");
+  }
+
   function renderReplies() {
+    setKeyboard();
     const buttons = pendingButtons();
     const last = state.messages[state.messages.length - 1];
     replies.setAttribute("aria-label", last && last.buttons ? t.replies : t.suggestions);
     replies.replaceChildren(...buttons.map((button) => {
       const node = el("button", { type: "button", class: "reply", text: button.title });
-      node.addEventListener("click", () => {
+      node.addEventListener("click", (event) => {
         submit(button.payload, button.title);
-        input.focus();  // the pressed button disappears; keep keyboard users in the chat
+        // The pressed button disappears. Keyboard users stay in the chat at the text box; a tap
+        // (detail > 0) must not open a phone's keyboard over the next question's buttons.
+        if (event.detail === 0) input.focus();
+        else log.focus({ preventScroll: true });
       });
       return node;
     }));
@@ -357,15 +371,16 @@
 
   function submit(text, label) {
     const clean = String(text).trim();
-    if (!clean) return;
+    if (!clean) return false;
     if (clean.length > MAX_CHARS) {
-      setStatus(format(t.tooLong, { max: MAX_CHARS }), "error");
-      return;
+      setStatus(format(t.tooLong, { max: MAX_CHARS, length: clean.length }), "error");
+      return false;
     }
     if (label !== null) addMessage({ from: "user", text: label === undefined ? clean : label });
     state.queue.push({ id: randomId(), text: clean });
     saveState();
     pump();
+    return true;
   }
 
   async function pump() {
@@ -383,6 +398,7 @@
         for (const message of result.messages || []) {
           addMessage({ from: "bot", text: String(message.text || ""), buttons: cleanButtons(message.buttons),
                        alert: message.alert === "emergency" ? "emergency" : undefined,
+                       input: message.input === "tel" || message.input === "email" ? message.input : undefined,
                        call: typeof message.call === "string" ? message.call.slice(0, 16) : undefined });
         }
         if (result.ended) {
@@ -574,9 +590,9 @@
     event.preventDefault();
     const text = input.value;
     if (!text.trim()) return;
+    if (!submit(text)) return;  // refused (too long): the text stays in the box to shorten
     input.value = "";
     autoGrow();
-    submit(text);
   });
   input.addEventListener("keydown", (event) => {
     // Enter sends, Shift+Enter starts a new line; not while an input method is composing.
