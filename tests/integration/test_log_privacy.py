@@ -84,12 +84,12 @@ def logs_of(workdir: Path) -> dict[str, str]:
 
 def test_a_failing_action_logs_the_failure_but_none_of_the_patients_answers(failing_stack, sender_id):
     stack, workdir = failing_stack
-    texts = [m.get("text", "") for m in stack.send(sender_id, "I'd like to book a consultation")]
+    texts = [m["text"] for m in stack.send(sender_id, "I'd like to book a consultation") if m.get("text")]
     transcript = list(texts)
     for _ in range(60):
         answer = reply_for(PATIENT, texts[-1])
         assert answer is not None, f"the intake ended although storing fails: {texts}"
-        texts = [m.get("text", "") for m in stack.send(sender_id, answer)]
+        texts = [m["text"] for m in stack.send(sender_id, answer) if m.get("text")]
         if answer == "confirm":
             assert any("something went wrong" in text and CLINIC.phone in text for text in texts), \
                 f"the patient is told kindly, with the clinic's number, never left in silence: {texts}"
