@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 MAX_BODY_BYTES = 16 * 1024
+NOT_ON_THIS_SITE = "This chat is not available on this website."
 
 # Our own pages load nothing from any other host; the widget's CSS and JS come from here too.
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -152,7 +153,7 @@ def create_app(settings: Settings | None = None, rasa: RasaSender | None = None,
 
     async def new_session(request: Request) -> Response:
         if not _origin_allowed(request, settings.site_origins):
-            return _error(403, "This chat is not available on this website.")
+            return _error(403, NOT_ON_THIS_SITE)
         client = client_address(request, settings.web_trusted_proxy_hops)
         wait = await reserve(f"session:client:{client}", settings.chat_sessions_per_client_per_hour, HOUR)
         if wait:
@@ -162,7 +163,7 @@ def create_app(settings: Settings | None = None, rasa: RasaSender | None = None,
 
     async def chat(request: Request) -> Response:
         if not _origin_allowed(request, settings.site_origins):
-            return _error(403, "This chat is not available on this website.")
+            return _error(403, NOT_ON_THIS_SITE)
         client = client_address(request, settings.web_trusted_proxy_hops)
         wait = await reserve(f"chat:client:{client}", settings.chat_per_client_per_minute, MINUTE)
         if wait:

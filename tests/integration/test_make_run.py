@@ -34,6 +34,25 @@ def run_env(tmp_path: Path, **overrides: int | str) -> dict[str, str]:
     return env
 
 
+def until_ready(process: subprocess.Popen, timeout: float = 300) -> list[str]:
+    """What `make run` printed up to its "Ready." line."""
+    printed: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        assert line, f"make run exited early: {''.join(printed)}"
+        printed.append(line)
+        if line.startswith("Ready."):
+            return printed
+    raise AssertionError(f"make run was not ready after {timeout:.0f}s: {''.join(printed)}")
+
+
+def kill_if_running(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
 def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path):
     # A conversation long past the clinic's retention: make run's own purge must delete it.
     make_tracker_db(tmp_path / "tracker.db", [("expired-chat", "user", datetime.now(timezone.utc) - timedelta(days=90))])
@@ -48,13 +67,7 @@ def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path
     )
     printed: list[str] = []
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            assert line, f"make run exited early: {''.join(printed)}"
-            printed.append(line)
-            if line.startswith("Ready."):
-                break
+        printed += until_ready(process)
         banner = "".join(printed)
         assert f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/webhook" in banner
         assert f"http://localhost:{ports['WEB_PORT']}/" in banner
@@ -87,9 +100,7 @@ def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        kill_if_running(process)
     for port in ports.values():
         assert _freed(port), f"port {port} is still in use after Ctrl-C"
     logged = "".join(path.read_text(errors="replace") for path in (tmp_path / "logs").glob("*.log")) + "".join(printed)
@@ -107,12 +118,8 @@ def test_every_file_make_run_creates_is_readable_by_its_owner_only(tmp_path):
     process = subprocess.Popen([str(APP_PYTHON), "-m", "bot.run"], cwd=PROJECT_ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                preexec_fn=_as_from_a_usual_shell)
-    printed: list[str] = []
     try:
-        while not (printed and printed[-1].startswith("Ready.")):
-            line = process.stdout.readline()
-            assert line, f"make run exited early: {''.join(printed)}"
-            printed.append(line)
+        until_ready(process)
         # A conversation writes the tracker store; the dashboard has made its local session key.
         httpx.post(f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook",
                    json={"sender": "t1", "message": "hi"}, timeout=60,
@@ -120,9 +127,7 @@ def test_every_file_make_run_creates_is_readable_by_its_owner_only(tmp_path):
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        kill_if_running(process)
     files = {path.relative_to(var).as_posix(): path.stat().st_mode & 0o777 for path in var.rglob("*") if path.is_file()}
     folders = {path.relative_to(tmp_path).as_posix(): path.stat().st_mode & 0o777
                for path in [var, *var.rglob("*")] if path.is_dir()}
