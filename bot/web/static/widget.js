@@ -340,6 +340,8 @@
     const buttons = pendingButtons();
     const last = state.messages[state.messages.length - 1];
     replies.setAttribute("aria-label", last && last.buttons ? t.replies : t.suggestions);
+    // A keyboard user's focus survives the buttons being drawn again (a reply arriving).
+    const focused = replies.contains(root.activeElement) ? root.activeElement.textContent : null;
     replies.replaceChildren(...buttons.map((button) => {
       const node = el("button", { type: "button", class: "reply", text: button.title });
       node.addEventListener("click", (event) => {
@@ -352,6 +354,8 @@
       return node;
     }));
     replies.hidden = buttons.length === 0;
+    const again = [...replies.children].find((node) => node.textContent === focused);
+    if (again) again.focus();
   }
 
   let statusTimer = null;
