@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.buttons import NEXT_STEPS
 from actions.config import clinic, settings
 from actions.intake.outcome_messages import notes_for, outcome_message
-from actions.intake.screening import health_notes_reader, screening_rules
+from actions.intake.screening import term_reader, screening_rules
 from actions.intake.slots import CONFIRMED, NOTHING, answer_from_slot, forget_conversation, given
 from actions.request_limits import may_store_request
 from bot.channels import channel_of
@@ -40,7 +40,7 @@ def screening_answers(tracker: Tracker) -> list[RuleAnswer]:
     notes = tracker.get_slot("health_notes")
     if notes and notes != NOTHING:
         already = {a.rule_id for a in answers if a.affirmed}
-        answers += [flag for flag in health_notes_reader().flags(notes) if flag.rule_id not in already]
+        answers += [flag for flag in term_reader().flags(notes) if flag.rule_id not in already]
     age = tracker.get_slot("age")
     if age is not None and 18 <= int(age) <= 21:
         answers.append(RuleAnswer(

@@ -14,22 +14,34 @@ from rasa_sdk.types import DomainDict
 from actions.config import clinic
 from actions.intake.contact_fields import SKIP_WORDS, ContactFieldsValidation, consent_given, today, words
 from actions.intake.review import FIELDS_TAKING_A_VALUE, field_to_change, new_value_in, restart_screening_slots
-from actions.intake.screening import current_rule, screening_rules
+from actions.intake.screening import (
+    current_question,
+    screening_answers_so_far,
+    screening_position,
+    screening_rules,
+    term_reader,
+)
 from actions.intake.slots import (
     CONFIRMED,
     NOTHING,
     SCREENING_DONE,
     SKIPPED,
-    answer_from_slot,
     answer_to_slot,
     given,
 )
 from bot.intake import InvalidField, normalise_free_text, parse_birth, parse_contact_method, parse_email
 from bot.intake.contact import NEEDS_MOBILE, is_landline
-from bot.screening.questions_about import AboutTheQuestion, question_about_the_question
-from bot.screening.replies import answer_follow_up, answer_rule, interpret_yes_no
+from bot.screening.groups import Asking, Question, apply_reply
+from bot.screening.questions_about import AboutTheQuestion, explanation_for, question_about_the_question
+from bot.screening.replies import interpret_yes_no
 
 NOTHING_WORDS = {"no", "nope", "none", "nothing", "nothing else", "no thanks", "n/a", "na", "not really", "nah", "-"}
+_SCREENING_HINTS = {
+    Asking.GROUP: "Sorry, I didn't catch that. Tap \"None of these\", tell me the numbers from the list that apply "
+                  "(for example \"2\" or \"1 and 3\"), or say \"not sure\".",
+    Asking.RULE: "Sorry, I didn't catch that. Please answer yes or no, or say \"not sure\".",
+    Asking.FOLLOW_UP: "Sorry, I didn't catch when. For example: \"3 months ago\", \"in January\" or \"I still take it\".",
+}
 CONFIRM_WORDS = {"confirm", "yes", "y", "yes please", "correct", "send", "send it", "looks good", "ok", "okay",
                  "that's right", "all good", "confirm and send", "yep", "sure"}
 
@@ -111,53 +123,41 @@ class ValidateIntakeForm(ContactFieldsValidation):
                                "Please tell me in a few words what you'd like to improve, and where.")
         return self._accepted({"concerns": text})
 
-    # 3. Screening: one slot asked once per rule (and follow-up) -------------------------------
+    # 3. Screening: one slot asked once per question (a group, an item or a follow-up) ------------
     def validate_screening_reply(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        rule = current_rule(tracker)
-        if rule is None:
+        question = current_question(tracker)
+        if question is None:
             return {"screening_reply": SCREENING_DONE}
         about = question_about_the_question(value)
         if about is not None:  # answered, and the form asks the same question again
-            self._answer_about_the_question(dispatcher, tracker, about, rule)
+            self._answer_about_the_question(dispatcher, tracker, about, question, str(value or ""))
             return {"screening_reply": None}
-        answers = [answer_from_slot(item) for item in tracker.get_slot("screening_answers") or []]
-        awaiting = tracker.get_slot("screening_pending_follow_up") == rule.id
-        if awaiting:
-            answer = answer_follow_up(rule, answers[-1], value, today())
-            hint = "Sorry, I didn't catch when. For example: \"3 months ago\", \"in January\" or \"I still take it\"."
-        else:
-            answer = answer_rule(rule, value)
-            hint = "Sorry, I didn't catch that. Please answer yes or no, or say \"not sure\"."
-        if answer is None:
-            return self._retry(dispatcher, tracker, "screening_reply", hint)
-        if answer.unsure:
+        step = apply_reply(screening_rules(), screening_position(tracker), screening_answers_so_far(tracker),
+                           value, today(), term_reader().findings)
+        if step is None:
+            return self._retry(dispatcher, tracker, "screening_reply", _SCREENING_HINTS[question.asking])
+        if step.one_at_a_time_now:
+            dispatcher.utter_message(response="utter_screening_one_at_a_time")
+        if step.unsure:
             dispatcher.utter_message(response="utter_screening_unsure_noted")
-        if awaiting:
-            answers[-1] = answer
-        else:
-            answers.append(answer)
-        stored = [answer_to_slot(item) for item in answers]
-        if answer.awaiting_follow_up:
-            return self._accepted({"screening_reply": None, "screening_answers": stored,
-                                   "screening_pending_follow_up": rule.id})
-        next_index = int(tracker.get_slot("screening_index") or 0) + 1
-        finished = next_index >= len(screening_rules())
         return self._accepted({
-            "screening_reply": SCREENING_DONE if finished else None, "screening_answers": stored,
-            "screening_index": next_index, "screening_pending_follow_up": None,
+            "screening_reply": SCREENING_DONE if step.done else None,
+            "screening_answers": [answer_to_slot(answer) for answer in step.answers],
+            "screening_index": step.position.group_index,
+            "screening_one_at_a_time": step.position.one_at_a_time,
         })
 
     @staticmethod
-    def _answer_about_the_question(dispatcher, tracker, about: AboutTheQuestion, rule) -> None:
+    def _answer_about_the_question(dispatcher, tracker, about: AboutTheQuestion, question: Question,
+                                   text: str) -> None:
         if about is AboutTheQuestion.PROGRESS:
-            number = int(tracker.get_slot("screening_index") or 0) + 1
-            total = len(screening_rules())
-            dispatcher.utter_message(response="utter_screening_progress", number=number, total=total,
-                                     remaining=total - number)
-        elif about is AboutTheQuestion.WHY:
-            dispatcher.utter_message(response="utter_screening_why", explanation=rule.explanation)
-        else:
-            dispatcher.utter_message(response="utter_screening_meaning", explanation=rule.explanation)
+            total = len(screening_rules().groups)
+            dispatcher.utter_message(response="utter_screening_progress", number=question.part, total=total,
+                                     remaining=total - question.part)
+            return
+        explanation = explanation_for(question, text)
+        response = "utter_screening_why" if about is AboutTheQuestion.WHY else "utter_screening_meaning"
+        dispatcher.utter_message(response=response, explanation=explanation)
 
     def validate_health_notes(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         if words(value) in NOTHING_WORDS:

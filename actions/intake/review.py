@@ -57,7 +57,7 @@ def field_to_change(text: str) -> str | None:
 
 def restart_screening_slots() -> dict[str, Any]:
     return {"screening_reply": None, "screening_index": 0, "screening_answers": [],
-            "screening_pending_follow_up": None}
+            "screening_one_at_a_time": None}
 
 
 SHORT_ANSWER = 60

@@ -1,5 +1,5 @@
-"""The clinic's screening rules and the health-notes reader, built once per action-server process,
-and the action that asks the current screening question."""
+"""The clinic's screening rules and the term reader, built once per action-server process, where the
+patient is in the screening, and the action that asks its current question."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -10,12 +10,11 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import settings
-from bot.screening.health_notes import HealthNotesReader
-from bot.screening.rules import Rule, ScreeningRules, cached_rules
-
-# "Not sure" is an answer too: a practitioner checks it, so nobody has to guess yes or no.
-SCREENING_BUTTONS = [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"},
-                     {"title": "Not sure", "payload": "not sure"}]
+from actions.intake.slots import answer_from_slot
+from bot.screening.groups import Asking, Position, Question, next_question
+from bot.screening.replies import RuleAnswer
+from bot.screening.rules import ScreeningRules, cached_rules
+from bot.screening.terms import TermReader
 
 
 def screening_rules() -> ScreeningRules:
@@ -23,18 +22,25 @@ def screening_rules() -> ScreeningRules:
 
 
 @lru_cache(maxsize=1)
-def health_notes_reader() -> HealthNotesReader:
-    return HealthNotesReader(screening_rules())
+def term_reader() -> TermReader:
+    return TermReader(screening_rules())
 
 
-def current_rule(tracker: Tracker) -> Rule | None:
-    index = int(tracker.get_slot("screening_index") or 0)
-    rules = screening_rules().rules
-    return rules[index] if index < len(rules) else None
+def screening_position(tracker: Tracker) -> Position:
+    return Position(int(tracker.get_slot("screening_index") or 0),
+                    bool(tracker.get_slot("screening_one_at_a_time")))
+
+
+def screening_answers_so_far(tracker: Tracker) -> list[RuleAnswer]:
+    return [answer_from_slot(item) for item in tracker.get_slot("screening_answers") or []]
+
+
+def current_question(tracker: Tracker) -> Question | None:
+    return next_question(screening_rules(), screening_position(tracker), screening_answers_so_far(tracker))
 
 
 class ActionAskScreeningReply(Action):
-    """Asks the screening question the patient is at (or its follow-up), with a progress count."""
+    """Asks the screening question the patient is at: a group's list, one item, or a follow-up."""
 
     def name(self) -> str:
         return "action_ask_screening_reply"
@@ -42,17 +48,23 @@ class ActionAskScreeningReply(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        rule = current_rule(tracker)
-        if rule is None:
+        question = current_question(tracker)
+        if question is None:
             return []
-        if tracker.get_slot("screening_pending_follow_up") == rule.id and rule.follow_up:
-            dispatcher.utter_message(text=rule.follow_up.question)
+        parts = len(screening_rules().groups)
+        if question.asking is Asking.FOLLOW_UP:
+            dispatcher.utter_message(response="utter_screening_follow_up", question=question.rule.follow_up.question)
             return []
-        index = int(tracker.get_slot("screening_index") or 0)
-        total = len(screening_rules())
-        intro = "Now a few health questions, so a practitioner can check microneedling is safe for you.\n" if index == 0 else ""
-        dispatcher.utter_message(
-            text=f"{intro}Question {index + 1} of {total}: {rule.question}\n{rule.explanation}",
-            buttons=SCREENING_BUTTONS,
-        )
+        first_time = not (tracker.get_slot("screening_answers") or tracker.get_slot("screening_one_at_a_time")
+                          or tracker.get_slot("invalid_attempts"))
+        if question.part == 1 and first_time:
+            dispatcher.utter_message(response="utter_screening_intro")
+        if question.asking is Asking.GROUP:
+            items = "\n".join(f"{number}. {rule.listed}" for number, rule in enumerate(question.group.rules, 1))
+            dispatcher.utter_message(response="utter_screening_group", part=question.part, parts=parts,
+                                     title=question.group.title, question=question.group.question, items=items)
+        else:
+            dispatcher.utter_message(response="utter_screening_rule", part=question.part, parts=parts,
+                                     title=question.group.title, question=question.rule.question,
+                                     explanation=question.rule.explanation)
         return []

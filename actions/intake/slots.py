@@ -14,7 +14,7 @@ from bot.screening.rules import Level
 INTAKE_SLOTS = (
     "intake_consent", "callback_consent", "full_name", "birth", "phone", "email", "preferred_contact", "concerns",
     "preferred_time", "screening_reply", "health_notes", "review_confirm", "date_of_birth", "age",
-    "consent_at", "intake_started_at", "intake_stop_reason", "screening_pending_follow_up",
+    "consent_at", "intake_started_at", "intake_stop_reason", "screening_one_at_a_time",
     "screening_answers", "intake_field_to_change", "consent_version", "consent_text",
 )
 SKIPPED = "skipped"

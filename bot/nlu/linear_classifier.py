@@ -11,12 +11,16 @@ read it unchanged:
 - `intent_ranking`: top-level intents, each with the probability of its best label.
 - `response_selector.faq`: the best FAQ topic, its confidence among FAQ topics, its answers.
 
+Long messages are also read in parts (bot.nlu.question_segments): a question inside a story is
+answered from its own part, and two questions get the intent `two_questions` (set here, never
+learned: its NLU examples only document it) with both labels in `questions`, in the order asked.
+
 Rasa warns at training time that the data has FAQ examples but no ResponseSelector: expected.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -36,9 +40,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.linear_model import LinearTextModel, Settings
+from bot.nlu.question_segments import Reading, Thresholds, choose, split_parts
 
 RESPONSES_FILE = "responses.json"
 SEPARATOR = "/"  # Rasa's retrieval intent separator: faq/sun
+QUESTIONS_KEY = "questions"  # the labels of two questions in one message, in the order asked
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -54,6 +60,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "char_ngrams": list(defaults.char_ngrams),
             "char_min_df": defaults.char_min_df,
             "ranking_length": 10,
+            # Questions answered from a part of a long message (FAQ topics are always answerable).
+            "question_intents": [],
+            "two_questions_intent": "two_questions",
         }
 
     def __init__(
@@ -87,7 +96,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     # --- training --------------------------------------------------------------------------
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [e for e in training_data.intent_examples if e.get(TEXT)]
+        derived = self._config["two_questions_intent"]
+        examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT) != derived]
         texts = [e.get(TEXT) for e in examples]
         labels = [e.get(INTENT_RESPONSE_KEY) or e.get(INTENT) for e in examples]
         settings = Settings(
@@ -126,9 +136,42 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return messages  # nothing trained (no NLU data): leave the message as it is
         probabilities = self._model.probabilities([m.get(TEXT) or "" for m in messages])
         for message, row in zip(messages, probabilities):
+            questions, row = self._questions_in_parts(message.get(TEXT) or "", row)
             self._set_intent(message, row)
             self._set_retrieval_answers(message, row)
+            if len(questions) == 2:
+                self._set_two_questions(message, questions)
         return messages
+
+    def _reading(self, row: np.ndarray) -> Reading:
+        best = int(np.argmax(row))
+        return Reading(self._model.labels[best], float(row[best]))
+
+    def _answerable(self, label: Text) -> bool:
+        return SEPARATOR in label or label in self._config["question_intents"]
+
+    def _questions_in_parts(self, text: Text, row: np.ndarray) -> Tuple[List[Reading], np.ndarray]:
+        """The questions asked in the message's parts, and the row to read it by (see the module
+        docstring); ([], row) when the whole message is read as it is."""
+        parts = split_parts(text)
+        if not parts:
+            return [], row
+        part_rows = self._model.probabilities([part.text for part in parts])
+        readings = [self._reading(part_row) for part_row in part_rows]
+        choice = choose(self._reading(row), readings, self._answerable, Thresholds(), [part.asks for part in parts])
+        if not choice.parts:
+            return [], row
+        return [readings[index] for index in choice.parts], part_rows[choice.parts[0]]
+
+    def _set_two_questions(self, message: Message, questions: List[Reading]) -> None:
+        confidence = min(question.confidence for question in questions)
+        # The other intents share what is left, so FallbackClassifier sees a clear first choice.
+        rest = [{**entry, PREDICTED_CONFIDENCE_KEY: entry[PREDICTED_CONFIDENCE_KEY] * (1 - confidence)}
+                for entry in message.get(INTENT_RANKING_KEY)]
+        intent = {INTENT_NAME_KEY: self._config["two_questions_intent"], PREDICTED_CONFIDENCE_KEY: confidence}
+        message.set(INTENT, intent, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [intent, *rest][: self._config["ranking_length"]], add_to_output=True)
+        message.set(QUESTIONS_KEY, [question.label for question in questions], add_to_output=True)
 
     def _set_intent(self, message: Message, row: np.ndarray) -> None:
         best_per_intent: Dict[Text, float] = {}

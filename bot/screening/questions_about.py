@@ -7,6 +7,7 @@ import enum
 import re
 
 from bot.intake.text import normalise_free_text
+from bot.screening.groups import Asking, Question
 
 
 class AboutTheQuestion(enum.Enum):
@@ -25,7 +26,7 @@ _PATTERNS = (
         r"\bwhy (?:is|does) (?:that|this|it) (?:matter|important|relevant|needed)|"
         r"\bwhy (?:do you )?(?:need|want) to know\b|^why\W*$|\bwhat(?:'s| is) (?:that|this|it) (?:got to do|for)\b")),
     (AboutTheQuestion.MEANING, re.compile(
-        r"\bwhat (?:does|do) (?:that|this|it|question \d+|the question|you) mean\b|\bwhat do you mean\b|"
+        r"\bwhat (?:does|do) (?:that|this|it|(?:question|number|item|no\.?) ?\d+|\d+|the question|you) mean\b|\bwhat do you mean\b|"
         r"\bi (?:don'?t|do not) (?:understand|get it|know what (?:that|this|it) means)\b|\bwhat is meant\b|"
         r"\b(?:can|could) you explain\b|^explain\b|\bmeaning of\b|\bwhat(?:'s| is| are) (?:a |an )?"
         r"(?:keloids?|hypertrophic|rosacea|eczema|psoriasis|isotretinoin|retinoids?|autoimmune|lupus|"
@@ -40,3 +41,17 @@ def question_about_the_question(text: object) -> AboutTheQuestion | None:
         if pattern.search(cleaned):
             return kind
     return None
+
+
+_ITEM = re.compile(r"\b(?:question|number|item|no\.?)? ?(\d{1,2})\b")
+
+
+def explanation_for(question: Question, text: str) -> str:
+    """Why the question is asked: the item the patient names ("what does number 3 mean?"), the
+    single rule being asked, or else the group as a whole."""
+    if question.asking is not Asking.GROUP:
+        return question.rule.explanation
+    named = _ITEM.search(text.lower())
+    if named and 1 <= int(named.group(1)) <= len(question.group.rules):
+        return question.group.rules[int(named.group(1)) - 1].explanation
+    return question.group.explanation

@@ -1,7 +1,8 @@
 """Reads a patient's free-text reply to one screening question.
 
 `read_yes_no` understands the many ways people say yes, no or "I'm not sure"; `answer_rule` adds
-the rule's terms (naming a medicine or condition counts as yes unless negated); `answer_follow_up`
+the rule's terms as `TermReader` found them (naming a medicine or condition counts as yes unless
+negated); `answer_follow_up`
 reads the follow-up answer (for now: how long ago something stopped) and decides the level.
 An unsure answer is an answer: it is kept in the patient's words and counts as at least `review`,
 because a guessed "no" would read as eligible. Only what cannot be read at all gives None, so the
@@ -12,9 +13,9 @@ from __future__ import annotations
 import calendar
 import enum
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import lru_cache
 
 from bot.intake.text import normalise_free_text
 from bot.screening.rules import Level, Rule
@@ -69,11 +70,6 @@ _AMBIGUOUS_START = (
     "i'm fine", "im fine", "i am fine", "i'm good", "im good", "i am good", "i'm ok", "im ok", "i am ok",
     "i'm okay", "im okay", "i'm alright", "im alright", "all good", "fine", "ok", "okay", "good", "k",
 )
-_NEGATION_CUE = re.compile(
-    r"\b(no|not|never|none|without|neither|nor|don'?t|doesn'?t|didn'?t|haven'?t|hasn'?t|isn'?t|"
-    r"aren'?t|wasn'?t|weren'?t|free of|n't)\b|n't\b"
-)
-_CLAUSE_BREAK = re.compile(r"[.;!?,]|\b(?:but|however|although|though|except|apart from|aside from|yet|whereas)\b")
 
 
 def _normalise_reply(text: str) -> str:
@@ -138,6 +134,15 @@ def interpret_yes_no(text: object) -> bool | None:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """A rule's term found in what the patient wrote, and whether it was negated there."""
+
+    rule_id: str
+    matched_text: str
+    negated: bool
+
+
+@dataclass(frozen=True)
 class RuleAnswer:
     """One screening answer as it will be stored: the patient's own words, whether it applies to
     them (`affirmed`) and the level it raised (None when it raised nothing)."""
@@ -156,39 +161,15 @@ class RuleAnswer:
         return self.level is not None
 
 
-@lru_cache(maxsize=256)
-def _term_patterns(terms: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    """Whole-word, case-insensitive patterns; spaces and hyphens are interchangeable and a plural
-    "s" is allowed, so "blood-thinners" matches the term "blood thinner"."""
-    patterns = []
-    for term in terms:
-        words = [re.escape(word) for word in re.split(r"[\s-]+", term) if word]
-        body = r"[\s-]+".join(words)
-        patterns.append(re.compile(rf"(?<![\w]){body}(?:s|es)?(?![\w])", re.IGNORECASE))
-    return tuple(patterns)
-
-
-def mentioned_terms(terms: tuple[str, ...], text: str) -> list[tuple[str, bool]]:
-    """Every term found in `text` with whether it is negated in its own clause
-    ("no blood thinners, but I take Eliquis" -> blood thinners negated, Eliquis not)."""
-    lowered = text[:_PARSE_WINDOW].lower().replace("’", "'")
-    found: list[tuple[str, bool]] = []
-    for term, pattern in zip(terms, _term_patterns(terms)):
-        for match in pattern.finditer(lowered):
-            clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(lowered, 0, match.start())), default=0)
-            negated = bool(_NEGATION_CUE.search(lowered, clause_start, match.start()))
-            found.append((term, negated))
-    return found
-
-
-def answer_rule(rule: Rule, text: object) -> RuleAnswer | None:
-    """The answer to `rule.question`, or None when it is unclear and should be asked again."""
+def answer_rule(rule: Rule, text: object, findings: Iterable[Finding] = ()) -> RuleAnswer | None:
+    """The answer to `rule.question`, or None when it is unclear and should be asked again.
+    `findings` are the rules' terms found in the same text (`TermReader.findings`)."""
     cleaned = normalise_free_text(text, ANSWER_MAX_LEN)
     if not cleaned:
         return None
     reading = read_yes_no(cleaned)
-    mentions = mentioned_terms(rule.terms, cleaned)
-    if any(not negated for _term, negated in mentions):
+    mentions = [finding.negated for finding in findings if finding.rule_id == rule.id]
+    if any(not negated for negated in mentions):
         affirmed = True
     elif reading is YesNo.UNSURE:
         return unsure_answer(rule, cleaned)

@@ -74,11 +74,29 @@ class Rule:
     defer_until: str | None = None
     follow_up: FollowUp | None = None
     label: str | None = None
+    item: str | None = None
 
     @property
     def short(self) -> str:
         """A few words naming the rule, for the review summary, outcome notes and the dashboard."""
         return self.label or self.question.rstrip("?")
+
+    @property
+    def listed(self) -> str:
+        """The line naming the rule in its group's list of items."""
+        return self.item or self.short
+
+
+@dataclass(frozen=True)
+class Group:
+    """Rules asked together as one question ("Do any of these apply to you at the moment?"), each
+    listed as an item; a group of one rule is asked as that rule's own yes/no question."""
+
+    id: str
+    title: str
+    question: str
+    explanation: str
+    rules: tuple[Rule, ...]
 
 
 @dataclass(frozen=True)
@@ -86,6 +104,7 @@ class ScreeningRules:
     """The rules in the order they are asked."""
 
     rules: tuple[Rule, ...]
+    groups: tuple[Group, ...] = ()
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
@@ -194,7 +213,45 @@ def _parse_rule(raw: Any, index: int) -> Rule:
         defer_until=_text(raw, "defer_until", where, required=False),
         follow_up=None if follow_up_raw is None else _parse_follow_up(follow_up_raw, f"{where}.follow_up"),
         label=_text(raw, "label", where, required=False),
+        item=_text(raw, "item", where, required=False),
     )
+
+
+def _parse_groups(raw: Any, rules: tuple[Rule, ...]) -> tuple[Group, ...]:
+    """The file's `groups`, each rule in exactly one; without `groups` every rule is asked alone."""
+    if raw is None:
+        return tuple(Group(rule.id, rule.short, rule.question, rule.explanation, (rule,)) for rule in rules)
+    if not isinstance(raw, list) or not raw:
+        raise ScreeningRulesError("screening rules: 'groups' must be a non-empty list (or left out)")
+    by_id = {rule.id: rule for rule in rules}
+    placed: dict[str, str] = {}
+    groups: list[Group] = []
+    for index, entry in enumerate(raw):
+        where = f"groups[{index}]"
+        if not isinstance(entry, dict):
+            raise ScreeningRulesError(f"screening rules: {where} must be a mapping")
+        group_id = entry.get("id")
+        if not isinstance(group_id, str) or not _ID.match(group_id):
+            raise ScreeningRulesError(f"screening rules: {where}.id must be snake_case, got {group_id!r}")
+        where = f"group '{group_id}'"
+        members = entry.get("rules")
+        if not isinstance(members, list) or not members:
+            raise ScreeningRulesError(f"screening rules: {where}.rules must be a non-empty list of rule ids")
+        for member in members:
+            if member not in by_id:
+                raise ScreeningRulesError(f"screening rules: {where}.rules names an unknown rule {member!r}")
+            if member in placed:
+                raise ScreeningRulesError(
+                    f"screening rules: rule '{member}' is in both group '{placed[member]}' and {where}")
+            placed[member] = group_id
+        groups.append(Group(
+            id=group_id, title=_text(entry, "title", where), question=_text(entry, "question", where),
+            explanation=_text(entry, "explanation", where), rules=tuple(by_id[m] for m in members),
+        ))
+    missing = [rule.id for rule in rules if rule.id not in placed]
+    if missing:
+        raise ScreeningRulesError(f"screening rules: rules not in any group: {', '.join(missing)}")
+    return tuple(groups)
 
 
 def parse_rules(raw: Any) -> ScreeningRules:
@@ -208,7 +265,10 @@ def parse_rules(raw: Any) -> ScreeningRules:
             raise ScreeningRulesError(f"screening rules: duplicate id '{rule.id}' (rules[{index}])")
         seen.add(rule.id)
         rules.append(rule)
-    return ScreeningRules(tuple(rules))
+    groups = _parse_groups(raw.get("groups"), tuple(rules))
+    # Asked in the groups' order, so the stored answers and the summary follow what the patient saw.
+    ordered = tuple(rule for group in groups for rule in group.rules)
+    return ScreeningRules(ordered, groups)
 
 
 def load_rules(path: Path | str) -> ScreeningRules:

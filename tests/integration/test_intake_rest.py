@@ -8,7 +8,7 @@ import pytest
 
 from bot.clinic import load_clinic
 from bot.settings import get_settings
-from tests.support.conversation import Patient, run_intake
+from tests.support.conversation import RULES, Patient, run_intake
 
 CLINIC = load_clinic(get_settings().clinic_config)
 
@@ -61,12 +61,22 @@ def test_happy_path_is_stored_as_eligible_and_exported(rasa_stack, sender_id):
         ({"pregnancy": "maybe, my period is late"}, {}, "no", "needs_review", {"pregnancy"}),
         ({"cold_sore_history": "yes, I get one maybe once a year"}, {}, "no", "eligible", {"cold_sore_history"}),
         ({"isotretinoin": "yes"}, {"isotretinoin": "I can't remember when"}, "no", "needs_review", {"isotretinoin"}),
+        # A group's list answered in the patient's own words
+        ({"right_now": "I was in Spain 10 days ago and got a little bit burnt"}, {}, "no", "deferred", {"recent_sun"}),
+        ({"treatments_and_medicines": "no, but I take warfrin"}, {}, "no", "needs_review", {"blood_thinners"}),
+        ({"treatments_and_medicines": "I took roaccutane"}, {"isotretinoin": "I stopped 3 months ago"}, "no",
+         "needs_review", {"isotretinoin"}),
+        ({"conditions": "not sure about 6"}, {}, "no", "needs_review", {"cold_sore_history"}),
+        ({"allergies": "1"}, {}, "no", "not_eligible", {"metal_allergy"}),
     ],
 )
 def test_each_outcome_reaches_storage_with_its_flags(
     rasa_stack, sender_id, screening, follow_ups, notes, outcome, flagged_rules
 ):
-    patient = Patient(screening=screening, follow_ups=follow_ups, health_notes=notes)
+    group_ids = {group.id for group in RULES.groups}
+    groups = {key: text for key, text in screening.items() if key in group_ids}
+    screening = {key: text for key, text in screening.items() if key not in group_ids}
+    patient = Patient(screening=screening, follow_ups=follow_ups, health_notes=notes, group_replies=groups)
     transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), patient)
     stored = stored_request(rasa_stack, transcript)
     assert stored["screening"]["outcome"] == outcome
@@ -91,7 +101,7 @@ def test_consent_refused_asks_nothing_and_stores_nothing(rasa_stack, sender_id):
     before = len(exported(rasa_stack))
     transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), Patient(consent="no thanks"))
     assert "nothing has been stored" in transcript[-1] and CLINIC.phone in transcript[-1]
-    assert not any("Question 1 of" in text or "full name" in text for text in transcript)
+    assert not any("part 1 of" in text or "full name" in text for text in transcript)
     assert len(exported(rasa_stack)) == before
 
 
@@ -229,16 +239,16 @@ def test_questions_about_a_screening_question_get_an_answer_and_the_question_aga
     def send(text: str) -> list[dict]:
         messages = rasa_stack.send(sender_id, text)
         texts = [m["text"] for m in messages if m.get("text")]
-        if texts and "Question 2 of" in texts[-1] and not seen:
+        if texts and "part 2 of" in texts[-1] and not seen:
             for asked in ("what does that mean?", "why do you ask?", "how many more questions are there?"):
                 seen[asked] = rasa_stack.texts(sender_id, asked)
         return messages
 
     run_intake(send, patient)
     meaning, why, progress = seen.values()
-    assert "not sure" in meaning[0] and "Question 2 of" in meaning[-1]
-    assert why[0].startswith("Here's why I ask:") and "Question 2 of" in why[-1]
-    assert "This is question 2 of" in progress[0] and "Question 2 of" in progress[-1]
+    assert "not sure" in meaning[0] and "part 2 of" in meaning[-1]
+    assert why[0].startswith("Here's why I ask:") and "part 2 of" in why[-1]
+    assert "This is part 2 of 4" in progress[0] and "part 2 of" in progress[-1]
 
 
 def test_the_review_shows_the_answers_and_a_correction_with_its_value_takes_one_message(rasa_stack, sender_id):

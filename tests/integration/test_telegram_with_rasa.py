@@ -142,10 +142,10 @@ PATIENT = {
 
 
 def _button_to_press(slot: str | None, buttons: list[dict]) -> dict:
-    """Consent is given, the summary confirmed, every yes/no screening question answered "no",
-    and for anything else (how to be contacted) the first choice is taken."""
+    """Consent is given, the summary confirmed, every screening group answered "None of these"
+    (a yes/no question "no"), and for anything else (how to be contacted) the first choice is taken."""
     payloads = {b["callback_data"]: b for b in buttons}
-    for wanted in (["yes"] if slot == "intake_consent" else []) + ["confirm", "no"]:
+    for wanted in (["yes"] if slot == "intake_consent" else []) + ["confirm", "none of these", "no"]:
         if wanted in payloads:
             return payloads[wanted]
     return buttons[0]

@@ -181,7 +181,7 @@ def _intake_ready() -> bool:
 # What a patient answers, by what the assistant asks last (first match wins). The screening
 # questions and the summary come first because their text mentions phones, areas and so on.
 INTAKE_ANSWERS = [
-    (r"^(.*\n)?Question \d+ of \d+:", "No"),
+    (r"Health questions, part \d+ of \d+:", "None of these"),
     (r"type \"confirm\"|is this correct", "Confirm and send"),
     (r"do you agree", "Yes, I agree"),
     (r"full name", "Alex Webb"),

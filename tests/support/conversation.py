@@ -21,6 +21,8 @@ class Patient:
     concerns: str = "acne scars on my cheeks"
     preferred_time: str = "weekday evenings"
     screening: dict[str, str] = field(default_factory=dict)  # rule id -> answer; others "no"
+    none_of_these: str = "None of these"  # the reply to a group none of whose items apply
+    group_replies: dict[str, str] = field(default_factory=dict)  # group id -> the reply in own words
     follow_ups: dict[str, str] = field(default_factory=dict)  # rule id -> follow-up answer
     health_notes: str = "no"
     review: list[str] = field(default_factory=lambda: ["confirm"])  # answers to the summary, in turn
@@ -51,12 +53,28 @@ def reply_for(patient: Patient, bot_text: str) -> str | None:
         return patient.review.pop(0) if patient.review else "confirm"
     if "anything else about your health" in text:
         return patient.health_notes
+    for group in RULES.groups:
+        if f": {group.title}.\n{group.question}\n" in text:
+            return group_reply(patient, group)
     for rule in RULES:
         if rule.follow_up and rule.follow_up.question in text:
             return patient.follow_ups.get(rule.id, "more than a year ago")
         if f": {rule.question}" in text:
             return patient.screening.get(rule.id, "no")
     raise AssertionError(f"the test patient does not know how to answer: {text!r}")
+
+
+def group_reply(patient: Patient, group) -> str:
+    """A group's list: "None of these", the numbers of the items that are a plain yes, or "not sure"
+    to be asked the items one at a time, where each gets the patient's own words."""
+    if group.id in patient.group_replies:
+        return patient.group_replies[group.id]
+    said = {rule.id: patient.screening[rule.id] for rule in group.rules if patient.screening.get(rule.id, "no") != "no"}
+    if not said:
+        return patient.none_of_these
+    if set(said.values()) == {"yes"}:
+        return " and ".join(str(number) for number, rule in enumerate(group.rules, 1) if rule.id in said)
+    return "not sure"
 
 
 def run_intake(send: Callable[[str], list[dict]], patient: Patient, opening: str = "I'd like to book a consultation",

@@ -49,10 +49,23 @@ def test_unclear_consent_is_asked_again_kindly():
     assert result["intake_consent"] is None and said == ["Please answer yes or no."]
 
 
-def test_a_faq_instead_of_an_answer_is_answered_from_the_response_selector():
-    selector = {"faq": {"response": {"confidence": 0.95, "responses": [{"text": "Numbing cream is used."}]}}}
-    result, said = validate("intake_consent", "does it hurt", intent="faq", response_selector=selector)
-    assert result["intake_consent"] is None and said == ["Numbing cream is used."]
+def test_a_faq_instead_of_an_answer_is_answered_with_the_topics_response():
+    selector = {"faq": {"response": {"confidence": 0.95, "intent_response_key": "faq/pain",
+                                     "responses": [{"text": "Numbing cream is used."}]}}}
+    dispatcher = CollectingDispatcher()
+    result = FORM.validate_intake_consent("does it hurt", dispatcher,
+                                          tracker(None, "does it hurt", intent="faq", response_selector=selector), {})
+    assert result["intake_consent"] is None
+    assert [m["response"] for m in dispatcher.messages] == ["utter_faq/pain"]
+
+
+def test_two_questions_instead_of_an_answer_get_both_answers():
+    dispatcher = CollectingDispatcher()
+    message = tracker(None, "does it hurt and how much is it", intent="two_questions")
+    message.latest_message["questions"] = ["faq/pain", "ask_price"]
+    result = FORM.validate_phone("does it hurt and how much is it", dispatcher, message, {})
+    assert result["phone"] is None
+    assert dispatcher.messages[0]["response"] == "utter_faq/pain" and "£250" in dispatcher.messages[1]["text"]
 
 
 def test_a_clinic_question_instead_of_an_answer_is_answered_from_the_clinic_file():
@@ -97,28 +110,48 @@ def test_contact_method_needs_the_matching_detail():
     assert result["preferred_contact"] is None and "email" in said[0]
 
 
-def test_screening_advances_through_every_rule_and_finishes():
+def _screening_step(slots: dict, reply: str) -> tuple[dict, list[str]]:
+    result, said = validate("screening_reply", reply, slots=slots)
+    slots.update({k: v for k, v in result.items() if k != "screening_reply"})
+    return result, said
+
+
+def test_none_of_these_answers_a_whole_group_and_the_screening_takes_one_turn_per_group():
     slots: dict = {"screening_index": 0, "screening_answers": []}
-    for _ in range(len(RULES)):
-        rule = RULES.rules[int(slots["screening_index"])]
-        result, _ = validate("screening_reply", "no", slots=slots)
-        slots.update({k: v for k, v in result.items() if k != "screening_reply"})
-        if rule.follow_up is None:
-            assert result["screening_pending_follow_up"] is None
+    for _ in RULES.groups:
+        result, _ = _screening_step(slots, "None of these")
     assert result["screening_reply"] == SCREENING_DONE
     assert len(slots["screening_answers"]) == len(RULES)
+    assert not any(answer["affirmed"] or answer["level"] for answer in slots["screening_answers"])
 
 
-def test_a_yes_with_a_follow_up_asks_it_and_its_answer_decides_the_level():
-    index = next(i for i, rule in enumerate(RULES) if rule.follow_up)
-    rule = RULES.rules[index]
+def test_a_ticked_item_with_a_follow_up_asks_it_and_its_answer_decides_the_level():
+    index, group = next((i, g) for i, g in enumerate(RULES.groups) if any(rule.follow_up for rule in g.rules))
+    number, rule = next((n, r) for n, r in enumerate(group.rules, 1) if r.follow_up)
     slots = {"screening_index": index, "screening_answers": []}
-    result, _ = validate("screening_reply", "yes", slots=slots)
-    assert result["screening_pending_follow_up"] == rule.id and result["screening_reply"] is None
-    slots.update({k: v for k, v in result.items() if k != "screening_reply"})
-    result, _ = validate("screening_reply", "I still take it", slots=slots)
+    result, _ = _screening_step(slots, str(number))
+    assert result["screening_reply"] is None and result["screening_index"] == index, "the follow-up comes first"
+    result, _ = _screening_step(slots, "I still take it")
     assert result["screening_index"] == index + 1
-    assert result["screening_answers"][-1]["level"] == rule.follow_up.level_ongoing.value
+    answer = next(a for a in result["screening_answers"] if a["rule_id"] == rule.id)
+    assert answer["level"] == rule.follow_up.level_ongoing.value and answer["follow_up"] == "I still take it"
+
+
+def test_not_sure_about_a_group_asks_its_items_one_at_a_time():
+    slots: dict = {"screening_index": 0, "screening_answers": []}
+    result, said = _screening_step(slots, "not sure")
+    assert result["screening_one_at_a_time"] is True and said == [None]  # the "one at a time" response
+    group = RULES.groups[0]
+    for rule in group.rules:
+        result, _ = _screening_step(slots, "no" if rule.id != "pregnancy" else "I don't know")
+    assert result["screening_index"] == 1 and result["screening_one_at_a_time"] is False
+    pregnancy = next(a for a in result["screening_answers"] if a["rule_id"] == "pregnancy")
+    assert pregnancy["unsure"] and pregnancy["level"] == "review"
+
+
+def test_an_unreadable_group_reply_is_asked_again_with_a_hint():
+    result, said = validate("screening_reply", "number 9", slots={"screening_index": 0, "screening_answers": []})
+    assert result["screening_reply"] is None and "numbers from the list" in said[0]
 
 
 def test_review_confirm_and_corrections():

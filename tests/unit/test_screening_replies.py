@@ -6,17 +6,26 @@ from datetime import date
 import pytest
 
 from bot.screening.replies import (
-    ANSWER_MAX_LEN, YesNo, answer_follow_up, answer_rule, interpret_yes_no, parse_months_since, read_yes_no,
+    ANSWER_MAX_LEN, YesNo, answer_follow_up, interpret_yes_no, parse_months_since, read_yes_no,
 )
+from bot.screening.replies import answer_rule as _answer_rule
 from bot.screening.rules import Level, load_rules
+from bot.screening.terms import TermReader
 from bot.settings import PROJECT_ROOT
 
 TODAY = date(2025, 11, 23)
+RULES = load_rules(PROJECT_ROOT / "clinic" / "screening.yml")
+READER = TermReader(RULES)
+
+
+def answer_rule(rule, text):
+    """As the form reads an answer: the same term reader as the health notes."""
+    return _answer_rule(rule, text, READER.findings(text))
 
 
 @pytest.fixture(scope="module")
 def rules():
-    return load_rules(PROJECT_ROOT / "clinic" / "screening.yml")
+    return RULES
 
 
 @pytest.mark.parametrize("text", [
@@ -87,6 +96,7 @@ def test_very_long_and_odd_unicode_messages_do_not_crash():
     ("blood_thinners", "not taking warfarin any more", False),
     ("blood_thinners", "never taken warfarin", False),
     ("blood_thinners", "no warfarin, no aspirin", False),
+    ("blood_thinners", "I take warfrin every day", True),  # a typo reads as the notes read it
     ("isotretinoin", "roaccutane a while back", True),
     ("pregnancy", "I'm 5 months pregnant", True),
     ("pregnancy", "not pregnant", False),

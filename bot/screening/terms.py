@@ -1,4 +1,6 @@
-"""Reads the open "anything else about your health?" answer for screening terms, with negation.
+"""Finds the rules' terms (conditions, medicines, brand names) in anything a patient writes: a
+screening answer, a group reply or the open "anything else about your health?" notes. One reading
+for all of them, so an answer and a note never disagree about what "warfrin" or "no eczema" means.
 
 A blank English spaCy pipeline (no model download): a sentencizer, an entity ruler whose patterns
 come from every rule's `terms` (case-insensitive, multi-word, plural and light typo tolerance), and
@@ -7,7 +9,6 @@ per process and reuse it; each message is then a cheap pipeline run.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import spacy
 from negspacy.negation import Negex  # noqa: F401  (registers the "negex" factory)
@@ -15,7 +16,7 @@ from negspacy.termsets import termset
 from spacy.language import Language
 
 from bot.intake.text import normalise_free_text
-from bot.screening.replies import ANSWER_MAX_LEN, RuleAnswer
+from bot.screening.replies import ANSWER_MAX_LEN, Finding, RuleAnswer
 from bot.screening.rules import Rule, ScreeningRules
 
 NOTES_MAX_LEN = 2000
@@ -32,13 +33,6 @@ _EXTRA_PRECEDING = ["n't", "none", "nor", "neither", "never been", "no longer", 
 _EXTRA_FOLLOWING = [": none", ": no", "- none", "- no"]
 _EXTRA_TERMINATION = ["and i", "i take", "i'm taking", "i am taking", "i'm on", "im on", "i am on",
                       "i use", "i have", "i've got", "i get", "i had", "also", "plus", "except for"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule_id: str
-    matched_text: str
-    negated: bool
 
 
 def _token_pattern(word: str) -> dict:
@@ -88,8 +82,8 @@ def build_pipeline(rules: ScreeningRules) -> Language:
     return nlp
 
 
-class HealthNotesReader:
-    """Finds screening terms in free text; `flags` turns the affirmed ones into answers."""
+class TermReader:
+    """Finds screening terms in free text; `flags` turns the affirmed ones in health notes into answers."""
 
     def __init__(self, rules: ScreeningRules) -> None:
         self._rules = rules

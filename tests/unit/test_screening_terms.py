@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from bot.screening.health_notes import HealthNotesReader
+from bot.screening.terms import TermReader
 from bot.screening.rules import Level, load_rules
 from bot.settings import PROJECT_ROOT
 
@@ -17,7 +17,7 @@ def rules():
 
 @pytest.fixture(scope="module")
 def reader(rules):
-    return HealthNotesReader(rules)
+    return TermReader(rules)
 
 
 def _affirmed(reader, text):
@@ -117,7 +117,7 @@ def test_empty_odd_and_huge_input(reader):
 
 def test_reading_is_fast_once_built(rules):
     started = time.perf_counter()
-    reader = HealthNotesReader(rules)
+    reader = TermReader(rules)
     built = time.perf_counter() - started
     note = "No blood thinners, but I take Eliquis. I've never had cold sores and I use retinol."
     started = time.perf_counter()
