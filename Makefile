@@ -37,7 +37,7 @@ help:
 	@echo "make shell     chat with the bot in this terminal"
 	@echo "make train     train the model when data or config changed"
 	@echo "make validate  check the training data (rasa data validate --fail-on-warnings)"
-	@echo "make eval      measure NLU accuracy on the held-out set and rewrite docs/nlu-evaluation.md"
+	@echo "make eval      measure NLU accuracy and the intake (turns, answers in own words); rewrite docs/*-evaluation.md"
 	@echo "make bench     measure response latency and rewrite docs/benchmark.md"
 	@echo "make export    print stored consultation requests as JSON (FORMAT=csv for CSV)"
 	@echo "make staff-add create a dashboard account (USERNAME=... ROLE=staff|admin)"
@@ -83,9 +83,10 @@ test: venv $(MODEL) browser
 browser:
 	@command -v chromium >/dev/null 2>&1 || bash scripts/install-chromium.sh
 
-eval: venv
+eval: venv $(MODEL)
 	@mkdir -p var
 	$(RASA_VENV)/bin/python scripts/eval_nlu.py
+	$(APP_PY) scripts/eval_intake.py
 
 bench: venv $(MODEL)
 	@mkdir -p var

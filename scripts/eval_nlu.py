@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import datetime
 import logging
 import os
@@ -43,6 +44,10 @@ RETRIEVAL_INTENT = "faq"
 # Topics that give the patient the same outcome: asking for a callback is a way of reaching a person.
 SAME_OUTCOME = {"request_callback": "human_handoff"}
 HELDOUT_FILES = ("heldout.yml", "heldout_blind.yml", "heldout_fresh.yml")
+# Long messages with one question inside, and messages with two questions ({text, topics}).
+LONG_FILE = "heldout_long.yml"
+TWO_QUESTIONS = "two_questions"
+AND = "+"  # two questions' topics in one prediction: "faq/pain+ask_price"
 
 # The issue's targets.
 TARGET_IN_SCOPE_ACCURACY = 0.95
@@ -59,6 +64,36 @@ class Example:
     source: str = ""  # the held-out file it came from
 
 
+@dataclass(frozen=True)
+class LongExample:
+    text: str
+    topics: Tuple[str, ...]  # one question inside a long message, or two questions in the order asked
+
+
+@dataclass
+class LongFigures:
+    """How long and two-question messages are answered: `got` is each message's prediction."""
+
+    examples: Sequence[LongExample]
+    got: Sequence[str]
+
+    def _rows(self, asked: int) -> List[Tuple[LongExample, List[str]]]:
+        return [(e, p.split(AND)) for e, p in zip(self.examples, self.got) if len(e.topics) == asked]
+
+    def count(self, asked: int) -> int:
+        return len(self._rows(asked))
+
+    def all_answered(self, asked: int) -> int:
+        return sum(set(e.topics) <= set(answers) for e, answers in self._rows(asked))
+
+    def one_answered(self, asked: int) -> int:
+        return sum(bool(set(e.topics) & set(answers)) for e, answers in self._rows(asked))
+
+    def wrong_answer(self, asked: int) -> int:
+        """Messages given an answer to something they did not ask (fallback is not an answer)."""
+        return sum(any(a not in e.topics and a != FALLBACK for a in answers) for e, answers in self._rows(asked))
+
+
 @dataclass
 class Candidate:
     name: str
@@ -66,6 +101,8 @@ class Candidate:
     train_seconds: float = 0.0
     predictions: List[Tuple[Example, str]] = field(default_factory=list)
     parses: List[Dict] = field(default_factory=list)
+    long_in_parts: Optional[LongFigures] = None
+    long_whole_only: Optional[LongFigures] = None
 
     # --- figures -------------------------------------------------------------------------
     def _in_scope(self) -> List[Tuple[Example, str]]:
@@ -77,7 +114,7 @@ class Candidate:
     @property
     def in_scope_accuracy(self) -> float:
         rows = self._in_scope()
-        return _ratio(sum(p == e.topic for e, p in rows), len(rows))
+        return _ratio(sum(gives(p, e.topic) for e, p in rows), len(rows))
 
     @property
     def oos_caught(self) -> float:
@@ -99,13 +136,13 @@ class Candidate:
         rows = [(e, p) for e, p in self.predictions if e.topic == topic]
         if topic == OUT_OF_SCOPE:
             return self.oos_caught
-        return _ratio(sum(p == topic for _, p in rows), len(rows))
+        return _ratio(sum(gives(p, topic) for _, p in rows), len(rows))
 
     def errors(self) -> List[Tuple[Example, str]]:
         return [
             (e, p)
             for e, p in self.predictions
-            if p != (FALLBACK if e.topic == OUT_OF_SCOPE else e.topic)
+            if not gives(p, FALLBACK if e.topic == OUT_OF_SCOPE else e.topic)
         ]
 
     @property
@@ -125,6 +162,11 @@ class Candidate:
         return (self.targets_met, correct)
 
 
+def gives(predicted: str, topic: str) -> bool:
+    """Whether the patient gets the answer to `topic` (also as one of two answers)."""
+    return topic in predicted.split(AND)
+
+
 def _ratio(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
@@ -140,6 +182,33 @@ def load_heldout(path: Path) -> List[Example]:
             raise SystemExit(f"{path}: item {index} needs both 'text' and 'topic'")
         examples.append(Example(str(row["text"]), str(row["topic"]), path.name))
     return examples
+
+
+def load_long(path: Path) -> List[LongExample]:
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(rows, list) or not rows:
+        raise SystemExit(f"{path}: expected a non-empty YAML list of {{text, topics}}")
+    examples = []
+    for index, row in enumerate(rows, start=1):
+        topics = row.get("topics") if isinstance(row, dict) else None
+        if not row.get("text") or not isinstance(topics, list) or not 1 <= len(topics) <= 2:
+            raise SystemExit(f"{path}: item {index} needs 'text' and 'topics' (one or two)")
+        examples.append(LongExample(str(row["text"]), tuple(str(t) for t in topics)))
+    return examples
+
+
+@contextlib.contextmanager
+def whole_messages_only():
+    """The same trained model reading each message only as a whole, as before it read parts:
+    the baseline for the long-message figures."""
+    from bot.nlu import linear_classifier
+
+    original = linear_classifier.split_parts
+    linear_classifier.split_parts = lambda text: []
+    try:
+        yield
+    finally:
+        linear_classifier.split_parts = original
 
 
 def pipeline_of(config_path: Path) -> object:
@@ -165,6 +234,8 @@ def candidates_from(shipped: Path, alternatives_dir: Path, only: Sequence[str]) 
 def topic_of(parse: Dict) -> str:
     """Map Rasa's parse result to what the patient gets: a FAQ answer, an intent, or fallback."""
     intent = (parse.get("intent") or {}).get("name") or ""
+    if intent == TWO_QUESTIONS:
+        return AND.join(parse.get("questions") or [])
     if intent in FALLBACK_INTENTS:
         return FALLBACK
     if intent in SAME_OUTCOME:
@@ -177,7 +248,8 @@ def topic_of(parse: Dict) -> str:
     return intent
 
 
-def train_and_predict(candidate: Candidate, examples: Sequence[Example], workdir: Path) -> None:
+def train_and_predict(candidate: Candidate, examples: Sequence[Example], workdir: Path,
+                      long_examples: Sequence[LongExample] = ()) -> None:
     # Imported here so `--help` and input errors do not wait for TensorFlow.
     from rasa.core.agent import Agent
     from rasa.model_training import train
@@ -202,6 +274,44 @@ def train_and_predict(candidate: Candidate, examples: Sequence[Example], workdir
 
     candidate.parses = asyncio.run(parse_all())
     candidate.predictions = list(zip(examples, map(topic_of, candidate.parses)))
+
+    async def parse_long() -> List[str]:
+        return [topic_of(await agent.parse_message(e.text)) for e in long_examples]
+
+    if long_examples:
+        candidate.long_in_parts = LongFigures(long_examples, asyncio.run(parse_long()))
+        with whole_messages_only():
+            candidate.long_whole_only = LongFigures(long_examples, asyncio.run(parse_long()))
+
+
+def render_long(candidate: Candidate) -> str:
+    """The report's section on long messages and two questions in one, for the chosen candidate."""
+    parts, whole = candidate.long_in_parts, candidate.long_whole_only
+    if parts is None or whole is None:
+        return ""
+
+    def row(label: str, figure: str, asked: int) -> str:
+        total = parts.count(asked)
+        return (f"| {label} | {total} | {pct(_ratio(getattr(whole, figure)(asked), total))} | "
+                f"{pct(_ratio(getattr(parts, figure)(asked), total))} |")
+
+    return "\n".join([
+        "",
+        "## Long messages and two questions in one",
+        "",
+        f"`tests/nlu/{LONG_FILE}`, written blind: long messages (35-120 words) with one question among",
+        "context, and messages with two questions. The chosen model reading each message as a whole,",
+        "then also in parts (`bot/nlu/question_segments.py`), as it ships.",
+        "",
+        "| | messages | whole message only | read in parts |",
+        "| --- | --- | --- | --- |",
+        row("one question inside a long message: answered", "all_answered", 1),
+        row("one question inside a long message: an answer it did not ask for", "wrong_answer", 1),
+        row("two questions: both answered", "all_answered", 2),
+        row("two questions: at least one answered", "one_answered", 2),
+        row("two questions: an answer to something not asked", "wrong_answer", 2),
+        "",
+    ])
 
 
 def topic_at(parse: Dict, threshold: float, ambiguity: float) -> str:
@@ -423,6 +533,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         default=[ROOT / "tests" / "nlu" / name for name in HELDOUT_FILES],
         help="held-out files (YAML lists of {text, topic}); figures are given per file and together",
     )
+    parser.add_argument("--long", type=Path, default=ROOT / "tests" / "nlu" / LONG_FILE,
+                        help="long and two-question messages (YAML list of {text, topics})")
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "nlu-evaluation.md")
     parser.add_argument(
         "--details", type=Path, help="also write every message's prediction per candidate (CSV)"
@@ -441,11 +553,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
     examples = [example for path in args.heldout for example in load_heldout(path)]
+    long_examples = load_long(args.long) if args.long.exists() else []
     candidates = candidates_from(args.config, args.alternatives, args.only)
     for candidate in candidates:
         print(f"training and evaluating {candidate.name} ...", file=sys.stderr, flush=True)
         with tempfile.TemporaryDirectory(prefix="nlu-eval-") as workdir:
-            train_and_predict(candidate, examples, Path(workdir))
+            train_and_predict(candidate, examples, Path(workdir), long_examples)
         print(
             f"  {candidate.name}: in-scope {pct(candidate.in_scope_accuracy)}, "
             f"out-of-scope caught {pct(candidate.oos_caught)}, "
@@ -455,7 +568,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         )
 
     chosen = choose(candidates)
-    report = render_report(candidates, chosen, examples)
+    report = render_report(candidates, chosen, examples) + render_long(chosen)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(report, encoding="utf-8")
     if args.details:
