@@ -1,10 +1,9 @@
 """Start-up security settings and the two middlewares every request passes: CSRF and headers.
 
-CSRF: starlette-csrf 3.0 reads the submitted token only from a request header
-(`_get_submitted_csrf_token` returns `request.headers.get(...)`), so plain HTML forms, which
-cannot set headers, would need JavaScript on every form. Instead each session holds a random
-token (the signed session cookie stores it), every form carries it as a hidden field, and
-`CSRFMiddleware` below compares the two in constant time before any POST reaches a route.
+CSRF is checked here, with no CSRF package: each session holds a random token (the signed
+session cookie stores it), every form carries it as a hidden field (a plain HTML form cannot
+set a header; an X-CSRF-Token header is accepted too), and `CSRFMiddleware` below compares the
+two in constant time before any POST reaches a route.
 """
 from __future__ import annotations
 

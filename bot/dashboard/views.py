@@ -1,4 +1,4 @@
-"""Small formatting helpers shared by the templates and the CSV export."""
+"""Labels and small formatting helpers for the templates (the CSV export formats its own)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -25,6 +25,7 @@ def as_text(value) -> str:
 def local_time(value: datetime | None, tz: ZoneInfo) -> str:
     if value is None:
         return ""
-    if value.tzinfo is None:  # SQLite drops the zone; we always store UTC
+    # Columns are UTCDateTime, so times arrive aware; a naive one is read as UTC, not server time.
+    if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")

@@ -8,7 +8,7 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from bot.dashboard import accounts
-from bot.dashboard.app import _load_current_user
+from bot.dashboard.access import _load_current_user
 from bot.db.base import engine_for, session_scope
 from bot.db.migrate import alembic_config, upgrade_to_head
 from tests.support.dashboard_client import (
