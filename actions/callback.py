@@ -12,8 +12,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.buttons import NEXT_STEPS
-from actions.config import clinic, settings
+from actions.config import settings
 from actions.intake.contact_fields import ContactFieldsValidation, consent_given
 from actions.intake.finish import notify_staff, schema_ready
 from actions.intake.slots import forget_conversation
@@ -39,7 +38,7 @@ class ValidateCallbackForm(ContactFieldsValidation):
     def validate_callback_consent(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         agreed = interpret_yes_no(value)
         if agreed is None:
-            return self._retry(dispatcher, tracker, "callback_consent", "Please answer yes or no.")
+            return self._retry(dispatcher, tracker, "callback_consent", "utter_answer_yes_or_no")
         if not agreed:
             return {"callback_consent": "no"}
         return self._accepted({"callback_consent": "yes", **consent_given(tracker)})
@@ -52,12 +51,8 @@ class ActionFinishCallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        c = clinic()
         if tracker.get_slot("callback_consent") != "yes":
-            dispatcher.utter_message(
-                text=f"No problem, nothing has been stored. You can call {c.name} on {c.phone} whenever suits you.",
-                buttons=NEXT_STEPS,
-            )
+            dispatcher.utter_message(response="utter_callback_declined")
             return forget_conversation(dispatcher)
         if not await may_store_request(tracker):
             dispatcher.utter_message(response="utter_request_limit_reached")
@@ -79,16 +74,10 @@ class ActionFinishCallback(Action):
         except Exception as error:  # keep the details so asking again needs no retyping
             log.warning("could not store callback request (%s)", type(error).__name__)
             schema_ready.cache_clear()
-            dispatcher.utter_message(
-                text=("Sorry, I couldn't save that just now. I've kept your details: say \"call me back\" again in "
-                      f"a moment, or call us on {c.phone}."),
-            )
+            dispatcher.utter_message(response="utter_callback_not_saved")
             return []
-        dispatcher.utter_message(
-            text=(f"Thank you! The team at {c.name} will call you back ({submission.preferred_time}). "
-                  f"Your reference is {saved.reference}."),
-            buttons=NEXT_STEPS,
-        )
+        dispatcher.utter_message(response="utter_callback_stored", reference=saved.reference,
+                                 preferred_time=submission.preferred_time)
         if saved.created:
             await notify_staff(saved.reference, "callback requested", submission.channel)
         return forget_conversation(dispatcher)

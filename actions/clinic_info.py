@@ -1,5 +1,6 @@
 """Answers about the clinic itself (prices, hours, address, contact, appointment length, talking
-to a person), written from clinic/clinic.yml so nothing is invented."""
+to a person): the wording is in domain.yml, the facts come from clinic/clinic.yml, so nothing is
+invented and staff edit either without touching code."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,47 +9,35 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.buttons import CALL_ME_BACK, NEXT_STEPS
 from actions.config import clinic
 from bot.clinic import Clinic
 
 
-def price_answer(c: Clinic) -> str:
-    return (
-        f"Prices at {c.name}:\n{c.prices_text()}\n"
-        "A practitioner confirms the right plan for your skin at the consultation."
-    )
+def clinic_facts(c: Clinic) -> dict[str, str]:
+    """The clinic's facts as the responses' variables."""
+    length = c.appointment_length
+    return {"prices": c.prices_text(), "hours": c.hours_text(), "address": c.address, "email": c.email,
+            "website": c.website, "appointment_length": length[0].lower() + length[1:]}
 
 
-def hours_answer(c: Clinic) -> str:
-    return f"Our opening hours:\n{c.hours_text()}"
-
-
-def location_answer(c: Clinic) -> str:
-    return f"You'll find {c.name} at {c.address}."
-
-
-def contact_answer(c: Clinic) -> str:
-    return f"You can reach {c.name} by phone on {c.phone} or by email at {c.email}. Website: {c.website}"
-
-
-def appointment_length_answer(c: Clinic) -> str:
-    return f"A microneedling appointment takes {c.appointment_length[0].lower()}{c.appointment_length[1:]}"
-
-
-ANSWERS_BY_INTENT = {
-    "ask_price": price_answer,
-    "ask_hours": hours_answer,
-    "ask_location": location_answer,
-    "ask_contact": contact_answer,
-    "ask_appointment_length": appointment_length_answer,
+# The response answering each clinic question (its variables: `clinic_facts`). Outside a form the
+# responses offer the next steps as buttons; inside one they do not (the form asks its question).
+RESPONSE_BY_INTENT = {
+    "ask_price": "utter_clinic_price",
+    "ask_hours": "utter_clinic_hours",
+    "ask_location": "utter_clinic_location",
+    "ask_contact": "utter_clinic_contact",
+    "ask_appointment_length": "utter_clinic_appointment_length",
 }
 
 
-def clinic_answer(intent: str) -> str | None:
-    """The answer for a clinic-information intent, or None when the intent is not one."""
-    answer = ANSWERS_BY_INTENT.get(intent)
-    return answer(clinic()) if answer else None
+def answer_clinic_question(dispatcher: CollectingDispatcher, intent: str) -> bool:
+    """Answers a clinic-information intent; False when the intent is not one."""
+    response = RESPONSE_BY_INTENT.get(intent)
+    if response is None:
+        return False
+    dispatcher.utter_message(response=response, **clinic_facts(clinic()))
+    return True
 
 
 class ActionClinicInfo(Action):
@@ -59,8 +48,8 @@ class ActionClinicInfo(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name", "")
-        text = clinic_answer(intent) or contact_answer(clinic())
-        dispatcher.utter_message(text=text, buttons=NEXT_STEPS)
+        if not answer_clinic_question(dispatcher, intent):
+            answer_clinic_question(dispatcher, "ask_contact")
         return []
 
 
@@ -71,13 +60,5 @@ class ActionHumanHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        c = clinic()
-        dispatcher.utter_message(
-            text=(
-                f"To talk to a person, call {c.name} on {c.phone} or email {c.email}. "
-                f"We're open:\n{c.hours_text()}\n"
-                "Or I can ask the team to call you back."
-            ),
-            buttons=[CALL_ME_BACK, *NEXT_STEPS],
-        )
+        dispatcher.utter_message(response="utter_human_handoff", **clinic_facts(clinic()))
         return []

@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_info import clinic_answer
+from actions.clinic_info import answer_clinic_question
 
 TWO_QUESTIONS = "two_questions"
 FAQ_PREFIX = "faq/"
@@ -20,11 +20,7 @@ def answer_question(dispatcher: CollectingDispatcher, label: str) -> bool:
     if label.startswith(FAQ_PREFIX):
         dispatcher.utter_message(response=f"utter_{label}")
         return True
-    answer = clinic_answer(label)
-    if answer:
-        dispatcher.utter_message(text=answer)
-        return True
-    return False
+    return answer_clinic_question(dispatcher, label)
 
 
 def questions_asked(tracker: Tracker) -> list[str]:

@@ -53,15 +53,21 @@ class ContactFieldsValidation(FormValidationAction):
     def name(self) -> str:
         ...
 
-    def _retry(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, hint: str) -> dict[str, Any]:
-        """The answer was not usable: answer a question if it was one, else a kind hint; ask again."""
+    def _retry(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, hint: str,
+               **values: Any) -> dict[str, Any]:
+        """The answer was not usable: answer a question if it was one, else a kind hint (the domain
+        response `hint`, with its variables); ask again."""
         if not answer_interruption(dispatcher, tracker):
             attempts = int(tracker.get_slot("invalid_attempts") or 0) + 1
+            dispatcher.utter_message(response=hint, **values)
             if attempts >= TRIES_BEFORE_HELP:
-                hint += f" If you'd prefer, type \"stop\" to cancel, or call us on {clinic().phone}."
-            dispatcher.utter_message(text=hint)
+                dispatcher.utter_message(response="utter_retry_help")
             return {slot: None, "invalid_attempts": attempts}
         return {slot: None}
+
+    def _refused(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
+                 problem: InvalidField) -> dict[str, Any]:
+        return self._retry(dispatcher, tracker, slot, problem.response, **problem.values)
 
     @staticmethod
     def _accepted(values: dict[str, Any]) -> dict[str, Any]:
@@ -71,28 +77,22 @@ class ContactFieldsValidation(FormValidationAction):
         try:
             return self._accepted({"full_name": parse_name(value)})
         except InvalidField as problem:
-            return self._retry(dispatcher, tracker, "full_name", problem.message)
+            return self._refused(dispatcher, tracker, "full_name", problem)
 
     def validate_phone(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         if words(value) in SKIP_WORDS:
             if not self.phone_optional:
-                return self._retry(dispatcher, tracker, "phone", "I need a phone number so the team can call you.")
+                return self._retry(dispatcher, tracker, "phone", "utter_invalid_phone_required")
             if tracker.get_slot("email") == SKIPPED:  # a correction: the email was skipped already
-                return self._retry(dispatcher, tracker, "phone",
-                                   "The clinic needs at least one way to contact you, so please give a phone number.")
+                return self._retry(dispatcher, tracker, "phone", "utter_invalid_phone_need_one")
             return self._accepted({"phone": SKIPPED})
         phone = parse_phone(value, clinic().default_region)
         if phone is None:
-            return self._retry(
-                dispatcher, tracker, "phone",
-                "That doesn't look like a phone number I can use. Please include the area code "
-                "(or the country code, like +44), or type \"skip\".",
-            )
+            return self._retry(dispatcher, tracker, "phone", "utter_invalid_phone")
         return self._accepted({"phone": phone})
 
     def validate_preferred_time(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         text = normalise_free_text(value, 200)
         if len(text) < 2 or not any(ch.isalnum() for ch in text):
-            return self._retry(dispatcher, tracker, "preferred_time",
-                               "Please tell me which days or times suit you, for example \"weekday mornings\".")
+            return self._retry(dispatcher, tracker, "preferred_time", "utter_invalid_preferred_time")
         return self._accepted({"preferred_time": text})

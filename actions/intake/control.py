@@ -7,7 +7,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.buttons import NEXT_STEPS
 from actions.intake.slots import forget_conversation, reset_intake
 
 
@@ -18,10 +17,7 @@ class ActionCancelIntake(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        dispatcher.utter_message(
-            text="Okay, I've cancelled your request. Nothing has been stored. You can start again whenever you like.",
-            buttons=NEXT_STEPS,
-        )
+        dispatcher.utter_message(response="utter_intake_cancelled")
         return [ActiveLoop(None), *forget_conversation(dispatcher)]
 
 
@@ -32,5 +28,5 @@ class ActionRestartIntake(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        dispatcher.utter_message(text="Sure, let's start again from the beginning.")
+        dispatcher.utter_message(response="utter_intake_restarted")
         return reset_intake()

@@ -12,9 +12,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.buttons import NEXT_STEPS
-from actions.config import clinic, settings
-from actions.intake.outcome_messages import notes_for, outcome_message
+from actions.config import settings
+from actions.intake.outcome_messages import notes_for, notes_text, outcome_response
 from actions.intake.screening import term_reader, screening_rules
 from actions.intake.slots import CONFIRMED, NOTHING, answer_from_slot, forget_conversation, given
 from actions.request_limits import may_store_request
@@ -91,27 +90,18 @@ class ActionFinishIntake(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        c = clinic()
         reason = tracker.get_slot("intake_stop_reason")
         if reason == "consent_refused":
-            dispatcher.utter_message(
-                text=("No problem: I won't ask any health questions and nothing has been stored. "
-                      f"You can call {c.name} on {c.phone} to talk it through, or keep asking me questions."),
-                buttons=[NEXT_STEPS[1]],
-            )
+            dispatcher.utter_message(response="utter_intake_consent_refused")
             return forget_conversation(dispatcher)
         if reason == "minor":
-            dispatcher.utter_message(
-                text=("Thank you for telling me. As you're under 18, I can't take a request here and nothing "
-                      f"has been stored. Please ask a parent or guardian to call {c.name} on {c.phone}."),
-            )
+            dispatcher.utter_message(response="utter_intake_minor")
             return forget_conversation(dispatcher)
         if tracker.get_slot("review_confirm") != CONFIRMED:
             return forget_conversation(dispatcher)
         return await self._store(dispatcher, tracker)
 
     async def _store(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        c = clinic()
         if not await may_store_request(tracker):
             dispatcher.utter_message(response="utter_request_limit_reached")
             return forget_conversation(dispatcher)
@@ -123,17 +113,12 @@ class ActionFinishIntake(Action):
         except Exception as error:  # StorageUnavailable or anything else: keep the answers, offer a retry
             log.warning("could not store intake (%s)", type(error).__name__)
             schema_ready.cache_clear()
-            dispatcher.utter_message(
-                text=("Sorry, I couldn't save your request just now. Your answers are kept, so you don't need "
-                      f"to type them again: please try \"confirm\" again in a moment, or call us on {c.phone}."),
-            )
+            dispatcher.utter_message(response="utter_request_not_saved")
             # Back to the summary: the form asks to confirm again.
             return [SlotSet("review_confirm", None), FollowupAction("intake_form")]
-        message = outcome_message(submission.outcome, saved.reference, submission.preferred_contact, c.name)
         notes = notes_for(submission.answers, screening_rules())
-        if notes:
-            message += "\n" + "\n".join(f"- {note}" for note in notes)
-        dispatcher.utter_message(text=message, buttons=[NEXT_STEPS[1]])
+        dispatcher.utter_message(response=outcome_response(submission.outcome), reference=saved.reference,
+                                 notes=notes_text(notes))
         if saved.created:
             await notify_staff(saved.reference, saved.outcome, submission.channel)
         return forget_conversation(dispatcher)

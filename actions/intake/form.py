@@ -31,17 +31,11 @@ from actions.intake.slots import (
 )
 from bot.intake import InvalidField, normalise_free_text, parse_birth, parse_contact_method, parse_email
 from bot.intake.contact import NEEDS_MOBILE, is_landline
-from bot.screening.groups import Asking, Question, apply_reply
+from bot.screening.groups import Question, apply_reply
 from bot.screening.questions_about import AboutTheQuestion, explanation_for, question_about_the_question
 from bot.screening.replies import interpret_yes_no
 
 NOTHING_WORDS = {"no", "nope", "none", "nothing", "nothing else", "no thanks", "n/a", "na", "not really", "nah", "-"}
-_SCREENING_HINTS = {
-    Asking.GROUP: "Sorry, I didn't catch that. Tap \"None of these\", tell me the numbers from the list that apply "
-                  "(for example \"2\" or \"1 and 3\"), or say \"not sure\".",
-    Asking.RULE: "Sorry, I didn't catch that. Please answer yes or no, or say \"not sure\".",
-    Asking.FOLLOW_UP: "Sorry, I didn't catch when. For example: \"3 months ago\", \"in January\" or \"I still take it\".",
-}
 CONFIRM_WORDS = {"confirm", "yes", "y", "yes please", "correct", "send", "send it", "looks good", "ok", "okay",
                  "that's right", "all good", "confirm and send", "yep", "sure"}
 
@@ -62,7 +56,7 @@ class ValidateIntakeForm(ContactFieldsValidation):
     def validate_intake_consent(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         agreed = interpret_yes_no(value)
         if agreed is None:
-            return self._retry(dispatcher, tracker, "intake_consent", "Please answer yes or no.")
+            return self._retry(dispatcher, tracker, "intake_consent", "utter_answer_yes_or_no")
         if not agreed:
             return {"intake_consent": "no", "intake_stop_reason": "consent_refused"}
         return self._accepted({"intake_consent": "yes", **consent_given(tracker)})
@@ -72,7 +66,7 @@ class ValidateIntakeForm(ContactFieldsValidation):
         try:
             birth = parse_birth(value, today(), clinic().default_region)
         except InvalidField as problem:
-            return self._retry(dispatcher, tracker, "birth", problem.message)
+            return self._refused(dispatcher, tracker, "birth", problem)
         if birth.is_minor:
             # Nothing is stored for under-18s; forget the name already given too.
             return {"birth": None, "full_name": None, "intake_stop_reason": "minor"}
@@ -86,41 +80,30 @@ class ValidateIntakeForm(ContactFieldsValidation):
     def validate_email(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         if words(value) in SKIP_WORDS:
             if not given(tracker.get_slot("phone")):
-                return self._retry(
-                    dispatcher, tracker, "email",
-                    "The clinic needs at least one way to contact you, so please give an email address.",
-                )
+                return self._retry(dispatcher, tracker, "email", "utter_invalid_email_need_one")
             return self._accepted({"email": SKIPPED})
         email = parse_email(value)
         if email is None:
-            return self._retry(
-                dispatcher, tracker, "email",
-                "That doesn't look like an email address (like name@example.com). Please try again, or type \"skip\".",
-            )
+            return self._retry(dispatcher, tracker, "email", "utter_invalid_email")
         return self._accepted({"email": email})
 
     def validate_preferred_contact(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         method = parse_contact_method(value)
         if method is None:
-            return self._retry(dispatcher, tracker, "preferred_contact", "Please choose one of the options.")
+            return self._retry(dispatcher, tracker, "preferred_contact", "utter_invalid_preferred_contact")
         needs_phone = method != "email"
         if needs_phone and not given(tracker.get_slot("phone")):
-            return self._retry(dispatcher, tracker, "preferred_contact",
-                               "I don't have a phone number for you, so please choose email.")
+            return self._retry(dispatcher, tracker, "preferred_contact", "utter_invalid_preferred_contact_no_phone")
         if method in NEEDS_MOBILE and is_landline(tracker.get_slot("phone")):
-            return self._retry(dispatcher, tracker, "preferred_contact",
-                               "The number you gave looks like a landline, which can't get texts or WhatsApp. "
-                               "Please choose a phone call or email, or change your number at the end.")
+            return self._retry(dispatcher, tracker, "preferred_contact", "utter_invalid_preferred_contact_landline")
         if method == "email" and not given(tracker.get_slot("email")):
-            return self._retry(dispatcher, tracker, "preferred_contact",
-                               "I don't have an email address for you, so please choose a phone option.")
+            return self._retry(dispatcher, tracker, "preferred_contact", "utter_invalid_preferred_contact_no_email")
         return self._accepted({"preferred_contact": method})
 
     def validate_concerns(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         text = normalise_free_text(value, 500)
         if len(text) < 3 or not any(ch.isalpha() for ch in text):
-            return self._retry(dispatcher, tracker, "concerns",
-                               "Please tell me in a few words what you'd like to improve, and where.")
+            return self._retry(dispatcher, tracker, "concerns", "utter_invalid_concerns")
         return self._accepted({"concerns": text})
 
     # 3. Screening: one slot asked once per question (a group, an item or a follow-up) ------------
@@ -135,7 +118,7 @@ class ValidateIntakeForm(ContactFieldsValidation):
         step = apply_reply(screening_rules(), screening_position(tracker), screening_answers_so_far(tracker),
                            value, today(), term_reader().findings)
         if step is None:
-            return self._retry(dispatcher, tracker, "screening_reply", _SCREENING_HINTS[question.asking])
+            return self._retry(dispatcher, tracker, "screening_reply", f"utter_invalid_screening_{question.asking.value}")
         if step.one_at_a_time_now:
             dispatcher.utter_message(response="utter_screening_one_at_a_time")
         if step.unsure:
@@ -164,7 +147,7 @@ class ValidateIntakeForm(ContactFieldsValidation):
             return self._accepted({"health_notes": NOTHING})
         text = normalise_free_text(value, 2000)
         if not text:
-            return self._retry(dispatcher, tracker, "health_notes", "Please write it in words, or type \"no\".")
+            return self._retry(dispatcher, tracker, "health_notes", "utter_invalid_health_notes")
         return self._accepted({"health_notes": text})
 
     # 4. Review: confirm, or name one field to change -----------------------------------------
@@ -173,7 +156,7 @@ class ValidateIntakeForm(ContactFieldsValidation):
             return self._accepted({"review_confirm": CONFIRMED})
         field = field_to_change(str(value or ""))
         if field == "screening":
-            dispatcher.utter_message(text="Sure, let's go through the health questions again.")
+            dispatcher.utter_message(response="utter_screening_again")
             return {**restart_screening_slots(), "review_confirm": None}
         value = new_value_in(str(value or "")) if field in FIELDS_TAKING_A_VALUE else None
         if field and value:
@@ -183,8 +166,4 @@ class ValidateIntakeForm(ContactFieldsValidation):
             return {**corrected, field: None, "review_confirm": None}  # the hint was given; ask for it
         if field:
             return {field: None, "review_confirm": None}
-        return self._retry(
-            dispatcher, tracker, "review_confirm",
-            "Please type \"confirm\" to send it, tell me what to change (for example \"change my phone number\"), "
-            "or \"cancel\".",
-        )
+        return self._retry(dispatcher, tracker, "review_confirm", "utter_invalid_review_confirm")

@@ -1,4 +1,5 @@
-"""What the patient is told once their request is stored, worded by outcome.
+"""What the patient is told once their request is stored, worded by outcome (domain.yml), with the
+clinic's own notes for the answers that led to it (clinic/screening.yml).
 
 Never a diagnosis, never "stop your medicine", and never "you're fine" to someone screened out:
 the wording says what happens next and who decides."""
@@ -10,29 +11,15 @@ from bot.screening.outcome import Outcome
 from bot.screening.replies import RuleAnswer
 from bot.screening.rules import ScreeningRules
 
-CONTACT_PHRASES = {"phone": "by phone", "sms": "by text message", "whatsapp": "on WhatsApp",
-                   "telegram": "on Telegram", "email": "by email"}
+def outcome_response(outcome: Outcome) -> str:
+    """The response telling the patient what happens next (domain.yml; worded by outcome and by the
+    `preferred_contact` slot)."""
+    return f"utter_request_stored_{outcome.value}"
 
 
-def outcome_message(outcome: Outcome, reference: str, contact: str, clinic_name: str) -> str:
-    how = CONTACT_PHRASES.get(contact, "")
-    opening = f"Thank you! Your request has been sent to {clinic_name}. Your reference is {reference}."
-    if outcome is Outcome.ELIGIBLE:
-        body = (f"The team will contact you {how} to arrange your consultation, where a practitioner "
-                "will look at your skin and go through your answers with you.")
-    elif outcome is Outcome.NEEDS_REVIEW:
-        body = (f"A practitioner will look at some of your answers before anything is booked, and the team "
-                f"will contact you {how}.")
-    elif outcome is Outcome.DEFERRED:
-        body = (f"From your answers, treatment will need to wait for now. The team will contact you {how} "
-                "to talk about when it could go ahead.")
-    else:
-        body = (f"From your answers, microneedling may not be suitable for you. A member of the team will "
-                f"contact you {how} to talk through other options.")
-    return f"{opening}\n{body}"
-
-
-UNSURE_NOTE = "You weren't sure about this, so a practitioner will go through it with you before anything is booked."
+def notes_text(notes: Sequence[str]) -> str:
+    """The `{notes}` variable of that response: one line per note, or nothing."""
+    return "".join(f"\n- {note}" for note in notes)
 
 
 def note_for(answer: RuleAnswer, rules: ScreeningRules) -> str | None:
@@ -42,7 +29,7 @@ def note_for(answer: RuleAnswer, rules: ScreeningRules) -> str | None:
     if rule is None:
         return None
     if answer.unsure:
-        return UNSURE_NOTE
+        return rules.unsure_note
     ongoing = rule.follow_up is not None and answer.follow_up is not None and answer.level is rule.follow_up.level_ongoing
     if ongoing and rule.follow_up.ongoing_note:
         return rule.follow_up.ongoing_note

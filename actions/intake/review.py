@@ -8,7 +8,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.config import clinic
 from actions.intake.screening import screening_rules
 from actions.intake.slots import NOTHING, answer_from_slot, given
 from bot.intake.contact import CONTACT_LABELS, NEEDS_MOBILE, is_landline
@@ -61,6 +60,8 @@ def restart_screening_slots() -> dict[str, Any]:
 
 
 SHORT_ANSWER = 60
+NOT_GIVEN = "not given"
+NO_NOTES = "none"
 
 
 def _quoted(text: str) -> str:
@@ -84,25 +85,17 @@ def health_answer_lines(answers: list[RuleAnswer]) -> list[str]:
     return lines
 
 
-def summary(tracker: Tracker) -> str:
+def summary_values(tracker: Tracker) -> dict[str, str]:
+    """The variables of `utter_review_summary`: each field as the patient will see it."""
     get = tracker.get_slot
     answers = [answer_from_slot(item) for item in get("screening_answers") or []]
-    lines = [
-        f"Here is what I'll send to {clinic().name}:",
-        f"- Name: {get('full_name')}",
-        f"- Date of birth: {get('birth')}",
-        f"- Phone: {get('phone') if given(get('phone')) else 'not given'}",
-        f"- Email: {get('email') if given(get('email')) else 'not given'}",
-        f"- Contact by: {CONTACT_LABELS.get(get('preferred_contact'), get('preferred_contact'))}",
-        f"- To treat: {get('concerns')}",
-        f"- Best times: {get('preferred_time')}",
-        "- Health questions:",
-        *health_answer_lines(answers),
-        f"- Other health notes: {get('health_notes') if get('health_notes') != NOTHING else 'none'}",
-        "Is this correct? Type \"confirm\" to send it, or tell me what to change in one message "
-        "(for example \"change my phone to 07911 123456\", or \"change my health answers\").",
-    ]
-    return "\n".join(lines)
+    return {
+        "phone_shown": get("phone") if given(get("phone")) else NOT_GIVEN,
+        "email_shown": get("email") if given(get("email")) else NOT_GIVEN,
+        "contact_shown": CONTACT_LABELS.get(get("preferred_contact"), get("preferred_contact") or ""),
+        "health_answers": "\n".join(health_answer_lines(answers)),
+        "notes_shown": get("health_notes") if get("health_notes") != NOTHING else NO_NOTES,
+    }
 
 
 class ActionAskReviewConfirm(Action):
@@ -112,10 +105,7 @@ class ActionAskReviewConfirm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        dispatcher.utter_message(
-            text=summary(tracker),
-            buttons=[{"title": "Confirm and send", "payload": "confirm"}, {"title": "Cancel", "payload": "/stop"}],
-        )
+        dispatcher.utter_message(response="utter_review_summary", **summary_values(tracker))
         return []
 
 
@@ -134,8 +124,6 @@ class ActionAskPreferredContact(Action):
             methods += ["phone"] if is_landline(phone) else ["phone", *NEEDS_MOBILE]
         if given(tracker.get_slot("email")):
             methods.append("email")
-        dispatcher.utter_message(
-            text="How would you like the clinic to contact you?",
-            buttons=[{"title": CONTACT_LABELS[m], "payload": CONTACT_LABELS[m]} for m in methods],
-        )
+        dispatcher.utter_message(response="utter_which_contact",
+                                 buttons=[{"title": CONTACT_LABELS[m], "payload": CONTACT_LABELS[m]} for m in methods])
         return []

@@ -81,33 +81,33 @@ def _candidate_date(text: str, today: date, month_first: bool) -> tuple[int, int
     return None
 
 
-def _invalid(reason: str, message: str) -> InvalidField:
-    return InvalidField("birth", reason, message)
+def _invalid(reason: str, response: str, **values: str) -> InvalidField:
+    return InvalidField("birth", reason, f"utter_invalid_birth_{response}", **values)
 
 
 def parse_birth(text: object, today: date, region: str = "GB") -> Birth:
     """The date of birth (when given) and age today; InvalidField with reason unreadable /
     not_a_date / future / too_old otherwise. Being under 18 is not an error: check `is_minor`."""
     cleaned = normalise_free_text(text, 200).lower().replace("’", "'")
-    if not cleaned:
-        raise _invalid("unreadable", "Could you tell me your date of birth, for example 12/03/1985?")
     month_first = (region or "").upper() in MONTH_FIRST_REGIONS
     example = "03/12/1985" if month_first else "12/03/1985"
+    if not cleaned:
+        raise _invalid("unreadable", "empty", example=example)
     candidate = _candidate_date(cleaned, today, month_first)
     if candidate is not None:
         try:
             born = date(*candidate)
         except ValueError:
-            raise _invalid("not_a_date", f"That date does not seem to exist. Could you check it? For example {example}.") from None
+            raise _invalid("not_a_date", "not_a_date", example=example) from None
         if born > today:
-            raise _invalid("future", "That date is in the future. Could you check your date of birth?")
+            raise _invalid("future", "future")
         age = age_on(born, today)
         if age > MAX_AGE:
-            raise _invalid("too_old", "Could you check the year of your date of birth?")
+            raise _invalid("too_old", "year")
         return Birth(born, age)
     if match := _AGE.match(cleaned.strip()):
         age = int(match.group(1))
         if age > MAX_AGE:
-            raise _invalid("too_old", "Could you check that age for me?")
+            raise _invalid("too_old", "age")
         return Birth(None, age)
-    raise _invalid("unreadable", f"Sorry, I could not read that. Could you write your date of birth like {example}, or just your age?")
+    raise _invalid("unreadable", "unreadable", example=example)

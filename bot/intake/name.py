@@ -36,15 +36,13 @@ def parse_name(text: object) -> str:
     cleaned = _INTRO.sub("", cleaned).strip(" .,!")
     if not cleaned:
         reason = "invalid_characters" if had_markup else "empty"
-        raise InvalidField("name", reason, "Could you type your name using letters only?" if had_markup
-                           else "Could you tell me your name?")
+        raise InvalidField("name", reason, "utter_invalid_name_markup" if had_markup else "utter_invalid_name_empty")
     if len(cleaned) > MAX_LEN:
-        raise InvalidField("name", "too_long", f"That is a bit long for a name. Could you shorten it to {MAX_LEN} characters?")
+        raise InvalidField("name", "too_long", "utter_invalid_name_too_long", max_len=MAX_LEN)
     if len(cleaned) < MIN_LEN:
-        raise InvalidField("name", "too_short", "Could you give me your full name, please?")
+        raise InvalidField("name", "too_short", "utter_invalid_name_too_short")
     if not any(unicodedata.category(ch).startswith("L") for ch in cleaned) or not all(map(_is_name_char, cleaned)):
-        raise InvalidField("name", "invalid_characters",
-                           "Names usually have just letters, spaces, hyphens or apostrophes. Could you type it again?")
+        raise InvalidField("name", "invalid_characters", "utter_invalid_name_characters")
     if cleaned.lower() in _NOT_NAMES or _REPEATED.search(cleaned):
-        raise InvalidField("name", "not_a_name", "Sorry, I did not catch your name. What should we call you?")
+        raise InvalidField("name", "not_a_name", "utter_invalid_name_not_a_name")
     return cleaned

@@ -105,6 +105,7 @@ class ScreeningRules:
 
     rules: tuple[Rule, ...]
     groups: tuple[Group, ...] = ()
+    unsure_note: str = ""  # what the patient is told at the end about an answer they were unsure of
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
@@ -268,7 +269,7 @@ def parse_rules(raw: Any) -> ScreeningRules:
     groups = _parse_groups(raw.get("groups"), tuple(rules))
     # Asked in the groups' order, so the stored answers and the summary follow what the patient saw.
     ordered = tuple(rule for group in groups for rule in group.rules)
-    return ScreeningRules(ordered, groups)
+    return ScreeningRules(ordered, groups, _text(raw, "unsure_note", "the file"))
 
 
 def load_rules(path: Path | str) -> ScreeningRules:

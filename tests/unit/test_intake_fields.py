@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from tests.support.responses import rendered
 from bot.intake import (
     InvalidField, normalise_free_text, parse_birth, parse_contact_method, parse_email, parse_name, parse_phone,
 )
@@ -50,7 +51,7 @@ def test_bad_names_are_refused_with_a_reason(text, reason):
     with pytest.raises(InvalidField) as error:
         parse_name(text)
     assert error.value.reason == reason and error.value.field == "name"
-    assert error.value.message.endswith("?")
+    assert rendered({"response": error.value.response, **error.value.values}).endswith("?")
 
 
 def test_markup_never_comes_back():

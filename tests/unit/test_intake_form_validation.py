@@ -7,10 +7,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.intake.form import ValidateIntakeForm
-from actions.intake.outcome_messages import notes_for, outcome_message
+from actions.intake.outcome_messages import notes_for, notes_text, outcome_response
 from actions.intake.review import field_to_change
 from actions.intake.screening import screening_rules
 from actions.intake.slots import SCREENING_DONE, SKIPPED
+from tests.support.responses import rendered, texts
 from bot.screening.outcome import Outcome
 from bot.screening.replies import RuleAnswer
 from bot.screening.rules import Level
@@ -28,9 +29,10 @@ def tracker(slots: dict | None = None, text: str = "", intent: str = "inform", c
 
 
 def validate(slot: str, value: str, slots: dict | None = None, **message) -> tuple[dict, list[str]]:
+    """The slots set and what the patient reads (responses rendered as Rasa renders them)."""
     dispatcher = CollectingDispatcher()
     result = getattr(FORM, f"validate_{slot}")(value, dispatcher, tracker(slots, value, **message), {})
-    return result, [m.get("text") for m in dispatcher.messages]
+    return result, texts(dispatcher.messages, slots)
 
 
 def test_consent_yes_records_when_and_starts_the_intake():
@@ -65,7 +67,8 @@ def test_two_questions_instead_of_an_answer_get_both_answers():
     message.latest_message["questions"] = ["faq/pain", "ask_price"]
     result = FORM.validate_phone("does it hurt and how much is it", dispatcher, message, {})
     assert result["phone"] is None
-    assert dispatcher.messages[0]["response"] == "utter_faq/pain" and "£250" in dispatcher.messages[1]["text"]
+    said = texts(dispatcher.messages)
+    assert "numbing cream" in said[0] and "£250" in said[1]
 
 
 def test_a_clinic_question_instead_of_an_answer_is_answered_from_the_clinic_file():
@@ -75,7 +78,7 @@ def test_a_clinic_question_instead_of_an_answer_is_answered_from_the_clinic_file
 
 def test_third_bad_answer_offers_a_way_out():
     _, said = validate("phone", "abc", slots={"invalid_attempts": 2})
-    assert "stop" in said[0] and "call us" in said[0]
+    assert "stop" in said[-1] and "call us" in said[-1]
 
 
 def test_under_18_stops_and_forgets_the_name():
@@ -140,7 +143,7 @@ def test_a_ticked_item_with_a_follow_up_asks_it_and_its_answer_decides_the_level
 def test_not_sure_about_a_group_asks_its_items_one_at_a_time():
     slots: dict = {"screening_index": 0, "screening_answers": []}
     result, said = _screening_step(slots, "not sure")
-    assert result["screening_one_at_a_time"] is True and said == [None]  # the "one at a time" response
+    assert result["screening_one_at_a_time"] is True and said == ["No problem, let's take them one at a time."]
     group = RULES.groups[0]
     for rule in group.rules:
         result, _ = _screening_step(slots, "no" if rule.id != "pregnancy" else "I don't know")
@@ -172,7 +175,8 @@ def test_field_to_change(text, field):
 
 @pytest.mark.parametrize("outcome", list(Outcome))
 def test_outcome_messages_never_diagnose_or_reassure_wrongly(outcome):
-    message = outcome_message(outcome, "MN-ABC123", "phone", "Clinic").lower()
+    sent = {"response": outcome_response(outcome), "reference": "MN-ABC123", "notes": notes_text([])}
+    message = rendered(sent, {"preferred_contact": "phone", "clinic_name": "Clinic"}).lower()
     assert "mn-abc123" in message and "by phone" in message
     for forbidden in ("stop taking", "you're fine", "you are fine", "diagnos", "you have "):
         assert forbidden not in message

@@ -54,7 +54,7 @@ async def test_a_stored_request_notifies_staff_without_personal_or_health_detail
     stored = list_requests(get_settings().database_url)
     assert len(stored) == 1 and stored[0].channel == "telegram"
     assert stored[0].outcome == "needs_review", "warfarin in the health notes raises the blood-thinner rule"
-    assert stored[0].reference in dispatcher.messages[0]["text"]
+    assert stored[0].reference in dispatcher.messages[0]["reference"]
 
     notices = configured.sent_messages(STAFF_CHAT)
     assert len(notices) == 1

@@ -109,14 +109,14 @@ def test_groups_are_checked_when_the_file_is_read():
     rule = {"id": "a_rule", "question": "Q?", "explanation": "E.", "level": "info", "answer_note": "N.",
             "terms": ["x"]}
     group = {"id": "group_g", "title": "t", "question": "Q?", "explanation": "E.", "rules": ["a_rule"]}
-    assert parse_rules({"rules": [rule], "groups": [group]}).groups[0].rules[0].id == "a_rule"
-    assert len(parse_rules({"rules": [rule]}).groups) == 1, "without groups, each rule on its own"
+    assert parse_rules({"unsure_note": "U.", "rules": [rule], "groups": [group]}).groups[0].rules[0].id == "a_rule"
+    assert len(parse_rules({"unsure_note": "U.", "rules": [rule]}).groups) == 1, "without groups, each rule on its own"
     with pytest.raises(ScreeningRulesError, match="unknown rule 'other'"):
-        parse_rules({"rules": [rule], "groups": [{**group, "rules": ["a_rule", "other"]}]})
+        parse_rules({"unsure_note": "U.", "rules": [rule], "groups": [{**group, "rules": ["a_rule", "other"]}]})
     with pytest.raises(ScreeningRulesError, match="not in any group: b_rule"):
-        parse_rules({"rules": [rule, {**rule, "id": "b_rule"}], "groups": [group]})
+        parse_rules({"unsure_note": "U.", "rules": [rule, {**rule, "id": "b_rule"}], "groups": [group]})
     with pytest.raises(ScreeningRulesError, match="in both group 'group_g'"):
-        parse_rules({"rules": [rule], "groups": [group, {**group, "id": "group_h"}]})
+        parse_rules({"unsure_note": "U.", "rules": [rule], "groups": [group, {**group, "id": "group_h"}]})
 
 
 def test_a_leading_no_answers_the_list_and_does_not_negate_what_follows():
