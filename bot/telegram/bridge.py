@@ -3,6 +3,9 @@
 Each Telegram chat is one Rasa conversation (sender id `telegram-<chat id>`). Updates are
 processed concurrently, with one lock per chat so a chat's messages keep their order. Only private
 chats are served: the clinic's staff group (for notices) must not talk to the assistant.
+
+python-telegram-bot's AIORateLimiter keeps the bot within Telegram's flood limits and, when
+Telegram still answers 429 "retry after", waits that long and tries again.
 """
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ import html
 import logging
 import re
 import signal
-from datetime import timedelta
 
 import uvicorn
 
@@ -20,6 +22,7 @@ from telegram import Bot, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -50,8 +53,8 @@ START_MESSAGE = "/greet"
 HELP_MESSAGE = "/help"
 CANCEL_MESSAGE = "/stop"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-SEND_ATTEMPTS = 3
-MAX_FLOOD_WAIT = 30.0  # seconds; Telegram asks for a few seconds at most when a bot sends too fast
+FLOOD_RETRIES = 2  # after a 429; AIORateLimiter waits the retry_after Telegram asks for each time
+NETWORK_ATTEMPTS = 3  # for a brief network failure (a 502, a timeout), which the rate limiter leaves alone
 
 _PRIVATE = filters.ChatType.PRIVATE
 _NEW_MESSAGE = filters.UpdateType.MESSAGE & _PRIVATE
@@ -92,6 +95,7 @@ class TelegramBridge:
             Application.builder()
             .token(self._config.token)
             .base_url(self._config.base_url)
+            .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
             .concurrent_updates(True)
             .post_init(self._open_rasa)
             .post_shutdown(self._close_rasa)
@@ -243,8 +247,8 @@ class TelegramBridge:
         await self._send(bot, chat_id, OutgoingMessage(html.escape(text, quote=False)))
 
     async def _send(self, bot: Bot, chat_id: int, message: OutgoingMessage) -> None:
-        """Sends one answer; waits out Telegram's flood control and retries brief network failures."""
-        for attempt in range(1, SEND_ATTEMPTS + 1):
+        """Sends one answer, retrying brief network failures (flood control is the rate limiter's)."""
+        for attempt in range(1, NETWORK_ATTEMPTS + 1):
             try:
                 await bot.send_message(chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML,
                                        reply_markup=message.keyboard)
@@ -258,14 +262,13 @@ class TelegramBridge:
                 log.warning("Telegram refused a formatted answer for chat %s: %s", chat_id, error.message)
                 await bot.send_message(chat_id=chat_id, text=_plain(message.html), reply_markup=message.keyboard)
                 return
-            except RetryAfter as error:
-                wait = error.retry_after
-                delay = min(wait.total_seconds() if isinstance(wait, timedelta) else float(wait), MAX_FLOOD_WAIT)
-                failure = "flood control"
-            except NetworkError as error:  # includes TimedOut
-                delay, failure = float(attempt), type(error).__name__
-            if attempt == SEND_ATTEMPTS:
-                log.warning("answer for chat %s not sent after %s attempts (%s)", chat_id, attempt, failure)
+            except RetryAfter:  # still flood control after the rate limiter's retries
+                log.warning("answer for chat %s not sent (flood control)", chat_id)
                 return
-            log.info("answer for chat %s delayed %.1fs (%s)", chat_id, delay, failure)
-            await asyncio.sleep(delay)
+            except NetworkError as error:  # includes TimedOut
+                if attempt == NETWORK_ATTEMPTS:
+                    log.warning("answer for chat %s not sent after %s attempts (%s)", chat_id, attempt,
+                                type(error).__name__)
+                    return
+                log.info("answer for chat %s delayed %ss (%s)", chat_id, attempt, type(error).__name__)
+                await asyncio.sleep(attempt)
