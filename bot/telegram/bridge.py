@@ -3,6 +3,10 @@
 Each Telegram chat is one Rasa conversation (sender id `telegram-<chat id>`). Updates are
 processed concurrently, with one lock per chat so a chat's messages keep their order. Only private
 chats are served: the clinic's staff group (for notices) must not talk to the assistant.
+
+python-telegram-bot's own extras do two jobs: AIORateLimiter keeps the bot within Telegram's
+flood limits and, when Telegram still answers 429 "retry after", waits that long and tries again;
+arbitrary callback data lets a button carry any Rasa payload (buttons.py).
 """
 from __future__ import annotations
 
@@ -12,14 +16,14 @@ import html
 import logging
 import re
 import signal
-from datetime import timedelta
 
 import uvicorn
 
-from telegram import Bot, InlineKeyboardMarkup, Update
+from telegram import Bot, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -34,7 +38,7 @@ from bot.channels import TELEGRAM, sender_id_for
 from bot.clinic import Clinic
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.telegram import replies
-from bot.telegram.callback_payloads import CallbackPayloads
+from bot.telegram.buttons import forget_keyboard, keep_button_data, pressed_choice
 from bot.telegram.chat_order import ChatLocks
 from bot.telegram.config import TelegramConfig
 from bot.telegram.dedupe import RecentIds
@@ -50,8 +54,8 @@ START_MESSAGE = "/greet"
 HELP_MESSAGE = "/help"
 CANCEL_MESSAGE = "/stop"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-SEND_ATTEMPTS = 3
-MAX_FLOOD_WAIT = 30.0  # seconds; Telegram asks for a few seconds at most when a bot sends too fast
+FLOOD_RETRIES = 2  # after a 429; AIORateLimiter waits the retry_after Telegram asks for each time
+NETWORK_ATTEMPTS = 3  # for a brief network failure (a 502, a timeout), which the rate limiter leaves alone
 
 _PRIVATE = filters.ChatType.PRIVATE
 _NEW_MESSAGE = filters.UpdateType.MESSAGE & _PRIVATE
@@ -69,34 +73,26 @@ class _WebhookServer(uvicorn.Server):
         yield
 
 
-def _button_title(keyboard: InlineKeyboardMarkup | None, callback_data: str) -> str | None:
-    for row in (keyboard.inline_keyboard if keyboard else ()):
-        for button in row:
-            if button.callback_data == callback_data:
-                return button.text
-    return None
-
-
 class TelegramBridge:
     def __init__(self, config: TelegramConfig, clinic: Clinic, rasa: RasaClient | None = None):
         self._config = config
         self._clinic = clinic
         self._rasa = rasa
-        self._payloads = CallbackPayloads()
         self._seen_updates = RecentIds()
         self._used_keyboards = RecentIds()
         self._chat_locks = ChatLocks()
 
     def build_application(self) -> Application:
-        application = (
+        builder = (
             Application.builder()
             .token(self._config.token)
             .base_url(self._config.base_url)
+            .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
             .concurrent_updates(True)
             .post_init(self._open_rasa)
             .post_shutdown(self._close_rasa)
-            .build()
         )
+        application = keep_button_data(builder).build()
         application.add_handler(TypeHandler(Update, self._drop_repeated_update), group=-1)
         application.add_handler(CommandHandler("start", self._on_start, filters=_PRIVATE))
         application.add_handler(CommandHandler("help", self._on_help, filters=_PRIVATE))
@@ -199,18 +195,20 @@ class TelegramBridge:
         if not self._used_keyboards.first_time((chat_id, message.message_id)):
             await query.answer(replies.ALREADY_ANSWERED)
             return
+        # The button's ButtonChoice, or None when python-telegram-bot's cache no longer has it.
+        choice = pressed_choice(query)
+        if choice is not None:
+            forget_keyboard(context, query)
         async with self._chat_locks.for_chat(chat_id):
-            payload = self._payloads.decode(query.data or "")
-            title = _button_title(message.reply_markup, query.data or "")
-            await query.answer(f"You chose: {title}" if payload is not None and title else None)
+            await query.answer(f"You chose: {choice.title}" if choice is not None else None)
             try:
                 await query.edit_message_reply_markup(reply_markup=None)
             except BadRequest as error:
                 log.debug("keyboard not removed: %s", error.message)
-            if payload is None:
+            if choice is None:
                 await self._send_plain(context.bot, chat_id, replies.BUTTON_EXPIRED)
             else:
-                await self._relay(context.bot, chat_id, payload)
+                await self._relay(context.bot, chat_id, choice.payload)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Only the kind of error and the update id: messages may hold health details.
@@ -229,7 +227,7 @@ class TelegramBridge:
             log.warning("Rasa unavailable for chat %s: %s", chat_id, error)
             await self._send_plain(bot, chat_id, replies.trouble(self._clinic))
             return
-        outgoing = render_rasa_messages(messages, self._payloads)
+        outgoing = render_rasa_messages(messages)
         if not outgoing:
             if when_silent is None:
                 # The assistant always answers; silence means an action failed behind Rasa.
@@ -243,8 +241,8 @@ class TelegramBridge:
         await self._send(bot, chat_id, OutgoingMessage(html.escape(text, quote=False)))
 
     async def _send(self, bot: Bot, chat_id: int, message: OutgoingMessage) -> None:
-        """Sends one answer; waits out Telegram's flood control and retries brief network failures."""
-        for attempt in range(1, SEND_ATTEMPTS + 1):
+        """Sends one answer, retrying brief network failures (flood control is the rate limiter's)."""
+        for attempt in range(1, NETWORK_ATTEMPTS + 1):
             try:
                 await bot.send_message(chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML,
                                        reply_markup=message.keyboard)
@@ -258,14 +256,13 @@ class TelegramBridge:
                 log.warning("Telegram refused a formatted answer for chat %s: %s", chat_id, error.message)
                 await bot.send_message(chat_id=chat_id, text=_plain(message.html), reply_markup=message.keyboard)
                 return
-            except RetryAfter as error:
-                wait = error.retry_after
-                delay = min(wait.total_seconds() if isinstance(wait, timedelta) else float(wait), MAX_FLOOD_WAIT)
-                failure = "flood control"
-            except NetworkError as error:  # includes TimedOut
-                delay, failure = float(attempt), type(error).__name__
-            if attempt == SEND_ATTEMPTS:
-                log.warning("answer for chat %s not sent after %s attempts (%s)", chat_id, attempt, failure)
+            except RetryAfter:  # still flood control after the rate limiter's retries
+                log.warning("answer for chat %s not sent (flood control)", chat_id)
                 return
-            log.info("answer for chat %s delayed %.1fs (%s)", chat_id, delay, failure)
-            await asyncio.sleep(delay)
+            except NetworkError as error:  # includes TimedOut
+                if attempt == NETWORK_ATTEMPTS:
+                    log.warning("answer for chat %s not sent after %s attempts (%s)", chat_id, attempt,
+                                type(error).__name__)
+                    return
+                log.info("answer for chat %s delayed %ss (%s)", chat_id, attempt, type(error).__name__)
+                await asyncio.sleep(attempt)

@@ -3,7 +3,8 @@
 Rasa's answers use a little markdown (`**bold**`, `- ` lists, `[text](url)` links). Everything
 else is escaped, so text such as a patient's name with `_`, `*` or `<` is shown as written and can
 never make Telegram reject a message. Telegram allows 4096 characters per message; longer answers
-are split between lines, and a line too long on its own between words.
+are split between lines, and a line too long on its own between words. A button's data is a
+ButtonChoice, whatever its length: python-telegram-bot turns it into a key on sending (buttons.py).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.telegram.callback_payloads import CallbackPayloads
+from bot.telegram.buttons import ButtonChoice
 
 MESSAGE_LIMIT = 4096
 # Telegram's own button text limit is higher, but long titles wrap badly on phones.
@@ -107,10 +108,11 @@ def split_for_telegram(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return [chunk.strip() for chunk in chunks if chunk.strip()]
 
 
-def build_keyboard(buttons: Iterable[Mapping[str, Any]], payloads: CallbackPayloads) -> InlineKeyboardMarkup | None:
+def build_keyboard(buttons: Iterable[Mapping[str, Any]]) -> InlineKeyboardMarkup | None:
     """Rasa buttons as an inline keyboard: short titles side by side, longer ones one per row."""
     keyboard_buttons = [
-        InlineKeyboardButton(str(button["title"]), callback_data=payloads.encode(str(button["payload"])))
+        InlineKeyboardButton(str(button["title"]),
+                             callback_data=ButtonChoice(str(button["title"]), str(button["payload"])))
         for button in buttons
         if button.get("title") and button.get("payload")
     ]
@@ -121,9 +123,7 @@ def build_keyboard(buttons: Iterable[Mapping[str, Any]], payloads: CallbackPaylo
     return InlineKeyboardMarkup(rows)
 
 
-def render_rasa_messages(
-    messages: Iterable[Mapping[str, Any]], payloads: CallbackPayloads
-) -> list[OutgoingMessage]:
+def render_rasa_messages(messages: Iterable[Mapping[str, Any]]) -> list[OutgoingMessage]:
     """Each Rasa message becomes one or more Telegram messages; its buttons go on the last one."""
     outgoing: list[OutgoingMessage] = []
     for message in messages:
@@ -131,7 +131,7 @@ def render_rasa_messages(
         if message.get("image"):
             image_link = f"[Image]({message['image']})"
             text = f"{text}\n{image_link}" if text else image_link
-        keyboard = build_keyboard(message.get("buttons") or [], payloads)
+        keyboard = build_keyboard(message.get("buttons") or [])
         chunks = split_for_telegram(text) if text.strip() else []
         if keyboard is not None and not chunks:
             chunks = [_escape("Please choose:")]

@@ -4,8 +4,9 @@ It implements the methods the bridge uses (getMe, getUpdates as a short long-pol
 sendChatAction, answerCallbackQuery, editMessageReplyMarkup, and the webhook methods), records
 every call, and checks what Telegram itself would refuse: HTML that does not parse, text over
 4096 characters, callback data over 64 bytes, an unmodified keyboard edit. Tests hand it updates
-(`push`) and read what the bot sent (`sent_messages`, `wait_until`). In webhook mode it posts
-updates to the URL the bot registered, with the secret the bot registered, as Telegram does.
+(`push`; `press` for a tap on a button by its title) and read what the bot sent (`sent_messages`,
+`wait_until`); `fail_next` makes one call fail as Telegram would (a 429 with retry_after, a 502).
+In webhook mode it posts updates to the URL the bot registered, with the secret it registered.
 """
 from __future__ import annotations
 
@@ -98,6 +99,7 @@ class TelegramApiStandIn:
         self.webhook_secret: str | None = None
         self._updates: list[dict[str, Any]] = []
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._keyboards_sent: dict[tuple[int, int], dict[str, Any]] = {}  # as sent, even once removed
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
@@ -236,6 +238,8 @@ class TelegramApiStandIn:
             message["reply_markup"] = params["reply_markup"]
         with self._changed:
             self._messages[(chat_id, message["message_id"])] = message | {"html": raw_text}
+            if params.get("reply_markup"):
+                self._keyboards_sent[(chat_id, message["message_id"])] = params["reply_markup"]
             self._changed.notify_all()
         return message
 
@@ -331,6 +335,17 @@ class TelegramApiStandIn:
         query = {"id": str(next(self._callback_ids)), "from": self._user(chat_id), "chat_instance": "1",
                  "message": message, "data": callback_data}
         return {"update_id": next(self._update_ids), "callback_query": query}
+
+    def press(self, chat_id: int, message_id: int, title: str) -> dict[str, Any]:
+        """An update for a press on the button titled `title`, with the data the bot gave that button
+        (also on a keyboard the bot has since removed, as another device may still show it)."""
+        with self._changed:
+            markup = self._keyboards_sent.get((chat_id, message_id)) or {}
+        data = next((button["callback_data"] for row in markup.get("inline_keyboard", []) for button in row
+                     if button.get("text") == title), None)
+        if data is None:
+            raise AssertionError(f"message {message_id} in chat {chat_id} has no button {title!r}")
+        return self.button_update(chat_id, message_id, data)
 
     def sent_messages(self, chat_id: int | None = None) -> list[dict[str, Any]]:
         """Messages the bot sent (current state: a removed keyboard is gone), oldest first."""

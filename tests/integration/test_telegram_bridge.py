@@ -82,41 +82,52 @@ def texts(messages: list[dict]) -> list[str]:
     return [m["text"] for m in messages]
 
 
+def greeting_in(stand_in, chat_id: int) -> dict:
+    """Starts the chat and returns the greeting, whose keyboard has two buttons."""
+    stand_in.push(stand_in.text_update(chat_id, "/start"))
+    [greeting] = stand_in.wait_for_messages(chat_id, 1)
+    return greeting
+
+
+def assert_keyboard_removed_and_press_acknowledged(stand_in, chat_id: int, acknowledgement: str | None) -> None:
+    """The chat's first message lost its keyboard; the last press was answered with that text."""
+    assert "reply_markup" not in stand_in.sent_messages(chat_id)[0], "pressed keyboard must be removed"
+    [ack] = stand_in.calls_to("answerCallbackQuery")[-1:]
+    assert ack.params.get("text") == acknowledgement
+
+
 def test_polling_mode_removes_any_webhook_then_polls(stand_in, bridge):
     [delete] = stand_in.calls_to("deleteWebhook")
     assert delete.at < stand_in.calls_to("getUpdates")[0].at
 
 
 def test_start_greets_with_buttons_after_typing(stand_in, rasa, bridge, chat_id):
-    stand_in.push(stand_in.text_update(chat_id, "/start"))
-    [greeting] = stand_in.wait_for_messages(chat_id, 1)
+    greeting = greeting_in(stand_in, chat_id)
 
     assert rasa.messages_from(f"telegram-{chat_id}") == ["/greet"]
     assert greeting["text"].startswith("Hello!")
     buttons = [b for row in greeting["reply_markup"]["inline_keyboard"] for b in row]
-    assert [(b["text"], b["callback_data"]) for b in buttons] == [
-        ("Ask a question", "/ask_question"), ("Request a consultation", "/request_consultation")]
+    assert [b["text"] for b in buttons] == ["Ask a question", "Request a consultation"]
+    # A button carries python-telegram-bot's key for its payload, within Telegram's 64 bytes.
+    assert all(1 <= len(b["callback_data"].encode()) <= 64 for b in buttons)
     typing = stand_in.calls_to("sendChatAction", chat_id)
     sent = stand_in.calls_to("sendMessage", chat_id)
     assert typing and typing[0].params["action"] == "typing" and typing[0].at < sent[0].at
 
 
 def test_button_press_is_acknowledged_relayed_once_and_its_keyboard_removed(stand_in, rasa, bridge, chat_id):
-    stand_in.push(stand_in.text_update(chat_id, "/start"))
-    [greeting] = stand_in.wait_for_messages(chat_id, 1)
+    greeting = greeting_in(stand_in, chat_id)
 
-    stand_in.push(stand_in.button_update(chat_id, greeting["message_id"], "/request_consultation"))
+    stand_in.push(stand_in.press(chat_id, greeting["message_id"], "Request a consultation"))
     question = stand_in.wait_for_messages(chat_id, 2)[1]
     assert question["text"] == "Are you pregnant or breastfeeding?"
-    assert "reply_markup" not in stand_in.sent_messages(chat_id)[0], "pressed keyboard must be removed"
-    [ack] = stand_in.calls_to("answerCallbackQuery")[-1:]
-    assert ack.params.get("text") == "You chose: Request a consultation"
+    assert_keyboard_removed_and_press_acknowledged(stand_in, chat_id, "You chose: Request a consultation")
 
     # The same old keyboard pressed again (say, from a second device): acknowledged, not relayed.
-    stand_in.push(stand_in.button_update(chat_id, greeting["message_id"], "/ask_question"))
+    stand_in.push(stand_in.press(chat_id, greeting["message_id"], "Ask a question"))
     stand_in.wait_until(lambda: any(c.params.get("text") == "You have already answered this one."
                                     for c in stand_in.calls_to("answerCallbackQuery")))
-    stand_in.push(stand_in.button_update(chat_id, question["message_id"], "no"))
+    stand_in.push(stand_in.press(chat_id, question["message_id"], "No"))
     assert stand_in.wait_for_messages(chat_id, 3)[2]["text"] == "Noted: no."
     assert rasa.messages_from(f"telegram-{chat_id}") == ["/greet", "/request_consultation", "no"]
 
@@ -131,6 +142,20 @@ def test_long_button_payload_travels_as_a_short_key(stand_in, rasa, bridge, chat
     stand_in.push(stand_in.button_update(chat_id, question["message_id"], button["callback_data"]))
     assert stand_in.wait_for_messages(chat_id, 2)[1]["text"] == "Thanks, I have your concern."
     assert rasa.messages_from(f"telegram-{chat_id}")[-1] == LONG_PAYLOAD
+
+
+def test_a_button_the_bridge_no_longer_knows_is_answered_kindly(stand_in, rasa, bridge, chat_id):
+    greeting = greeting_in(stand_in, chat_id)
+    # Data that is not in python-telegram-bot's cache: a keyboard it has forgotten, or one sent
+    # before the bridge restarted (this is what the bridge's buttons used to carry).
+    stand_in.push(stand_in.button_update(chat_id, greeting["message_id"], "/request_consultation"))
+    expired = stand_in.wait_for_messages(chat_id, 2)[1]
+    assert expired["text"] == "This button has expired. Please type your answer instead."
+    assert_keyboard_removed_and_press_acknowledged(stand_in, chat_id, None)
+    assert rasa.messages_from(f"telegram-{chat_id}") == ["/greet"]
+
+    stand_in.push(stand_in.text_update(chat_id, "I'd like a consultation"))  # typed instead, as asked
+    assert stand_in.wait_for_messages(chat_id, 3)[2]["text"] == "You said: I'd like a consultation"
 
 
 def test_names_with_markup_characters_are_shown_as_written(stand_in, bridge, chat_id):

@@ -1,14 +1,17 @@
-"""The bridge's small pieces of state: repeated update ids, callback keys, per-chat order."""
+"""The bridge's small pieces of state: repeated update ids, button data, per-chat order."""
 from __future__ import annotations
 
 import asyncio
 import gc
 
 import pytest
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, User
+from telegram.ext import Application
 
-from bot.telegram.callback_payloads import CallbackPayloads
+from bot.telegram.buttons import KEYBOARDS_KEPT, ButtonChoice, keep_button_data, pressed_choice
 from bot.telegram.chat_order import ChatLocks
 from bot.telegram.dedupe import RecentIds
+from tests.fakes.telegram_api import TOKEN
 
 
 def test_recent_ids_accepts_each_id_once():
@@ -24,25 +27,39 @@ def test_recent_ids_is_bounded_and_forgets_the_oldest():
     assert seen.first_time(9) is False and seen.first_time(0) is True
 
 
-def test_short_payloads_travel_as_they_are():
-    payloads = CallbackPayloads()
-    assert payloads.encode("/request_consultation") == "/request_consultation"
-    assert payloads.decode("yes") == "yes"
+def _bot_keeping_buttons(keyboards: int = KEYBOARDS_KEPT):
+    """The bot as the bridge builds it, with python-telegram-bot's callback data cache."""
+    return keep_button_data(Application.builder().token(TOKEN), keyboards).build().bot
 
 
-@pytest.mark.parametrize("payload", ["é" * 40, "/inform" + "x" * 58, "~kdeliberately-looks-like-a-key"])
-def test_long_or_ambiguous_payloads_get_a_short_key(payload):
-    payloads = CallbackPayloads()
-    key = payloads.encode(payload)
-    assert key != payload and len(key.encode()) <= 64
-    assert payloads.decode(key) == payload
+def _send(bot, choice: ButtonChoice) -> str:
+    """The callback data Telegram gets for a one-button keyboard (what ExtBot does on sending)."""
+    markup = bot.callback_data_cache.process_keyboard(InlineKeyboardMarkup([[InlineKeyboardButton(
+        choice.title, callback_data=choice)]]))
+    return markup.inline_keyboard[0][0].callback_data
 
 
-def test_a_forgotten_key_decodes_to_none():
-    payloads = CallbackPayloads(capacity=1)
-    old = payloads.encode("x" * 80)
-    payloads.encode("y" * 80)
-    assert payloads.decode(old) is None
+def _press(bot, data: str) -> CallbackQuery:
+    """A press on a button with that data, as ExtBot hands it to the handlers."""
+    query = CallbackQuery("1", User(7, "Patient", False), "chat", data=data)
+    bot.callback_data_cache.process_callback_query(query)
+    return query
+
+
+@pytest.mark.parametrize("payload", ["yes", "é" * 40, "/inform" + "x" * 58, '/inform{"concern":"' + "scars " * 30 + '"}'])
+def test_any_payload_goes_out_within_64_bytes_and_comes_back_whole(payload):
+    bot = _bot_keeping_buttons()
+    data = _send(bot, ButtonChoice("Acne scars", payload))
+    assert 1 <= len(data.encode()) <= 64
+    assert pressed_choice(_press(bot, data)) == ButtonChoice("Acne scars", payload)
+
+
+def test_a_forgotten_keyboard_is_no_choice():
+    bot = _bot_keeping_buttons(keyboards=1)
+    old = _send(bot, ButtonChoice("Yes", "yes"))
+    _send(bot, ButtonChoice("No", "no"))
+    assert pressed_choice(_press(bot, old)) is None
+    assert pressed_choice(_press(bot, "yes")) is None, "data the cache never gave out"
 
 
 def test_one_chat_runs_in_order_and_other_chats_in_parallel():
