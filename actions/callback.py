@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.config import settings
 from actions.intake.contact_fields import ContactFieldsValidation, consent_given
-from actions.intake.finish import notify_staff, schema_ready
+from actions.intake.finish import notify_staff
 from actions.intake.slots import forget_conversation
 from actions.request_limits import may_store_request
 from bot.channels import channel_of
@@ -69,11 +69,9 @@ class ActionFinishCallback(Action):
         )
         url = settings().database_url
         try:
-            schema_ready(url)
             saved = await asyncio.to_thread(save_callback, url, submission)
         except Exception as error:  # keep the details so asking again needs no retyping
             log.warning("could not store callback request (%s)", type(error).__name__)
-            schema_ready.cache_clear()
             dispatcher.utter_message(response="utter_callback_not_saved")
             return []
         dispatcher.utter_message(response="utter_callback_stored", reference=saved.reference,

@@ -28,6 +28,7 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.worker.loader import AppLoader
 
+from bot.db.migrate import upgrade_to_head
 from bot.settings import get_settings
 from bot.shared_secrets import ACTION_HEADER, matches
 
@@ -108,6 +109,8 @@ def main() -> int:
     if not secret:
         print("Cannot start the action server: ACTION_SERVER_SECRET is not set (make run sets it).", file=sys.stderr)
         return 2
+    # The intake database is brought to the current schema here, once, never on a patient's "confirm".
+    upgrade_to_head(get_settings().database_url)
 
     # As rasa_sdk.__main__.main_from_args does.
     logging.getLogger("matplotlib").setLevel(logging.WARN)

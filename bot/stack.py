@@ -21,10 +21,6 @@ APP_PYTHON = PROJECT_ROOT / ".venv-app" / "bin" / "python"
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
 
 
-class PortInUse(RuntimeError):
-    pass
-
-
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.stack import free_port
 from tests.fakes.telegram_api import TelegramApiStandIn
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -30,12 +31,6 @@ class BridgeProcess:
 
     def alive(self) -> bool:
         return self.process.poll() is None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def bridge_env(stand_in: TelegramApiStandIn, rasa_url: str, **overrides: str) -> dict[str, str]:

@@ -13,7 +13,8 @@ import pytest
 
 from tests.fakes.rasa_for_telegram import FakeRasa
 from tests.fakes.telegram_api import TelegramApiStandIn
-from tests.fakes.telegram_bridge_process import PROJECT_ROOT, bridge_env, free_port, running_bridge
+from bot.stack import free_port
+from tests.fakes.telegram_bridge_process import PROJECT_ROOT, bridge_env, running_bridge
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.config
 import actions.request_limits
-from actions.intake.finish import ActionFinishIntake, schema_ready
+from actions.intake.finish import ActionFinishIntake
+from bot.db.migrate import upgrade_to_head
 from actions.intake.slots import INTAKE_SLOTS
 from bot.db.repository import list_requests
 from bot.settings import get_settings
@@ -42,9 +43,8 @@ def configured(tmp_path, monkeypatch):
         monkeypatch.setenv("TELEGRAM_STAFF_CHAT_ID", str(STAFF_CHAT))
         monkeypatch.setattr(actions.config, "_settings", get_settings())
         monkeypatch.setattr(actions.request_limits, "_limiter", None)  # stored-request caps start afresh
-        schema_ready.cache_clear()
+        upgrade_to_head(get_settings().database_url)  # as the action server does at start-up
         yield telegram
-    schema_ready.cache_clear()
 
 
 async def test_a_stored_request_notifies_staff_without_personal_or_health_details(configured):
