@@ -215,7 +215,7 @@ _HALF_A_YEAR = re.compile(r"\b(half a year|six months)\b")
 _LESS_THAN = re.compile(r"\b(less than|under|not even|within|in the (?:last|past)|fewer than|not yet)\s*$")
 _RELATIVE = {
     "today": 0.0, "yesterday": 0.0, "this week": 0.0, "last week": 0.0, "this month": 0.0,
-    "recently": 0.0, "just stopped": 0.0, "few days ago": 0.0, "last month": 0.0, "this year": 0.0,
+    "recently": 0.0, "just stopped": 0.0, "last month": 0.0, "this year": 0.0,
 }
 _ONGOING = re.compile(r"\b(still|currently|at the moment|right now|ongoing|on it|taking it|take it|now)\b")
 _STOPPED = re.compile(r"\b(stopped|not any ?more|no longer|finished|quit|came off|ago)\b")
