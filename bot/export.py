@@ -27,14 +27,13 @@ from typing import Any
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.dashboard import audit
+from bot.consultation import PERSONAL_FIELDS
 from bot.db.base import session_scope
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
 from bot.db.repository import StorageUnavailable, list_requests
 from bot.private_files import restrict_new_files
 
-PERSONAL_FIELDS = ("name", "date_of_birth", "age", "phone", "email", "preferred_contact", "concerns",
-                   "treatment_areas", "preferred_time", "health_notes")
 CSV_COLUMNS = ("id", "reference", "created_at", "channel", "name", "date_of_birth", "age", "phone", "email",
                "preferred_contact", "concerns", "treatment_areas", "preferred_time", "health_notes",
                "outcome", "flags", "consent_at", "consent_version", "consent_text", "status", "erased")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -18,19 +17,10 @@ from actions.intake.screening import term_reader, screening_rules
 from actions.intake.slots import CONFIRMED, NOTHING, answer_from_slot, forget_conversation, given
 from actions.request_limits import may_store_request
 from bot.channels import channel_of
-from bot.db.migrate import upgrade_to_head
 from bot.db.repository import IntakeSubmission, save_submission
 from bot.screening.replies import RuleAnswer
-from bot.screening.rules import Level
 
 log = logging.getLogger(__name__)
-YOUNG_ADULT_RULE = "age_18_to_21"
-
-
-@lru_cache(maxsize=4)
-def schema_ready(url: str) -> bool:
-    upgrade_to_head(url)  # once per process: the first request after start-up creates the tables
-    return True
 
 
 def screening_answers(tracker: Tracker) -> list[RuleAnswer]:
@@ -40,11 +30,11 @@ def screening_answers(tracker: Tracker) -> list[RuleAnswer]:
     if notes and notes != NOTHING:
         already = {a.rule_id for a in answers if a.affirmed}
         answers += [flag for flag in term_reader().flags(notes) if flag.rule_id not in already]
-    age = tracker.get_slot("age")
-    if age is not None and 18 <= int(age) <= 21:
+    age, limits = tracker.get_slot("age"), screening_rules().age
+    if age is not None and limits.is_young_adult(int(age)):
         answers.append(RuleAnswer(
-            rule_id=YOUNG_ADULT_RULE, answer_text=str(tracker.get_slot("birth")), affirmed=True, level=Level.INFO,
-            question="Age 18 to 21 (authorised indications are for adults 22 and older)",
+            rule_id=limits.young_adult_rule, answer_text=str(tracker.get_slot("birth")), affirmed=True,
+            level=limits.young_adult_level, question=limits.young_adult_label,
         ))
     return answers
 
@@ -63,6 +53,7 @@ def submission_from(tracker: Tracker) -> IntakeSubmission:
         consent_at=datetime.fromisoformat(get("consent_at")),
         date_of_birth=date.fromisoformat(dob) if dob else None,
         age=int(get("age")) if get("age") is not None else None,
+        minimum_age=screening_rules().age.minimum,
         phone=get("phone") if given(get("phone")) else None,
         email=get("email") if given(get("email")) else None,
         preferred_time=get("preferred_time") or "",
@@ -108,11 +99,9 @@ class ActionFinishIntake(Action):
         submission = submission_from(tracker)
         url = settings().database_url
         try:
-            schema_ready(url)
             saved = await asyncio.to_thread(save_submission, url, submission)
         except Exception as error:  # StorageUnavailable or anything else: keep the answers, offer a retry
             log.warning("could not store intake (%s)", type(error).__name__)
-            schema_ready.cache_clear()
             dispatcher.utter_message(response="utter_request_not_saved")
             # Back to the summary: the form asks to confirm again.
             return [SlotSet("review_confirm", None), FollowupAction("intake_form")]

@@ -67,7 +67,7 @@ class ValidateIntakeForm(ContactFieldsValidation):
             birth = parse_birth(value, today(), clinic().default_region)
         except InvalidField as problem:
             return self._refused(dispatcher, tracker, "birth", problem)
-        if birth.is_minor:
+        if screening_rules().age.is_minor(birth.age):
             # Nothing is stored for under-18s; forget the name already given too.
             return {"birth": None, "full_name": None, "intake_stop_reason": "minor"}
         shown = birth.date_of_birth.strftime("%d/%m/%Y") if birth.date_of_birth else f"age {birth.age}"

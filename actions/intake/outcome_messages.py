@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.screening.outcome import Outcome
+from bot.consultation import Outcome
 from bot.screening.replies import RuleAnswer
 from bot.screening.rules import ScreeningRules
 

@@ -7,13 +7,12 @@ from sqlalchemy.orm import Session
 
 from bot.dashboard import audit
 from bot.dashboard.models import StatusChange, utcnow
+from bot.consultation import PERSONAL_FIELDS
 from bot.db.models import CallbackRequest, ConsultationRequest, ScreeningAnswer
 from bot.privacy.conversations import delete_conversation
 
-PERSONAL_COLUMNS = (
-    "name", "date_of_birth", "age", "phone", "email", "preferred_contact", "concerns",
-    "treatment_areas", "preferred_time", "health_notes", "conversation_id",
-)
+# What the patient told us, and the link to their conversation.
+PERSONAL_COLUMNS = (*PERSONAL_FIELDS, "conversation_id")
 
 
 class ErasureError(ValueError):

@@ -10,14 +10,9 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.dashboard.models import StatusChange
-from bot.dashboard.workflow import STATUSES
+from bot.consultation import OPEN_STATUSES, OUTCOMES, OUTCOMES_TO_REVIEW, STATUSES
 from bot.db.models import ConsultationRequest
 
-OUTCOMES = ("eligible", "needs_review", "deferred", "not_eligible")
-OUTCOME_LABELS = {
-    "eligible": "Eligible", "needs_review": "Needs review", "deferred": "Deferred",
-    "not_eligible": "Not eligible",
-}
 PAGE_SIZE = 50
 MAX_SEARCH_LENGTH = 100
 # Bounds on what the query string may ask for: ?page=99999999999999999999 overflowed SQLite's
@@ -157,8 +152,8 @@ def open_attention_counts(session: Session) -> dict[str, int]:
     """How many not-yet-closed requests need review or were deferred: shown above the list."""
     rows = session.execute(
         select(ConsultationRequest.outcome, func.count())
-        .where(ConsultationRequest.outcome.in_(("needs_review", "deferred")))
-        .where(ConsultationRequest.status.in_(("new", "contacted")))
+        .where(ConsultationRequest.outcome.in_(OUTCOMES_TO_REVIEW))
+        .where(ConsultationRequest.status.in_(OPEN_STATUSES))
         .where(ConsultationRequest.erased_at.is_(None))
         .group_by(ConsultationRequest.outcome)
     ).all()

@@ -3,22 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bot.consultation import STATUS_LABELS, STATUSES, TRANSITIONS
 from bot.dashboard import audit
 from bot.dashboard.models import StatusChange
 
-STATUSES = ("new", "contacted", "booked", "declined", "closed")
-STATUS_LABELS = {
-    "new": "New", "contacted": "Contacted", "booked": "Booked", "declined": "Declined", "closed": "Closed",
-}
-# new -> contacted -> booked is the usual path; declined and closed end it, and can be reopened
-# when a patient comes back.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "new": ("contacted", "declined", "closed"),
-    "contacted": ("booked", "declined", "closed"),
-    "booked": ("closed", "declined"),
-    "declined": ("new",),
-    "closed": ("new",),
-}
 MAX_NOTE_LENGTH = 2000
 
 

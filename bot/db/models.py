@@ -14,11 +14,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.consultation import CALLBACK_STATUSES, LEVELS, OUTCOMES, STATUSES
 from bot.db.base import Base
 
-OUTCOMES = ("eligible", "needs_review", "deferred", "not_eligible")
-LEVELS = ("info", "review", "defer", "exclude")
-STATUSES = ("new", "contacted", "booked", "declined", "closed")
 
 
 def utcnow() -> datetime:
@@ -109,7 +107,6 @@ class ScreeningAnswer(Base):
     request: Mapped[ConsultationRequest] = relationship(back_populates="answers")
 
 
-CALLBACK_STATUSES = ("new", "done")
 
 
 class CallbackRequest(Base):

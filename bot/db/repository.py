@@ -23,12 +23,11 @@ from bot.db.store_once import (  # noqa: F401  (StorageUnavailable, REFERENCE_AL
     store_once,
     unavailable_as_storage_error,
 )
-from bot.screening.outcome import Outcome, outcome_for
+from bot.consultation import Outcome, outcome_for
 from bot.screening.replies import RuleAnswer
 
 
 REFERENCE_PREFIX = "MN-"
-ADULT_AGE = 18
 
 
 @dataclass(frozen=True)
@@ -54,6 +53,7 @@ class IntakeSubmission:
     answers: Sequence[RuleAnswer] = field(default_factory=tuple)
     consent_version: str | None = None
     consent_text: str | None = None
+    minimum_age: int | None = None  # the clinic's (clinic/screening.yml `age`): younger is never stored
 
     def check(self) -> None:
         """Refuses what must never be stored, before touching the database."""
@@ -62,8 +62,9 @@ class IntakeSubmission:
         if self.consent_at is None or self.consent_at.tzinfo is None:
             raise ValueError("consent_at must be an aware datetime: no consent, no stored health data")
         check_consent_text(self.consent_version, self.consent_text)
-        if self.age is not None and self.age < ADULT_AGE:
-            raise ValueError("under-18s are not taken through the intake; nothing is stored for them")
+        if self.age is not None and self.minimum_age is not None and self.age < self.minimum_age:
+            raise ValueError("patients under the clinic's minimum age are not taken through the intake; "
+                             "nothing is stored for them")
         if not (self.phone or self.email):
             raise ValueError("a request needs a phone number or an email address to be contacted")
 

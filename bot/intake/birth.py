@@ -15,9 +15,6 @@ from bot.intake.errors import InvalidField
 from bot.intake.text import normalise_free_text
 
 MAX_AGE = 120
-ADULT_AGE = 18
-# Authorised device indications are for 22 and older, so 18 to 21 is an info flag (DOMAIN.md).
-YOUNG_ADULT_MAX_AGE = 21
 MONTH_FIRST_REGIONS = frozenset({"US", "PH", "FM", "MH", "PW", "GU", "AS", "MP", "PR", "VI", "UM"})
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -38,16 +35,11 @@ _AGE = re.compile(
 
 @dataclass(frozen=True)
 class Birth:
+    """What the patient gave (an age alone leaves `date_of_birth` empty); what the age means is the
+    clinic's (`age` in clinic/screening.yml)."""
+
     date_of_birth: date | None
     age: int
-
-    @property
-    def is_minor(self) -> bool:
-        return self.age < ADULT_AGE
-
-    @property
-    def is_young_adult(self) -> bool:
-        return ADULT_AGE <= self.age <= YOUNG_ADULT_MAX_AGE
 
 
 def age_on(born: date, today: date) -> int:
@@ -87,7 +79,7 @@ def _invalid(reason: str, response: str, **values: str) -> InvalidField:
 
 def parse_birth(text: object, today: date, region: str = "GB") -> Birth:
     """The date of birth (when given) and age today; InvalidField with reason unreadable /
-    not_a_date / future / too_old otherwise. Being under 18 is not an error: check `is_minor`."""
+    not_a_date / future / too_old otherwise. Being under the clinic's minimum age is not an error here: the form checks it."""
     cleaned = normalise_free_text(text, 200).lower().replace("’", "'")
     month_first = (region or "").upper() in MONTH_FIRST_REGIONS
     example = "03/12/1985" if month_first else "12/03/1985"

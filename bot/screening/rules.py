@@ -4,14 +4,14 @@ Levels are data: the file decides what a "yes" means, the code only knows their 
 """
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache, total_ordering
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from bot.consultation import Level, VocabularyError
 from bot.yaml_files import read_yaml
 
 
@@ -19,34 +19,11 @@ class ScreeningRulesError(ValueError):
     """The rules file is missing, unreadable or has a wrong field; the message names it."""
 
 
-@total_ordering
-class Level(enum.Enum):
-    """How much a "yes" matters, ordered from least to most severe."""
-
-    INFO = "info"
-    REVIEW = "review"
-    DEFER = "defer"
-    EXCLUDE = "exclude"
-
-    @property
-    def severity(self) -> int:
-        return _SEVERITY[self]
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Level):
-            return NotImplemented
-        return self.severity < other.severity
-
-    @classmethod
-    def parse(cls, value: Any, where: str) -> Level:
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            allowed = ", ".join(level.value for level in cls)
-            raise ScreeningRulesError(f"screening rules: {where} must be one of {allowed}, got {value!r}") from None
-
-
-_SEVERITY = {Level.INFO: 0, Level.REVIEW: 1, Level.DEFER: 2, Level.EXCLUDE: 3}
+def _level(value: Any, where: str) -> Level:
+    try:
+        return Level.parse(value, f"screening rules: {where}")
+    except VocabularyError as error:
+        raise ScreeningRulesError(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -100,12 +77,31 @@ class Group:
 
 
 @dataclass(frozen=True)
+class AgeLimits:
+    """What the patient's age means: under `minimum`, no intake; from it to `young_adult_until`,
+    a flag (`young_adult_rule`) at `young_adult_level`."""
+
+    minimum: int = 18
+    young_adult_until: int = 21
+    young_adult_rule: str = "age_18_to_21"
+    young_adult_level: Level = Level.INFO
+    young_adult_label: str = "Age 18 to 21"
+
+    def is_minor(self, age: int) -> bool:
+        return age < self.minimum
+
+    def is_young_adult(self, age: int) -> bool:
+        return self.minimum <= age <= self.young_adult_until
+
+
+@dataclass(frozen=True)
 class ScreeningRules:
     """The rules in the order they are asked."""
 
     rules: tuple[Rule, ...]
     groups: tuple[Group, ...] = ()
     unsure_note: str = ""  # what the patient is told at the end about an answer they were unsure of
+    age: AgeLimits = AgeLimits()
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
@@ -147,7 +143,7 @@ def _optional_level(raw: dict[str, Any], key: str, where: str) -> Level | None:
     if key not in raw:
         raise ScreeningRulesError(f"screening rules: {where}.{key} is missing (use null for no level)")
     value = raw[key]
-    return None if value is None else Level.parse(value, f"{where}.{key}")
+    return None if value is None else _level(value, f"{where}.{key}")
 
 
 def _parse_follow_up(raw: Any, where: str) -> FollowUp:
@@ -208,7 +204,7 @@ def _parse_rule(raw: Any, index: int) -> Rule:
         id=rule_id,
         question=question,
         explanation=_text(raw, "explanation", where),
-        level=Level.parse(raw["level"], f"{where}.level"),
+        level=_level(raw["level"], f"{where}.level"),
         answer_note=_text(raw, "answer_note", where),
         terms=_parse_terms(raw.get("terms"), where),
         defer_until=_text(raw, "defer_until", where, required=False),
@@ -255,6 +251,28 @@ def _parse_groups(raw: Any, rules: tuple[Rule, ...]) -> tuple[Group, ...]:
     return tuple(groups)
 
 
+def _whole_number(raw: dict[str, Any], key: str, where: str, low: int, high: int) -> int:
+    value = raw.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ScreeningRulesError(f"screening rules: {where}.{key} must be a whole number from {low} to {high}")
+    return value
+
+
+def _parse_age(raw: Any) -> AgeLimits:
+    if not isinstance(raw, dict) or not isinstance(raw.get("young_adult"), dict):
+        raise ScreeningRulesError("screening rules: 'age' must have 'minimum' and a 'young_adult' mapping")
+    minimum = _whole_number(raw, "minimum", "age", 16, 25)
+    young = raw["young_adult"]
+    rule_id = young.get("id")
+    if not isinstance(rule_id, str) or not _ID.match(rule_id):
+        raise ScreeningRulesError(f"screening rules: age.young_adult.id must be snake_case, got {rule_id!r}")
+    return AgeLimits(
+        minimum=minimum, young_adult_until=_whole_number(young, "until", "age.young_adult", minimum, 30),
+        young_adult_rule=rule_id, young_adult_level=_level(young.get("level"), "age.young_adult.level"),
+        young_adult_label=_text(young, "label", "age.young_adult"),
+    )
+
+
 def parse_rules(raw: Any) -> ScreeningRules:
     if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list) or not raw["rules"]:
         raise ScreeningRulesError("screening rules: the file must have a non-empty 'rules' list")
@@ -269,7 +287,7 @@ def parse_rules(raw: Any) -> ScreeningRules:
     groups = _parse_groups(raw.get("groups"), tuple(rules))
     # Asked in the groups' order, so the stored answers and the summary follow what the patient saw.
     ordered = tuple(rule for group in groups for rule in group.rules)
-    return ScreeningRules(ordered, groups, _text(raw, "unsure_note", "the file"))
+    return ScreeningRules(ordered, groups, _text(raw, "unsure_note", "the file"), _parse_age(raw.get("age")))
 
 
 def load_rules(path: Path | str) -> ScreeningRules:

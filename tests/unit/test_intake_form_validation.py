@@ -12,7 +12,7 @@ from actions.intake.review import field_to_change
 from actions.intake.screening import screening_rules
 from actions.intake.slots import SCREENING_DONE, SKIPPED
 from tests.support.responses import rendered, texts
-from bot.screening.outcome import Outcome
+from bot.consultation import Outcome
 from bot.screening.replies import RuleAnswer
 from bot.screening.rules import Level
 

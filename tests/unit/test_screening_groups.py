@@ -105,18 +105,22 @@ def test_one_at_a_time_asks_each_item_of_that_group_only():
     assert asked == ["group", *(rule.id for rule in group.rules), *["group"] * (len(RULES.groups) - 1)]
 
 
+BASICS = {"unsure_note": "U.", "age": {"minimum": 18, "young_adult": {"id": "age_young", "until": 21, "level": "info",
+                                                                      "label": "L."}}}
+
+
 def test_groups_are_checked_when_the_file_is_read():
     rule = {"id": "a_rule", "question": "Q?", "explanation": "E.", "level": "info", "answer_note": "N.",
             "terms": ["x"]}
     group = {"id": "group_g", "title": "t", "question": "Q?", "explanation": "E.", "rules": ["a_rule"]}
-    assert parse_rules({"unsure_note": "U.", "rules": [rule], "groups": [group]}).groups[0].rules[0].id == "a_rule"
-    assert len(parse_rules({"unsure_note": "U.", "rules": [rule]}).groups) == 1, "without groups, each rule on its own"
+    assert parse_rules({**BASICS, "rules": [rule], "groups": [group]}).groups[0].rules[0].id == "a_rule"
+    assert len(parse_rules({**BASICS, "rules": [rule]}).groups) == 1, "without groups, each rule on its own"
     with pytest.raises(ScreeningRulesError, match="unknown rule 'other'"):
-        parse_rules({"unsure_note": "U.", "rules": [rule], "groups": [{**group, "rules": ["a_rule", "other"]}]})
+        parse_rules({**BASICS, "rules": [rule], "groups": [{**group, "rules": ["a_rule", "other"]}]})
     with pytest.raises(ScreeningRulesError, match="not in any group: b_rule"):
-        parse_rules({"unsure_note": "U.", "rules": [rule, {**rule, "id": "b_rule"}], "groups": [group]})
+        parse_rules({**BASICS, "rules": [rule, {**rule, "id": "b_rule"}], "groups": [group]})
     with pytest.raises(ScreeningRulesError, match="in both group 'group_g'"):
-        parse_rules({"unsure_note": "U.", "rules": [rule], "groups": [group, {**group, "id": "group_h"}]})
+        parse_rules({**BASICS, "rules": [rule], "groups": [group, {**group, "id": "group_h"}]})
 
 
 def test_a_leading_no_answers_the_list_and_does_not_negate_what_follows():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.screening.outcome import Outcome, outcome_for
+from bot.consultation import Outcome, outcome_for
 from bot.screening.rules import Level, ScreeningRulesError, load_rules, parse_rules
 from bot.settings import PROJECT_ROOT
 

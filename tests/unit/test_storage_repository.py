@@ -152,7 +152,7 @@ def test_deleting_a_request_deletes_its_answers(db_url):
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"age": 17}, "under-18s"),
+    ({"age": 17, "minimum_age": 18}, "minimum age"),
     ({"consent_at": None}, "consent"),
     ({"consent_at": datetime(2025, 1, 1)}, "consent"),
     ({"phone": None, "email": None}, "phone number or an email"),

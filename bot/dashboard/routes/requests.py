@@ -9,9 +9,10 @@ from bot.dashboard import audit, queries
 from bot.dashboard.access import requires
 from bot.dashboard.erasure import erase_request
 from bot.dashboard.pages import flash, log, redirect, render, run_in_session
-from bot.dashboard.queries import OUTCOMES, RequestFilters
+from bot.consultation import OUTCOMES, STATUS_LABELS, STATUSES
+from bot.dashboard.queries import RequestFilters
 from bot.dashboard.views import BLOCKING_LEVELS, as_text
-from bot.dashboard.workflow import STATUS_LABELS, STATUSES, WorkflowError, allowed_next, change_status
+from bot.dashboard.workflow import WorkflowError, allowed_next, change_status
 
 
 @requires("staff")

@@ -1,0 +1,100 @@
+"""The consultation request's vocabulary, defined once: screening levels and outcomes with their
+order, request statuses and the moves between them, callback statuses, and the fields that hold a
+patient's personal data. Storage (its CHECK constraints), the actions, the dashboard, erasure and
+both exports import it, so adding an outcome or a personal column is one edit here plus a migration.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from functools import total_ordering
+from typing import Any
+
+
+class VocabularyError(ValueError):
+    """A value that is not one of the vocabulary's; the message names what is allowed."""
+
+
+@total_ordering
+class Level(enum.Enum):
+    """What a "yes" to a screening rule means, ordered from least to most severe."""
+
+    INFO = "info"  # the practitioner should know
+    REVIEW = "review"  # a practitioner must clear it before booking
+    DEFER = "defer"  # not now, later is fine
+    EXCLUDE = "exclude"  # microneedling is not suitable
+
+    @property
+    def severity(self) -> int:
+        return list(Level).index(self)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Level):
+            return NotImplemented
+        return self.severity < other.severity
+
+    @classmethod
+    def parse(cls, value: Any, where: str) -> Level:
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            allowed = ", ".join(level.value for level in cls)
+            raise VocabularyError(f"{where} must be one of {allowed}, got {value!r}") from None
+
+
+class Outcome(str, enum.Enum):
+    """A request's outcome: the most severe level among its answers decides it."""
+
+    ELIGIBLE = "eligible"
+    NEEDS_REVIEW = "needs_review"
+    DEFERRED = "deferred"
+    NOT_ELIGIBLE = "not_eligible"
+
+    @property
+    def label(self) -> str:
+        """As staff see it on the dashboard."""
+        return self.value.replace("_", " ").capitalize()
+
+
+OUTCOME_OF_LEVEL = {
+    Level.INFO: Outcome.ELIGIBLE,
+    Level.REVIEW: Outcome.NEEDS_REVIEW,
+    Level.DEFER: Outcome.DEFERRED,
+    Level.EXCLUDE: Outcome.NOT_ELIGIBLE,
+}
+# Outcomes a practitioner still has to look at before anything is booked.
+OUTCOMES_TO_REVIEW = (Outcome.NEEDS_REVIEW.value, Outcome.DEFERRED.value)
+
+
+def outcome_for(levels: Iterable[Level | None]) -> Outcome:
+    """`eligible` with no flags or info only; otherwise the outcome of the most severe level.
+    None entries (answers that raised nothing) are ignored so callers can pass every answer's level."""
+    raised = [level for level in levels if level is not None]
+    return OUTCOME_OF_LEVEL[max(raised)] if raised else Outcome.ELIGIBLE
+
+
+OUTCOMES = tuple(outcome.value for outcome in Outcome)
+OUTCOME_LABELS = {outcome.value: outcome.label for outcome in Outcome}
+LEVELS = tuple(level.value for level in Level)
+
+# Where a consultation request is in the clinic's work (plain strings: stored, shown, compared).
+STATUSES = ("new", "contacted", "booked", "declined", "closed")
+STATUS_LABELS = {status: status.capitalize() for status in STATUSES}
+# new -> contacted -> booked is the usual path; declined and closed end it, and can be reopened
+# when a patient comes back.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("contacted", "declined", "closed"),
+    "contacted": ("booked", "declined", "closed"),
+    "booked": ("closed", "declined"),
+    "declined": ("new",),
+    "closed": ("new",),
+}
+# Statuses that still need someone to act.
+OPEN_STATUSES = ("new", "contacted")
+CALLBACK_STATUSES = ("new", "done")
+
+
+# The request's columns that hold what the patient told us about themselves: exported, shown to
+# staff, and blanked when a request is erased (erasure also blanks the link to the conversation).
+PERSONAL_FIELDS = ("name", "date_of_birth", "age", "phone", "email", "preferred_contact", "concerns",
+                   "treatment_areas", "preferred_time", "health_notes")
