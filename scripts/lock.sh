@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make lock`: resolve each requirements/<name>.in (ranges) into requirements/<name>.txt, where every
-# package the environment needs, direct or not, pip and setuptools included, is pinned exactly (==)
-# with the sha256 hashes of its files on PyPI. `make venv` installs them with
+# package the environment needs, direct or not, setuptools included (pip too, for Rasa's), is pinned
+# exactly (==) with the sha256 hashes of its files on PyPI. `make venv` installs them with
 # `pip install --require-hashes`, which refuses any file whose hash is not in the lock.
 #   rasa.in -> rasa.txt   the Rasa environment (Python 3.10)
 #   app.in  -> app.txt    the application environment (Python 3.11+)
@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PIP_TOOLS_VERSION=7.6.2
-PIP_VERSION=24.0  # the pip that pip-compile resolves with, and the one the Rasa environment is installed with
+PIP_VERSION=24.0  # the pip that pip-compile resolves with (the Rasa environment's own pip is locked from rasa.in)
 
 describe() {
   case "$1" in
@@ -28,7 +28,7 @@ describe() {
   esac
 }
 
-# Runs pip without this machine's pip configuration; only the CA bundle setting is kept.
+# Runs a command without this machine's pip configuration files, extra indexes, wheel folders or constraints.
 clean_pip() {
   env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL -u PIP_NO_INDEX -u PIP_CONSTRAINT \
     -u PIP_REQUIRE_VIRTUALENV PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1 "$@"
