@@ -42,20 +42,25 @@ help:
 	@echo "make export    print stored consultation requests as JSON (FORMAT=csv for CSV)"
 	@echo "make staff-add create a dashboard account (USERNAME=... ROLE=staff|admin)"
 	@echo "make purge     delete what the clinic's retention says has expired (make run does it hourly)"
+	@echo "make lock      re-resolve requirements/*.in into the hash-locked requirements/*.txt"
 
 venv: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
+# The locks pin every package with its file hashes (`make lock`); --require-hashes refuses anything else.
+# The Rasa environment first takes its pip from the lock (the lines of its pip entry), then the rest with it.
 $(RASA_VENV)/.installed: requirements/rasa.txt scripts/find-python.sh
 	@python=$$(scripts/find-python.sh rasa) || exit 1; \
 	  [ -x $(RASA_VENV)/bin/python ] || "$$python" -m venv $(RASA_VENV)
-	$(RASA_VENV)/bin/python -m pip install --quiet --upgrade "pip==24.0"
-	$(RASA_VENV)/bin/python -m pip install --quiet -r requirements/rasa.txt
+	$(RASA_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps \
+	  -r <(sed -n '/^pip==/,/[^\\]$$/p' requirements/rasa.txt)
+	$(RASA_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements/rasa.txt
 	@touch $@
 
-$(APP_VENV)/.installed: requirements/app.txt scripts/find-python.sh
+# The application environment holds the test tools too (requirements/test.txt), so `make test` runs in it.
+$(APP_VENV)/.installed: requirements/app.txt requirements/test.txt scripts/find-python.sh
 	@python=$$(scripts/find-python.sh app) || exit 1; \
 	  [ -x $(APP_VENV)/bin/python ] || "$$python" -m venv $(APP_VENV)
-	$(APP_VENV)/bin/python -m pip install --quiet -r requirements/app.txt
+	$(APP_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements/app.txt -r requirements/test.txt
 	@touch $@
 
 # Trains only when an input is newer than the model; Rasa's own fingerprint check backs this up.
@@ -102,6 +107,7 @@ staff-add: $(APP_VENV)/.installed
 	@[ -n "$(USERNAME)" ] || { echo "Usage: make staff-add USERNAME=name [ROLE=staff|admin] (you will be asked for the password)"; exit 2; }
 	@$(APP_PY) -m bot.dashboard.cli add-staff --username "$(USERNAME)" --role "$(or $(ROLE),staff)"
 
+# Re-resolves requirements/*.in into the hashed locks, keeping every pin the ranges still allow.
 lock:
 	bash scripts/lock.sh
 
