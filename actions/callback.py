@@ -19,7 +19,7 @@ from actions.intake.slots import forget_conversation
 from actions.request_limits import may_store_request
 from bot.channels import channel_of
 from bot.db.callbacks import CallbackSubmission, save_callback
-from bot.screening.replies import interpret_yes_no
+from bot.screening.answers import interpret_yes_no
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.db.migrate import upgrade_to_head  # noqa: E402
 from bot.screening.groups import read_group_reply  # noqa: E402
-from bot.screening.replies import answer_rule  # noqa: E402
+from bot.screening.answers import answer_rule  # noqa: E402
 from bot.screening.rules import load_rules  # noqa: E402
 from bot.screening.terms import TermReader  # noqa: E402
 from bot.settings import PROJECT_ROOT, get_settings  # noqa: E402

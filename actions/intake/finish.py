@@ -18,7 +18,7 @@ from actions.intake.slots import CONFIRMED, NOTHING, answer_from_slot, forget_co
 from actions.request_limits import may_store_request
 from bot.channels import channel_of
 from bot.db.repository import IntakeSubmission, save_submission
-from bot.screening.replies import RuleAnswer
+from bot.screening.answers import RuleAnswer
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from bot.intake import InvalidField, normalise_free_text, parse_birth, parse_con
 from bot.intake.contact import NEEDS_MOBILE, is_landline
 from bot.screening.groups import Question, apply_reply
 from bot.screening.questions_about import AboutTheQuestion, explanation_for, question_about_the_question
-from bot.screening.replies import interpret_yes_no
+from bot.screening.answers import interpret_yes_no
 
 NOTHING_WORDS = {"no", "nope", "none", "nothing", "nothing else", "no thanks", "n/a", "na", "not really", "nah", "-"}
 CONFIRM_WORDS = {"confirm", "yes", "y", "yes please", "correct", "send", "send it", "looks good", "ok", "okay",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.consultation import Outcome
-from bot.screening.replies import RuleAnswer
+from bot.screening.answers import RuleAnswer
 from bot.screening.rules import ScreeningRules
 
 def outcome_response(outcome: Outcome) -> str:

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.intake.screening import screening_rules
 from actions.intake.slots import NOTHING, answer_from_slot, given
 from bot.intake.contact import CONTACT_LABELS, NEEDS_MOBILE, is_landline
-from bot.screening.replies import RuleAnswer
+from bot.screening.answers import RuleAnswer
 
 # Words a patient uses for each field, checked in this order ("contact number" is the phone).
 _FIELD_WORDS = (

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.config import settings
 from actions.intake.slots import answer_from_slot
 from bot.screening.groups import Asking, Position, Question, next_question
-from bot.screening.replies import RuleAnswer
+from bot.screening.answers import RuleAnswer
 from bot.screening.rules import ScreeningRules, cached_rules
 from bot.screening.terms import TermReader
 

@@ -6,7 +6,7 @@ from typing import Any
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.screening.replies import RuleAnswer
+from bot.screening.answers import RuleAnswer
 from bot.screening.rules import Level
 
 # Everything the intake (and the callback form) collects or derives. Cleared when the form ends; the conversation

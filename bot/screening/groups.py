@@ -17,9 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.intake.text import normalise_free_text
-from bot.screening.replies import (
-    ANSWER_MAX_LEN, Finding, RuleAnswer, YesNo, answer_follow_up, answer_rule, read_yes_no, unsure_answer,
-)
+from bot.screening.answers import ANSWER_MAX_LEN, Finding, RuleAnswer, YesNo, answer_rule, read_yes_no, unsure_answer
+from bot.screening.follow_ups import answer_follow_up
 from bot.screening.rules import Group, Rule, ScreeningRules
 
 FindTerms = Callable[[str], Sequence[Finding]]

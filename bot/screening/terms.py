@@ -16,7 +16,7 @@ from negspacy.termsets import termset
 from spacy.language import Language
 
 from bot.intake.text import normalise_free_text
-from bot.screening.replies import ANSWER_MAX_LEN, Finding, RuleAnswer
+from bot.screening.answers import ANSWER_MAX_LEN, Finding, RuleAnswer
 from bot.screening.rules import Rule, ScreeningRules
 
 NOTES_MAX_LEN = 2000

@@ -17,7 +17,7 @@ from bot.db.base import engine_for, session_scope
 from bot.db.callbacks import CallbackSubmission, save_callback
 from bot.db.models import ConsultationRequest
 from bot.db.repository import IntakeSubmission, save_submission
-from bot.screening.replies import RuleAnswer
+from bot.screening.answers import RuleAnswer
 from bot.screening.rules import load_rules
 from bot.settings import PROJECT_ROOT, get_settings
 from bot.stack import APP_PYTHON, Service, app_command, free_port

@@ -28,7 +28,8 @@ from bot.db.base import session_scope
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
 from bot.db.repository import IntakeSubmission, save_submission
-from bot.screening.replies import answer_follow_up, answer_rule
+from bot.screening.answers import answer_rule
+from bot.screening.follow_ups import answer_follow_up
 from bot.screening.rules import load_rules
 from bot.settings import PROJECT_ROOT
 

@@ -13,7 +13,7 @@ from actions.intake.screening import screening_rules
 from actions.intake.slots import SCREENING_DONE, SKIPPED
 from tests.support.responses import rendered, texts
 from bot.consultation import Outcome
-from bot.screening.replies import RuleAnswer
+from bot.screening.answers import RuleAnswer
 from bot.screening.rules import Level
 
 FORM = ValidateIntakeForm()

@@ -20,7 +20,7 @@ from bot.db.models import ConsultationRequest, ScreeningAnswer
 from bot.db.repository import (
     REFERENCE_ALPHABET, IntakeSubmission, StorageUnavailable, list_requests, save_submission,
 )
-from bot.screening.replies import RuleAnswer, answer_rule
+from bot.screening.answers import RuleAnswer, answer_rule
 from bot.screening.rules import Level, load_rules
 from bot.settings import PROJECT_ROOT
 from tests.support.races import race_two_saves

@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from bot.screening.replies import (
-    ANSWER_MAX_LEN, YesNo, answer_follow_up, interpret_yes_no, parse_months_since, read_yes_no,
-)
-from bot.screening.replies import answer_rule as _answer_rule
+from bot.screening.answers import ANSWER_MAX_LEN, YesNo, interpret_yes_no, read_yes_no
+from bot.screening.answers import answer_rule as _answer_rule
+from bot.screening.durations import parse_months_since
+from bot.screening.follow_ups import answer_follow_up
 from bot.screening.rules import Level, load_rules
 from bot.screening.terms import TermReader
 from bot.settings import PROJECT_ROOT
