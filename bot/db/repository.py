@@ -24,7 +24,7 @@ from bot.db.store_once import (  # noqa: F401  (StorageUnavailable, REFERENCE_AL
     unavailable_as_storage_error,
 )
 from bot.consultation import Outcome, outcome_for
-from bot.screening.replies import RuleAnswer
+from bot.screening.answers import RuleAnswer
 
 
 REFERENCE_PREFIX = "MN-"
