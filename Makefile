@@ -66,7 +66,11 @@ $(APP_VENV)/.installed: requirements/app.txt requirements/test.txt scripts/find-
 # Trains only when an input is newer than the model; Rasa's own fingerprint check backs this up.
 $(MODEL): $(TRAINING_INPUTS) $(RASA_VENV)/.installed
 	@mkdir -p models
-	$(RASA) train --quiet --fixed-model-name assistant --out models
+	@echo "Training the assistant (full output in var/logs/train.log)..."
+	@mkdir -p var/logs
+	@$(RASA) train --quiet --fixed-model-name assistant --out models > var/logs/train.log 2>&1 \
+	  || { tail -40 var/logs/train.log; echo "Training failed; the full output is in var/logs/train.log."; exit 1; }
+	@echo "Trained models/assistant.tar.gz."
 	@touch $@
 
 train: $(MODEL)

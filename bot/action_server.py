@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 import zlib
 from functools import partial
 from typing import Any, Optional
@@ -31,6 +32,11 @@ from sanic.worker.loader import AppLoader
 from bot.db.migrate import upgrade_to_head
 from bot.settings import get_settings
 from bot.shared_secrets import ACTION_HEADER, matches
+
+# rasa-sdk 3.21 warns on every process's first action call that Rasa 3.6 "might not be compatible";
+# the protocol is the same and the integration tests prove it, so the warning only hides real ones.
+# At import time, because Sanic's workers import this module but do not run main().
+warnings.filterwarnings("ignore", message="Your versions of rasa and rasa_sdk might not be compatible")
 
 logger = logging.getLogger(__name__)
 
