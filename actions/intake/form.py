@@ -1,7 +1,7 @@
-"""Validation of every intake answer (`validate_intake_form`).
-
-Each validator returns the clean value, or None with a short, kind hint; the form then asks the
-question again. A confident FAQ question instead of an answer is answered first.
+"""`validate_intake_form`: the intake's own answers (consent, date of birth, email, contact method,
+concerns, the screening group by group, health notes, the review), on top of the contact fields
+it shares with the callback form (`contact_fields.py`, which also says how a refused answer is
+handled).
 """
 from __future__ import annotations
 
