@@ -1,7 +1,7 @@
 """The chat widget in a real browser (Debian's Chromium) against our real web server.
 
-Rasa here is the small fake from bot.web.fake_rasa, because these tests make it do what the real
-assistant cannot on demand: answer with hostile markup, fail, and count every message it gets.
+Rasa here is the small fake from tests/fakes/fake_rasa.py, because these tests make it do what the
+real assistant cannot on demand: answer with hostile markup, fail, and count every message it gets.
 The same widget against the real assistant is in test_web_assistant.py.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from bot.limits import MemoryLimiter
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.background import free_port, serve_in_background
-from bot.web.fake_rasa import FakeRasa
+from tests.fakes.fake_rasa import FakeRasa
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect

@@ -8,7 +8,7 @@ import pytest
 
 from bot.settings import Settings
 from bot.web.app import create_app
-from bot.web.fake_rasa import FakeRasa
+from tests.fakes.fake_rasa import FakeRasa
 from bot.web.sessions import SessionSigner
 
 SITE = "https://www.lumenskin.example"

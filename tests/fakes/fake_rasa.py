@@ -1,0 +1,105 @@
+"""A stand-in for Rasa's REST channel on 127.0.0.1, for the widget's and the Telegram bridge's tests.
+
+The real-assistant tests use the trained model; this one exists for what a real Rasa cannot be made
+to do on demand: answer with whatever a test scripts, answer slowly, fail, be counted exactly (was a
+retried message sent twice?), or go down and come back on the same port. It is a real HTTP server
+in a thread, so the relay's and the bridge's HTTP clients are exercised for real.
+
+    with FakeRasa(responder) as rasa: ...        # or rasa = FakeRasa(responder).start(); rasa.stop()
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Responder = Callable[[str, str], list[dict[str, Any]]]
+
+
+def echo_responder(sender: str, text: str) -> list[dict[str, Any]]:
+    return [{"text": f"You said: {text}"}]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Many chats at once: socketserver's default listen backlog of 5 would refuse connections.
+    request_queue_size = 256
+
+
+class FakeRasa:
+    def __init__(self, responder: Responder = echo_responder):
+        self.responder = responder  # (sender, text) -> Rasa's messages; `recipient_id` is added
+        self.delay = 0.0           # seconds to wait before answering
+        self.fail_status: int | None = None  # answer this HTTP status instead of messages
+        self.received: list[tuple[str, str]] = []
+        self.metadata: list[Any] = []  # the REST `metadata` of each received message (None if absent)
+        self._lock = threading.Lock()
+        self._server: _Server | None = None
+        self._port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._port}"
+
+    def start(self) -> FakeRasa:
+        """Listens (again, on the same port after stop())."""
+        self._server = _Server(("127.0.0.1", self._port), self._handler())
+        self._port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-rasa", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Takes Rasa down: the port refuses connections until start() is called again."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeRasa:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def texts(self) -> list[str]:
+        with self._lock:
+            return [text for _, text in self.received]
+
+    def messages_from(self, sender: str) -> list[str]:
+        with self._lock:
+            return [text for s, text in self.received if s == sender]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                if self.path != "/webhooks/rest/webhook":
+                    self._reply(404, {"error": "not found"})
+                    return
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
+                if fake.fail_status is not None:
+                    self._reply(fake.fail_status, {"error": "failing on purpose"})
+                    return
+                sender, text = body["sender"], body["message"]
+                with fake._lock:
+                    fake.received.append((sender, text))
+                    fake.metadata.append(body.get("metadata"))
+                time.sleep(fake.delay)
+                self._reply(200, [{"recipient_id": sender, **m} for m in fake.responder(sender, text)])
+
+            def _reply(self, status: int, payload: Any) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+                pass
+
+        return Handler
