@@ -13,8 +13,10 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.loopback import Served
 
 Responder = Callable[[str, str], list[dict[str, Any]]]
 
@@ -23,13 +25,9 @@ def echo_responder(sender: str, text: str) -> list[dict[str, Any]]:
     return [{"text": f"You said: {text}"}]
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # Many chats at once: socketserver's default listen backlog of 5 would refuse connections.
-    request_queue_size = 256
+class FakeRasa(Served):
+    _thread_name = "fake-rasa"
 
-
-class FakeRasa:
     def __init__(self, responder: Responder = echo_responder):
         self.responder = responder  # (sender, text) -> Rasa's messages; `recipient_id` is added
         self.delay = 0.0           # seconds to wait before answering
@@ -37,32 +35,10 @@ class FakeRasa:
         self.received: list[tuple[str, str]] = []
         self.metadata: list[Any] = []  # the REST `metadata` of each received message (None if absent)
         self._lock = threading.Lock()
-        self._server: _Server | None = None
-        self._port = 0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._port}"
-
-    def start(self) -> FakeRasa:
-        """Listens (again, on the same port after stop())."""
-        self._server = _Server(("127.0.0.1", self._port), self._handler())
-        self._port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-rasa", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Takes Rasa down: the port refuses connections until start() is called again."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeRasa:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def texts(self) -> list[str]:
         with self._lock:
