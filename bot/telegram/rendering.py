@@ -1,16 +1,18 @@
 """Turns Rasa's messages into Telegram messages: HTML text, split to size, and inline keyboards.
 
-Rasa's answers use a little markdown (`**bold**`, `- ` lists, `[text](url)` links). Everything
-else is escaped, so text such as a patient's name with `_`, `*` or `<` is shown as written and can
-never make Telegram reject a message. Telegram allows 4096 characters per message; longer answers
-are split between lines, and a line too long on its own between words. A button's data is a
-ButtonChoice, whatever its length: python-telegram-bot turns it into a key on sending (buttons.py).
+Rasa's answers use the bot's markdown subset, docs/markdown.md, which the website widget renders
+too (bot/web/static/widget/markdown.js); tests/markdown_cases.yml holds the cases both pass.
+Everything else is escaped, so text such as a patient's name with `_`, `*` or `<` is shown as
+written and can never make Telegram reject a message. Each line of the text stays one line, so
+Telegram's limit of 4096 characters per message is kept by splitting between lines, and a line too
+long on its own between words. A button's data is a ButtonChoice, whatever its length:
+python-telegram-bot turns it into a key on sending (buttons.py).
 """
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,11 +25,17 @@ MESSAGE_LIMIT = 4096
 _SHORT_TITLE = 16
 _BUTTONS_PER_ROW = 3
 
-_LINK = r"\[(?P<label>[^\]\n]+)\]\((?P<url>(?:https?://|mailto:|tel:)[^\s)]+)\)"
-_BOLD = r"\*\*(?=\S)(?P<bold>.+?)(?<=\S)\*\*"
-_INLINE = re.compile(f"{_LINK}|{_BOLD}")
-_BULLET = re.compile(r"^(?P<indent>\s*)[-*] +(?P<rest>.*)$")
-_HEADING = re.compile(r"^#{1,6} +(?P<rest>.+)$")
+# The grammar of docs/markdown.md; markdown.js has the same expressions.
+_LINES = re.compile(r"\r?\n")
+_HEADING = re.compile(r"^#{1,6}[ \t]+(?P<rest>\S.*)$")
+_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?:(?P<bullet>[-*•])|(?P<number>\d{1,3})\.)[ \t]+(?P<rest>.*)$")
+_INLINE = re.compile("|".join([
+    r"\[(?P<label>[^\]\n]+)\]\((?P<url>(?:https?://|mailto:|tel:)[^\s)]+)\)",
+    r"\*\*(?P<bold>\S(?:.*?\S)?)\*\*",
+    r"(?P<bare>(?:https?://|mailto:|tel:)[^\s<>\"]+)",
+]))
+_TRAILING = re.compile(r"[.,;:!?)\]]+$")  # a sentence's full stop or bracket is not part of a bare link
+_SUB_ITEM_INDENT = "  "
 
 
 @dataclass(frozen=True)
@@ -48,31 +56,58 @@ def _escape(text: str) -> str:
 def _inline_to_html(text: str) -> str:
     parts: list[str] = []
     position = 0
-    for match in _INLINE.finditer(text):
+    while match := _INLINE.search(text, position):
         parts.append(_escape(text[position:match.start()]))
+        position = match.end()
         if match.group("url"):
             url = html.escape(match.group("url"), quote=True)
             parts.append(f'<a href="{url}">{_escape(match.group("label"))}</a>')
-        else:
+        elif match.group("bold") is not None:
             parts.append(f"<b>{_inline_to_html(match.group('bold'))}</b>")
-        position = match.end()
+        else:
+            # A bare address stays text: Telegram's apps make URLs, emails and phone numbers tappable.
+            address = _TRAILING.sub("", match.group("bare"))
+            position = match.start() + len(address)
+            parts.append(_escape(re.sub(r"^(?:mailto|tel):", "", address)))
     parts.append(_escape(text[position:]))
     return "".join(parts)
 
 
-def line_to_html(line: str) -> str:
-    """One line of Rasa's markdown as Telegram HTML; tags never span lines, so lines split safely."""
-    heading = _HEADING.match(line)
-    if heading:
-        return f"<b>{_inline_to_html(heading.group('rest'))}</b>"
-    bullet = _BULLET.match(line)
-    if bullet:
-        return f"{bullet.group('indent')}• {_inline_to_html(bullet.group('rest'))}"
-    return _inline_to_html(line)
+def _lines(text: str) -> list[str]:
+    return _LINES.split(text)
+
+
+def _html_lines(lines: Iterable[str]) -> Iterator[str | None]:
+    """Each line of Rasa's markdown as one line of Telegram HTML (tags never span lines), or None
+    for a gap right after another: consecutive gaps are one."""
+    list_indent: int | None = None  # the spaces before the items of the list going on, if one is
+    previous_gap = False
+    for line in lines:
+        if not line.strip():
+            list_indent = None
+            yield None if previous_gap else ""
+            previous_gap = True
+            continue
+        previous_gap = False
+        heading = _HEADING.match(line)
+        item = None if heading else _ITEM.match(line)
+        if item:
+            indent = len(item.group("indent"))
+            sub_item = list_indent is not None and indent > list_indent
+            if not sub_item:
+                list_indent = indent
+            marker = "•" if item.group("bullet") else f"{int(item.group('number'))}."
+            yield f"{_SUB_ITEM_INDENT if sub_item else ''}{marker} {_inline_to_html(item.group('rest'))}"
+            continue
+        list_indent = None
+        if heading:
+            yield f"<b>{_inline_to_html(heading.group('rest'))}</b>"
+        else:
+            yield _inline_to_html(line)
 
 
 def markdown_to_html(text: str) -> str:
-    return "\n".join(line_to_html(line) for line in text.split("\n"))
+    return "\n".join(line for line in _html_lines(_lines(text)) if line is not None)
 
 
 def _split_plain(line: str, limit: int) -> list[str]:
@@ -92,8 +127,10 @@ def _split_plain(line: str, limit: int) -> list[str]:
 def split_for_telegram(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Rasa's markdown text as a list of HTML messages, each within Telegram's limit."""
     rendered: list[str] = []
-    for line in text.split("\n"):
-        html_line = line_to_html(line)
+    lines = _lines(text)
+    for line, html_line in zip(lines, _html_lines(lines)):
+        if html_line is None:
+            continue
         rendered.extend([html_line] if telegram_length(html_line) <= limit else _split_plain(line, limit))
 
     chunks: list[str] = []

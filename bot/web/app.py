@@ -33,6 +33,7 @@ from bot.settings import Settings, get_settings
 from bot.web.relay import ChatRelay, RasaSender
 from bot.web.sessions import SessionSigner, client_address
 from bot.web.validation import BODY_TOO_LARGE, UNREADABLE, InvalidChatRequest, parse_chat_request
+from bot.web.widget_script import widget_script
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,14 @@ def create_app(settings: Settings | None = None, rasa: RasaSender | None = None,
                                 headers={"cache-control": "no-cache"})
         return endpoint
 
+    widget = widget_script()
+
+    async def widget_js(request: Request) -> Response:
+        headers = {"cache-control": "no-cache", "etag": widget.etag}
+        if request.headers.get("if-none-match") == widget.etag:
+            return Response(status_code=304, headers=headers)
+        return Response(widget.text, media_type="text/javascript; charset=utf-8", headers=headers)
+
     async def reserve(key: str, limit: int, window: int) -> int:
         """0 when this request may go ahead, else the seconds to wait (Redis blocks: off the loop)."""
         reservation = await run_in_threadpool(limits.reserve, key, limit, window)
@@ -211,7 +220,7 @@ def create_app(settings: Settings | None = None, rasa: RasaSender | None = None,
         routes=[
             Route("/", page("home.html")),
             Route("/aftercare", page("aftercare.html")),
-            Route("/widget.js", static_file("widget.js", "text/javascript; charset=utf-8")),
+            Route("/widget.js", widget_js),
             Route("/widget.css", static_file("widget.css", "text/css; charset=utf-8")),
             Route("/healthz", healthz),
             Mount("/api", app=api),

@@ -30,8 +30,9 @@ from bot.rasa_client import RasaClient, RasaUnavailable
 log = logging.getLogger(__name__)
 
 # Rasa can answer with images, custom payloads and so on; the widget shows text and buttons only,
-# and these caps keep one odd answer from filling the browser's storage.
-MAX_TEXT_CHARS = 4000
+# and these caps keep one odd answer from filling the browser's storage. They bound what the bot
+# says; what a patient may send is MAX_TEXT_CHARS in bot/web/validation.py.
+MAX_BOT_TEXT_CHARS = 4000
 MAX_BUTTONS = 10
 MAX_BUTTON_FIELD_CHARS = 200
 
@@ -81,7 +82,7 @@ def normalise_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
         message: dict[str, Any] = {}
         text = item.get("text")
         if isinstance(text, str) and text.strip():
-            message["text"] = text[:MAX_TEXT_CHARS]
+            message["text"] = text[:MAX_BOT_TEXT_CHARS]
         buttons = []
         for button in item.get("buttons") or []:
             if not isinstance(button, dict):

@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+# The longest message a patient may send. The one definition: the widget gets it from the relay
+# (bot/web/widget_script.py) and refuses a longer message before sending it, saying why.
 MAX_TEXT_CHARS = 2000
 # Message ids are made by the widget, session ids by the relay (random hex); anything else is not
 # from our widget. Checked with fullmatch: "$" would also accept a trailing newline, which then

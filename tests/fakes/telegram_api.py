@@ -20,9 +20,11 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.loopback import Served
 
 TOKEN = "123456789:STAND-IN-TOKEN"
 BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "Clinic Assistant", "username": "clinic_test_bot"}
@@ -34,12 +36,6 @@ _HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "
 _TAG = re.compile(r'<(/?)([a-z-]+)((?:\s+[a-z-]+="[^"<>]*")*)\s*>')
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 USE_REGISTERED_SECRET = object()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # Many chats at once: socketserver's default listen backlog of 5 would refuse connections.
-    request_queue_size = 256
 
 
 class BadRequest(Exception):
@@ -91,7 +87,9 @@ class ApiCall:
     at: float = field(default_factory=time.monotonic)
 
 
-class TelegramApiStandIn:
+class TelegramApiStandIn(Served):
+    _thread_name = "telegram-stand-in"
+
     def __init__(self, token: str = TOKEN):
         self.token = token
         self.calls: list[ApiCall] = []
@@ -104,12 +102,11 @@ class TelegramApiStandIn:
         self._message_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._changed = threading.Condition()
-        self._server: ThreadingHTTPServer | None = None
         self._faults: list[tuple[str, int, dict[str, Any]]] = []
 
     # -- serving ----------------------------------------------------------------------------
 
-    def start(self) -> TelegramApiStandIn:
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -137,21 +134,7 @@ class TelegramApiStandIn:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, name="telegram-stand-in", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> TelegramApiStandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return Handler
 
     @property
     def base_url(self) -> str:

@@ -31,7 +31,8 @@ from bot.settings import Settings, get_settings
 from bot.telegram.bridge import TelegramBridge
 from bot.telegram.config import TelegramConfig
 from bot.web.app import MAX_BODY_BYTES, create_app
-from bot.web.relay import MAX_BUTTONS, MAX_TEXT_CHARS
+from bot.web.relay import MAX_BOT_TEXT_CHARS, MAX_BUTTONS
+from bot.web.validation import MAX_TEXT_CHARS
 from tests.fakes.telegram_api import BOT_USER, BadRequest, TelegramApiStandIn, telegram_length, visible_text_of_html
 
 pytestmark = pytest.mark.timeout(900)
@@ -122,7 +123,7 @@ def check_relay_answer(response, path: str) -> None:
     for message in body["messages"]:
         assert set(message) <= {"text", "buttons"} and message, message
         if "text" in message:
-            assert isinstance(message["text"], str) and message["text"].strip() and len(message["text"]) <= 4000
+            assert isinstance(message["text"], str) and message["text"].strip() and len(message["text"]) <= MAX_BOT_TEXT_CHARS
         for button in message.get("buttons", []):
             assert set(button) == {"title", "payload"} and all(isinstance(v, str) and v.strip() for v in button.values())
         assert len(message.get("buttons", [])) <= MAX_BUTTONS

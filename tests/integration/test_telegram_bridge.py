@@ -14,7 +14,7 @@ import pytest
 
 from bot.clinic import load_clinic
 from bot.settings import get_settings
-from tests.fakes.rasa_for_telegram import FakeRasa
+from tests.fakes.fake_rasa import FakeRasa
 from tests.fakes.telegram_api import TelegramApiStandIn
 from tests.fakes.telegram_bridge_process import PROJECT_ROOT, running_bridge
 

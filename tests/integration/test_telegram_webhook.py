@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from tests.fakes.rasa_for_telegram import FakeRasa
+from tests.fakes.fake_rasa import FakeRasa
 from tests.fakes.telegram_api import TelegramApiStandIn
 from bot.stack import free_port
 from tests.fakes.telegram_bridge_process import PROJECT_ROOT, bridge_env, running_bridge

@@ -1,7 +1,7 @@
 """The chat widget in a real browser (Debian's Chromium) against our real web server.
 
-Rasa here is the small fake from bot.web.fake_rasa, because these tests make it do what the real
-assistant cannot on demand: answer with hostile markup, fail, and count every message it gets.
+Rasa here is the small fake from tests/fakes/fake_rasa.py, because these tests make it do what the
+real assistant cannot on demand: answer with hostile markup, fail, and count every message it gets.
 The same widget against the real assistant is in test_web_assistant.py.
 """
 from __future__ import annotations
@@ -14,7 +14,8 @@ from bot.limits import MemoryLimiter
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.background import free_port, serve_in_background
-from bot.web.fake_rasa import FakeRasa
+from tests.fakes.fake_rasa import FakeRasa
+from tests.support.markdown_cases import blocks, markdown_cases
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -160,6 +161,62 @@ def test_bot_markdown_renders_but_markup_from_bot_or_patient_never_becomes_html(
     expect(page.locator(".from-user .bubble")).to_have_text('I am <b>bold</b> <img src=x onerror="window.__pwned=1">')
     assert page.locator("[data-clinic-chat] img, [data-clinic-chat] script, [data-clinic-chat] b").count() == 0
     assert page.evaluate("window.__pwned") is None
+
+
+# Reads a bot bubble's DOM back into the structure of tests/support/markdown_cases.py; anything
+# else the widget built comes back as {"unexpected": tag}, so it can never compare equal.
+READ_BACK = """bubbles => {
+    const LISTS = ["UL", "OL"];
+    const spans = (nodes) => {
+        const out = [];
+        for (const node of nodes) {
+            let span;
+            if (node.nodeType === Node.TEXT_NODE) span = node.data;
+            else if (node.tagName === "STRONG") span = { b: spans(node.childNodes) };
+            else if (node.tagName === "A") span = { a: node.getAttribute("href"), text: node.textContent };
+            else if (LISTS.includes(node.tagName)) continue;  // a sub-list: read by item()
+            else span = { unexpected: node.tagName };
+            if (span === "") continue;
+            if (typeof span === "string" && typeof out[out.length - 1] === "string") out[out.length - 1] += span;
+            else out.push(span);
+        }
+        return out;
+    };
+    const lines = (p) => {
+        const found = [[]];
+        for (const node of p.childNodes) {
+            if (node.tagName === "BR") found.push([]);
+            else found[found.length - 1].push(node);
+        }
+        return found.map(spans);
+    };
+    const item = (li, ordered) => ({
+        n: ordered ? li.value : null, li: spans(li.childNodes),
+        sub: [...li.children].filter((c) => LISTS.includes(c.tagName)).map(block),
+    });
+    const block = (node) => {
+        if (node.tagName === "P") return { p: lines(node) };
+        if (!LISTS.includes(node.tagName)) return { unexpected: node.tagName };
+        return { [node.tagName.toLowerCase()]: [...node.children].map((li) => li.tagName === "LI"
+            ? item(li, node.tagName === "OL") : { unexpected: li.tagName }) };
+    };
+    return bubbles.map((bubble) => [...bubble.childNodes].map(block));
+}"""
+
+
+def test_bot_markdown_follows_the_shared_cases(page, fake_rasa):
+    """Every case of tests/markdown_cases.yml (docs/markdown.md), as the widget builds it."""
+    cases = markdown_cases()
+    fake_rasa.responder = lambda sender, text: (
+        [{"text": case["input"]} for case in cases] if text == "show the cases" else responder(sender, text))
+    open_chat(page)
+    send(page, "show the cases")
+    expect(bot_bubbles(page)).to_have_count(1 + len(cases))
+    built = bot_bubbles(page).evaluate_all(READ_BACK)[1:]
+    for case, structure in zip(cases, built):
+        assert structure == blocks(case["blocks"]), case["name"]
+    links = bot_bubbles(page).locator("a")
+    assert set(links.evaluate_all("links => links.map((a) => a.target + ' ' + a.rel)")) == {"_blank noopener noreferrer"}
 
 
 def test_history_survives_a_reload_and_the_session_continues_on_another_page(page, site, fake_rasa):
@@ -525,7 +582,8 @@ def test_a_tapped_button_leaves_the_keyboard_closed_and_a_keyboard_press_stays_i
     assert "TEXTAREA" not in _focused(page), "a phone's keyboard would cover the next buttons"
     page.get_by_role("button", name="Clear this conversation").click()
     page.get_by_role("button", name="Clear", exact=True).click()
-    reply = page.get_by_role("button", name="Does it hurt?")
+    # The greeting's own button, not the suggested question of the same title shown until it comes.
+    reply = page.get_by_role("group", name="Quick replies").get_by_role("button", name="Does it hurt?")
     reply.focus()
     page.keyboard.press("Enter")
     expect(bot_bubbles(page).last).to_contain_text("comfortable")

@@ -23,7 +23,7 @@ from bot.settings import Settings
 from bot.telegram import webhook
 from bot.web import validation
 from bot.web.app import create_app as create_web
-from bot.web.fake_rasa import FakeRasa
+from tests.fakes.fake_rasa import FakeRasa
 from bot.web.sessions import SessionSigner
 from tests.support.dashboard_db import PASSWORDS, db_url, template_db  # noqa: F401  (fixtures)
 

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from bot.limits import MemoryLimiter
 from bot.settings import Settings
 from bot.web.app import create_app
-from bot.web.fake_rasa import FakeRasa
+from tests.fakes.fake_rasa import FakeRasa
 from bot.web.sessions import TOKEN_MAX_AGE_SECONDS, SessionSigner, client_address
 
 APP_SECRET = "test-app-secret-" + "a" * 32

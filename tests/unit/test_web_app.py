@@ -8,8 +8,10 @@ import pytest
 
 from bot.settings import Settings
 from bot.web.app import create_app
-from bot.web.fake_rasa import FakeRasa
 from bot.web.sessions import SessionSigner
+from bot.web.validation import MAX_TEXT_CHARS
+from bot.web.widget_script import PARTS, PARTS_DIR
+from tests.fakes.fake_rasa import FakeRasa
 
 SITE = "https://www.lumenskin.example"
 ME = "http://localhost:8000"
@@ -58,6 +60,22 @@ async def test_widget_files_and_health_are_served(client):
     assert health.json() == {"status": "ok"}
     # The widget's own code must never parse text as HTML.
     assert "innerHTML" not in script.text and "insertAdjacentHTML" not in script.text
+
+
+@pytest.mark.asyncio
+async def test_widget_js_is_its_parts_in_one_script_with_the_relays_limit(client):
+    async with client:
+        script = await client.get("/widget.js")
+        again = await client.get("/widget.js", headers={"if-none-match": script.headers["etag"]})
+    positions = [script.text.index((PARTS_DIR / name).read_text(encoding="utf-8")) for name in PARTS]
+    assert positions == sorted(positions) and sorted(PARTS_DIR.iterdir()) == sorted(PARTS_DIR / n for n in PARTS)
+    # One function around it all: the parts' names stay off the clinic's page.
+    assert script.text.count("(function () {\n\"use strict\";") == 1 and script.text.rstrip().endswith("})();")
+    assert f'const RELAY = {{"maxTextChars": {MAX_TEXT_CHARS}}};' in script.text
+    hard_coded = re.compile(rf"(?<![/\w]){MAX_TEXT_CHARS}(?![/\w])")  # not in "w3.org/2000/svg"
+    assert not any(hard_coded.search((PARTS_DIR / name).read_text(encoding="utf-8")) for name in PARTS)
+    assert script.headers["cache-control"] == "no-cache"
+    assert again.status_code == 304 and again.headers["etag"] == script.headers["etag"]
 
 
 @pytest.mark.asyncio

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bot.rasa_client import RasaClient, RasaUnavailable
-from bot.web.fake_rasa import FakeRasa
+from tests.fakes.fake_rasa import FakeRasa
 from bot.web.relay import ALREADY_ANSWERED, ChatRelay, ends_conversation, normalise_messages
 
 SESSION = "session0001"

@@ -1,0 +1,76 @@
+/*
+ * The widget's start: its settings from the script tag's data- attributes and from the relay
+ * (RELAY, written by bot/web/widget_script.py), its labels, and the view wired to the transport.
+ * Part of widget.js (bot/web/widget_script.py serves the parts as one script).
+ */
+const STRINGS = {
+  en: {
+    open: "Chat with {title}", close: "Close chat", clear: "Clear this conversation",
+    clearQuestion: "Clear this conversation from this browser? This cannot be undone.",
+    clearYes: "Clear", clearNo: "Keep it", cleared: "Conversation cleared.", subtitle: "Virtual assistant",
+    callNow: "Call {number} now", emergency: "Emergency.",
+    inputLabel: "Type your message", placeholder: "Type your message…", send: "Send",
+    typing: "The assistant is typing", reconnecting: "Connection lost — reconnecting…",
+    reconnected: "Connected again.", suggestions: "Suggested questions", replies: "Quick replies",
+    you: "You", bot: "Assistant", tooLong: "That message is {length} characters long; please keep it under {max} and send it again.",
+    failed: "Sorry, that message could not be sent.",
+    slowDown: "That's a lot of messages at once; I'll send yours in a moment.",
+  },
+  de: {
+    open: "Chat mit {title}", close: "Chat schließen", clear: "Dieses Gespräch löschen",
+    clearQuestion: "Dieses Gespräch aus diesem Browser löschen? Das lässt sich nicht rückgängig machen.",
+    clearYes: "Löschen", clearNo: "Behalten", cleared: "Gespräch gelöscht.", subtitle: "Virtueller Assistent",
+    callNow: "Jetzt {number} anrufen", emergency: "Notfall.",
+    inputLabel: "Ihre Nachricht", placeholder: "Ihre Nachricht…", send: "Senden",
+    typing: "Der Assistent schreibt", reconnecting: "Verbindung unterbrochen — wird wiederhergestellt…",
+    reconnected: "Wieder verbunden.", suggestions: "Vorgeschlagene Fragen", replies: "Schnellantworten",
+    you: "Sie", bot: "Assistent", tooLong: "Diese Nachricht hat {length} Zeichen; bitte kürzen Sie sie auf höchstens {max}.",
+    failed: "Die Nachricht konnte leider nicht gesendet werden.",
+    slowDown: "Das sind viele Nachrichten auf einmal; Ihre wird gleich gesendet.",
+  },
+};
+
+const script = document.currentScript;
+if (script && !window.__clinicChatWidget) {
+  window.__clinicChatWidget = true;
+  const data = script.dataset;
+  const scriptUrl = new URL(script.src, location.href);
+  const server = (data.server || scriptUrl.origin).replace(/\/+$/, "");
+  const lang = (data.lang || document.documentElement.lang || "en").slice(0, 2).toLowerCase();
+  const t = STRINGS[lang] || STRINGS.en;
+  const format = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
+  const maxChars = RELAY.maxTextChars;  // what the relay accepts: longer messages are refused here, with the reason
+  const initialMessage = (data.initialMessage || "hi").slice(0, maxChars);
+
+  const view = createView({
+    t, format, lang,
+    title: (data.title || "Chat").slice(0, 80),
+    subtitle: (data.subtitle || t.subtitle).slice(0, 80),
+    accent: (data.color && CSS.supports("color", data.color)) ? data.color : "#0f5c63",
+    suggestions: (data.suggestions || "").split("|").map((s) => s.trim()).filter(Boolean).slice(0, 6),
+    stylesheetUrl: new URL("widget.css", scriptUrl).href,
+    act: {
+      send: (text) => transport.submit(text),
+      reply: (button) => transport.submit(button.payload, button.title),
+      opened() {
+        transport.setOpen(true);
+        transport.sendInitial(initialMessage);
+      },
+      closed: () => transport.setOpen(false),
+      clear() {
+        transport.startOver(t.cleared);
+        transport.sendInitial(initialMessage);
+      },
+    },
+  });
+  const transport = createTransport({ server, maxChars, t, format, show: view });
+
+  const start = () => {
+    view.mount();
+    view.history(transport.messages);
+    if (transport.open) view.open(false);
+    transport.resume();
+  };
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start);
+}
