@@ -1,5 +1,6 @@
 """A callback request ("can someone call me?"): consent to keep the contact details for that
 purpose, name, phone and a good time, then stored for the staff dashboard. No health questions."""
+
 from __future__ import annotations
 
 import asyncio
@@ -48,9 +49,7 @@ class ActionFinishCallback(Action):
     def name(self) -> str:
         return "action_finish_callback"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         if tracker.get_slot("callback_consent") != "yes":
             dispatcher.utter_message(response="utter_callback_declined")
             return forget_conversation(dispatcher)
@@ -65,7 +64,8 @@ class ActionFinishCallback(Action):
             phone=tracker.get_slot("phone"),
             preferred_time=tracker.get_slot("preferred_time") or "",
             consent_at=datetime.fromisoformat(tracker.get_slot("consent_at")),
-            consent_version=tracker.get_slot("consent_version"), consent_text=tracker.get_slot("consent_text"),
+            consent_version=tracker.get_slot("consent_version"),
+            consent_text=tracker.get_slot("consent_text"),
         )
         url = settings().database_url
         try:
@@ -74,8 +74,9 @@ class ActionFinishCallback(Action):
             log.warning("could not store callback request (%s)", type(error).__name__)
             dispatcher.utter_message(response="utter_callback_not_saved")
             return []
-        dispatcher.utter_message(response="utter_callback_stored", reference=saved.reference,
-                                 preferred_time=submission.preferred_time)
+        dispatcher.utter_message(
+            response="utter_callback_stored", reference=saved.reference, preferred_time=submission.preferred_time
+        )
         if saved.created:
             await notify_staff(saved.reference, "callback requested", submission.channel)
         return forget_conversation(dispatcher)

@@ -1,6 +1,7 @@
 """Answers about the clinic itself (prices, hours, address, contact, appointment length, talking
 to a person): the wording is in domain.yml, the facts come from clinic/clinic.yml, so nothing is
 invented and staff edit either without touching code."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,8 +17,14 @@ from bot.clinic import Clinic
 def clinic_facts(c: Clinic) -> dict[str, str]:
     """The clinic's facts as the responses' variables."""
     length = c.appointment_length
-    return {"prices": c.prices_text(), "hours": c.hours_text(), "address": c.address, "email": c.email,
-            "website": c.website, "appointment_length": length[0].lower() + length[1:]}
+    return {
+        "prices": c.prices_text(),
+        "hours": c.hours_text(),
+        "address": c.address,
+        "email": c.email,
+        "website": c.website,
+        "appointment_length": length[0].lower() + length[1:],
+    }
 
 
 # The response answering each clinic question (its variables: `clinic_facts`). Outside a form the
@@ -44,9 +51,7 @@ class ActionClinicInfo(Action):
     def name(self) -> str:
         return "action_clinic_info"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name", "")
         if not answer_clinic_question(dispatcher, intent):
             answer_clinic_question(dispatcher, "ask_contact")
@@ -57,8 +62,6 @@ class ActionHumanHandoff(Action):
     def name(self) -> str:
         return "action_human_handoff"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         dispatcher.utter_message(response="utter_human_handoff", **clinic_facts(clinic()))
         return []

@@ -1,4 +1,5 @@
 """The clinic configuration as the actions see it, loaded once per process."""
+
 from __future__ import annotations
 
 from bot.clinic import Clinic, cached_clinic

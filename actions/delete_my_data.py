@@ -1,5 +1,6 @@
 """A patient's "delete my data", on the channel they used: asked once, then this conversation and
 every request sent from it are erased, with an audit entry staff can see."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,9 +27,7 @@ class ActionAskDeleteMyData(Action):
     def name(self) -> str:
         return "action_ask_delete_my_data"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         dispatcher.utter_message(response="utter_ask_delete_my_data")
         return reset_intake()
 
@@ -42,9 +41,7 @@ class ActionDeleteMyData(Action):
     def name(self) -> str:
         return "action_delete_my_data"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         actor = f"patient via {channel_of(tracker.sender_id, tracker.get_latest_input_channel())}"
         try:
             references = await asyncio.to_thread(_erase, settings().database_url, tracker.sender_id, actor)

@@ -1,6 +1,7 @@
 """Answers to the questions the NLU found in a message: one label ("faq/pain", "ask_price") at a
 time, and both of two questions asked in one message (intent `two_questions`, whose labels the
 NLU puts in the message's `questions`, in the order they were asked)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,9 +32,7 @@ class ActionAnswerQuestions(Action):
     def name(self) -> str:
         return "action_answer_questions"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         answered = [answer_question(dispatcher, label) for label in questions_asked(tracker)]
         if not any(answered):  # never silence
             dispatcher.utter_message(response="utter_out_of_scope")

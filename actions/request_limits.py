@@ -6,6 +6,7 @@ as REST metadata (`{"client": ...}`), which arrives here on the patient's latest
 and other channels send none; their sender id is per chat, so the per-conversation cap covers them.
 Counted before storing, in the limiter every process shares (bot/limits.py).
 """
+
 from __future__ import annotations
 
 import asyncio

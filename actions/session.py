@@ -1,5 +1,6 @@
 """Starts every conversation with the clinic's own name, phone and emergency number as slots,
 so responses in domain.yml can use them and red-flag answers need no further action call."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,7 +26,5 @@ class ActionSessionStart(Action):
     def name(self) -> str:
         return "action_session_start"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         return [SessionStarted(), *clinic_slots(), ActionExecuted("action_listen")]

@@ -10,6 +10,7 @@ Served as rasa-sdk serves it (rasa_sdk/endpoint.py `run`), with two differences:
   reading a longer body, and a `Content-Encoding: deflate` body, which rasa-sdk inflates with no
   limit (`zlib.decompress`), is first inflated here up to the limit only (a zip bomb).
 """
+
 from __future__ import annotations
 
 import logging
@@ -106,8 +107,9 @@ def create_guarded_app(action_executor: ActionExecutor, secret: str, **serve_opt
 
 def main() -> int:
     parser = create_argument_parser()
-    parser.add_argument("--host", default=get_settings().bind_host,
-                        help="interface to listen on (default: BIND_HOST, else 127.0.0.1)")
+    parser.add_argument(
+        "--host", default=get_settings().bind_host, help="interface to listen on (default: BIND_HOST, else 127.0.0.1)"
+    )
     args = parser.parse_args()
     if args.grpc:
         parser.error("--grpc is not supported: Rasa talks to the action server over HTTP")
@@ -121,17 +123,24 @@ def main() -> int:
     # As rasa_sdk.__main__.main_from_args does.
     logging.getLogger("matplotlib").setLevel(logging.WARN)
     utils.configure_colored_logging(args.loglevel)
-    utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel,
-                                 args.logging_config_file)
+    utils.configure_file_logging(
+        logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel, args.logging_config_file
+    )
     utils.update_sanic_log_level()
     action_executor = KindActionExecutor()
     action_executor.register_package(args.actions_module or args.actions)
 
     # As rasa_sdk.endpoint.run does, with our factory and host.
-    loader = AppLoader(factory=partial(
-        create_guarded_app, action_executor, secret, cors_origins=args.cors, auto_reload=args.auto_reload,
-        endpoints=args.endpoints,
-    ))
+    loader = AppLoader(
+        factory=partial(
+            create_guarded_app,
+            action_executor,
+            secret,
+            cors_origins=args.cors,
+            auto_reload=args.auto_reload,
+            endpoints=args.endpoints,
+        )
+    )
     app = loader.load()
     ssl_config = create_ssl_config(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
     logger.info(f"Action endpoint is up and running on {'https' if ssl_config else 'http'}://{args.host}:{args.port}")

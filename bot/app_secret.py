@@ -4,6 +4,7 @@ From `APP_SECRET_KEY` when set (production, and whenever processes run on more t
 they must all share it); otherwise generated once into `var/app-secret.key`, readable by its owner
 only, so restarts keep the widget's sessions valid.
 """
+
 from __future__ import annotations
 
 import os

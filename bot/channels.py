@@ -4,6 +4,7 @@ Rasa's REST channel carries no metadata, so our bridges prefix the sender id: th
 bridge sends `telegram-<chat id>`, the website widget `web-<session id>`. Anything else
 (curl, `rasa shell`) keeps the input channel Rasa recorded.
 """
+
 from __future__ import annotations
 
 TELEGRAM = "telegram"

@@ -1,4 +1,5 @@
 """The clinic's editable details (clinic/clinic.yml), loaded and validated once at start-up."""
+
 from __future__ import annotations
 
 import re
@@ -72,8 +73,17 @@ class Clinic:
 
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_REQUIRED_TEXT = ("name", "phone", "email", "website", "address", "default_region",
-                  "emergency_number", "currency", "appointment_length")
+_REQUIRED_TEXT = (
+    "name",
+    "phone",
+    "email",
+    "website",
+    "address",
+    "default_region",
+    "emergency_number",
+    "currency",
+    "appointment_length",
+)
 
 
 def _text(raw: dict[str, Any], key: str, where: str = "") -> str:
@@ -129,7 +139,9 @@ def _parse_retention(raw: Any) -> Retention:
     values = {}
     for key, value in raw.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ClinicConfigError(f"clinic config: 'retention.{key}' must be a whole number of at least 1, got {value!r}")
+            raise ClinicConfigError(
+                f"clinic config: 'retention.{key}' must be a whole number of at least 1, got {value!r}"
+            )
         values[key] = value
     return Retention(**values)
 
@@ -150,8 +162,12 @@ def parse_clinic(raw: Any) -> Clinic:
     if "@" not in values["email"]:
         raise ClinicConfigError("clinic config: 'email' must be an email address")
     values["default_region"] = region
-    return Clinic(hours=_parse_hours(raw.get("hours")), prices=_parse_prices(raw.get("prices")),
-                  retention=_parse_retention(raw.get("retention")), **values)
+    return Clinic(
+        hours=_parse_hours(raw.get("hours")),
+        prices=_parse_prices(raw.get("prices")),
+        retention=_parse_retention(raw.get("retention")),
+        **values,
+    )
 
 
 def load_clinic(path: Path | str) -> Clinic:

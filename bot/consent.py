@@ -4,6 +4,7 @@ The text is the bot's consent question exactly as the patient saw it (rendered w
 name); its version id is a hash of that text, so any change to the wording is a new version and
 the same wording always gets the same id, in every process, without a registry to keep in step.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -3,6 +3,7 @@ order, request statuses and the moves between them, callback statuses, and the f
 patient's personal data. Storage (its CHECK constraints), the actions, the dashboard, erasure and
 both exports import it, so adding an outcome or a personal column is one edit here plus a migration.
 """
+
 from __future__ import annotations
 
 import enum
@@ -96,5 +97,15 @@ CALLBACK_STATUSES = ("new", "done")
 
 # The request's columns that hold what the patient told us about themselves: exported, shown to
 # staff, and blanked when a request is erased (erasure also blanks the link to the conversation).
-PERSONAL_FIELDS = ("name", "date_of_birth", "age", "phone", "email", "preferred_contact", "concerns",
-                   "treatment_areas", "preferred_time", "health_notes")
+PERSONAL_FIELDS = (
+    "name",
+    "date_of_birth",
+    "age",
+    "phone",
+    "email",
+    "preferred_contact",
+    "concerns",
+    "treatment_areas",
+    "preferred_time",
+    "health_notes",
+)

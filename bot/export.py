@@ -14,6 +14,7 @@ the words the patient agreed to; both null for requests stored before versions w
 Every export is in the audit log ("export", the count and the format), by the operating-system
 user who ran it (`cli:<user>`), before any data is printed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,17 +27,37 @@ from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot.dashboard import audit
 from bot.consultation import PERSONAL_FIELDS
+from bot.dashboard import audit
 from bot.db.base import session_scope
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
 from bot.db.repository import StorageUnavailable, list_requests
 from bot.private_files import restrict_new_files
 
-CSV_COLUMNS = ("id", "reference", "created_at", "channel", "name", "date_of_birth", "age", "phone", "email",
-               "preferred_contact", "concerns", "treatment_areas", "preferred_time", "health_notes",
-               "outcome", "flags", "consent_at", "consent_version", "consent_text", "status", "erased")
+CSV_COLUMNS = (
+    "id",
+    "reference",
+    "created_at",
+    "channel",
+    "name",
+    "date_of_birth",
+    "age",
+    "phone",
+    "email",
+    "preferred_contact",
+    "concerns",
+    "treatment_areas",
+    "preferred_time",
+    "health_notes",
+    "outcome",
+    "flags",
+    "consent_at",
+    "consent_version",
+    "consent_text",
+    "status",
+    "erased",
+)
 # A formula character (fullwidth ones too: Excel in East Asian locales reads ＝ as =; tab and CR
 # because another import setting makes them cell breaks) is neutralised with a leading apostrophe
 # where a spreadsheet may see the start of a cell: at the start of ours, and after a separator
@@ -76,9 +97,15 @@ def request_record(request: ConsultationRequest) -> dict[str, Any]:
         "health_notes": request.health_notes,
         "screening": {
             "outcome": request.outcome,
-            "flags": [] if erased else [
-                {"rule": answer.rule_id, "level": answer.level, "answer": answer.answer,
-                 **({"follow_up": answer.follow_up} if answer.follow_up else {})}
+            "flags": []
+            if erased
+            else [
+                {
+                    "rule": answer.rule_id,
+                    "level": answer.level,
+                    "answer": answer.answer,
+                    **({"follow_up": answer.follow_up} if answer.follow_up else {}),
+                }
                 for answer in request.answers
                 if answer.level is not None
             ],

@@ -7,6 +7,7 @@ header that is not a host and port (`[` made Starlette's `request.url` raise, a 
 and on every dashboard page). uvicorn itself refuses raw CR, LF and NUL in the request line and
 headers before we see them.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,7 @@ def bad_address(scope: Scope) -> bool:
         return True
     host = dict(scope.get("headers", [])).get(b"host")
     try:
-        urlsplit("//" + host.decode("latin-1")).port  # what request.url will parse
+        _ = urlsplit("//" + host.decode("latin-1")).port  # what request.url will parse; raises if bad
     except ValueError:
         return True
     except AttributeError:  # no Host header (HTTP/1.0): Starlette uses the server address
@@ -48,7 +49,15 @@ class RefuseBadAddresses:
             body, content_type = json.dumps({"error": BAD_ADDRESS}).encode(), b"application/json"
         else:
             body, content_type = BAD_ADDRESS.encode(), b"text/plain; charset=utf-8"
-        await send({"type": "http.response.start", "status": 400,
-                    "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
-                                (b"cache-control", b"no-store")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 400,
+                "headers": [
+                    (b"content-type", content_type),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"cache-control", b"no-store"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -13,6 +13,7 @@ In Redis (`LIMITS_REDIS_URL`) every process shares the counts; otherwise each pr
 own in memory, bounded to `max_keys` (the least recently used are forgotten first). When Redis
 cannot be reached, counting falls back to memory: limits stay per process rather than off.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,7 +37,7 @@ HOUR = 60 * 60
 class Reservation:
     allowed: bool
     retry_after: int = 0  # whole seconds until an attempt can be allowed again (0 when allowed)
-    remaining: int = 0    # attempts still allowed in this window after this one
+    remaining: int = 0  # attempts still allowed in this window after this one
 
 
 class Limiter(Protocol):

@@ -21,6 +21,7 @@ Ids that say what failed (action name, sender id, error type) stay, so failures 
 
 Standard library only: it is imported by Rasa's Python 3.10 environment as well as ours.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,17 @@ import traceback
 
 WITHHELD = "<withheld>"
 # Fields of Rasa's structured events that are ids, not content.
-EVENT_IDS = {"event", "event_key", "event_info", "level", "timestamp", "sender_id", "action_name", "policy_name",
-             "status"}
+EVENT_IDS = {
+    "event",
+    "event_key",
+    "event_info",
+    "level",
+    "timestamp",
+    "sender_id",
+    "action_name",
+    "policy_name",
+    "status",
+}
 
 
 def exception_text(error: BaseException) -> str:
@@ -45,7 +55,8 @@ def exception_text(error: BaseException) -> str:
         if type(error).__module__ != "builtins":
             kind = f"{type(error).__module__}.{kind}"
         parts.append(
-            "Traceback (most recent call last):\n" + "".join(traceback.format_tb(error.__traceback__))
+            "Traceback (most recent call last):\n"
+            + "".join(traceback.format_tb(error.__traceback__))
             + f"{kind}: (message withheld: it may hold personal data)"
         )
     return "\n\nThe above exception led to the following one:\n\n".join(parts)
@@ -61,10 +72,17 @@ def private_event(message: str) -> str:
         return message
     for key, value in event.items():
         if key == "exception" and isinstance(value, list):  # structlog's dict_tracebacks: keep type and place
-            event[key] = [{"exc_type": item.get("exc_type"),
-                           "frames": [{name: frame.get(name) for name in ("filename", "lineno", "name")}
-                                      for frame in item.get("frames", [])]}
-                          for item in value if isinstance(item, dict)]
+            event[key] = [
+                {
+                    "exc_type": item.get("exc_type"),
+                    "frames": [
+                        {name: frame.get(name) for name in ("filename", "lineno", "name")}
+                        for frame in item.get("frames", [])
+                    ],
+                }
+                for item in value
+                if isinstance(item, dict)
+            ]
         elif key not in EVENT_IDS or not isinstance(value, (str, int, float, bool, type(None))):
             event[key] = WITHHELD
     return json.dumps(event)

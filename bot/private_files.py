@@ -5,6 +5,7 @@ Setting the process umask, rather than chmod-ing each file, also covers the file
 create for us (SQLite databases and journals, Rasa's tracker store, uvicorn's logs redirected by
 `bot.run`) and is inherited by every child process `make run` starts.
 """
+
 from __future__ import annotations
 
 import os

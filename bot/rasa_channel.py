@@ -5,6 +5,7 @@ The path stays Rasa's (`/webhooks/rest/webhook`), and so does everything else ab
 the only change is that every request must carry the channel secret (bot/shared_secrets.py) in
 the `X-Channel-Secret` header, or it gets a bare 403 before Rasa reads the message.
 """
+
 from __future__ import annotations
 
 import logging

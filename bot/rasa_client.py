@@ -1,4 +1,5 @@
 """Talks to Rasa's REST channel for the Telegram bridge and the website widget."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,14 +15,20 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None,
-                 secret: str | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        secret: str | None = None,
+    ):
         """`secret`: the channel secret Rasa asks of our bridges (bot/shared_secrets.py); by default
         RASA_CHANNEL_SECRET from this process's environment."""
         self._url = base_url.rstrip("/") + "/webhooks/rest/webhook"
         secret = get_settings().rasa_channel_secret if secret is None else secret
-        self._client = httpx.AsyncClient(timeout=timeout, transport=transport,
-                                         headers={CHANNEL_HEADER: secret} if secret else None)
+        self._client = httpx.AsyncClient(
+            timeout=timeout, transport=transport, headers={CHANNEL_HEADER: secret} if secret else None
+        )
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Sends one patient message and returns the bot's messages (text, buttons, ...). `metadata`

@@ -3,6 +3,7 @@ all together on Ctrl-C. `make shell` (--shell) starts the action server and chat
 
 Each part's output goes to var/logs/<part>.log; this process prints only where things listen.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,8 @@ import time
 
 from bot.clinic import ClinicConfigError, load_clinic
 from bot.db.migrate import upgrade_to_head
-from bot.private_files import private_dir, restrict_new_files
 from bot.privacy.purge import purge_every
+from bot.private_files import private_dir, restrict_new_files
 from bot.screening.rules import ScreeningRulesError, load_rules
 from bot.settings import VAR_DIR, get_settings
 from bot.shared_secrets import local_secrets
@@ -86,44 +87,75 @@ def planned_services() -> list[tuple[Service, str]]:
     """Each service with the line printed once it is ready."""
     settings = get_settings()
     private_dir(LOG_DIR)
-    secrets = local_secrets(VAR_DIR)  # to every part: Rasa and the action server check them, the relay and bridge send one
+    secrets = local_secrets(
+        VAR_DIR
+    )  # to every part: Rasa and the action server check them, the relay and bridge send one
     rasa_env = rasa_environment(ACTION_PORT, settings.tracker_store_url, secrets)
-    rasa_env["ACTION_ENDPOINT_URL"] = os.environ.get(
-        "ACTION_ENDPOINT_URL", f"http://{HOST}:{ACTION_PORT}/webhook"
-    )
+    rasa_env["ACTION_ENDPOINT_URL"] = os.environ.get("ACTION_ENDPOINT_URL", f"http://{HOST}:{ACTION_PORT}/webhook")
     app_env = dict(os.environ, RASA_URL=f"http://{HOST}:{RASA_PORT}", **secrets)
     services = [
-        (Service("action server", action_server_command(ACTION_PORT), f"http://{HOST}:{ACTION_PORT}/health",
-                 env=app_env, log_path=LOG_DIR / "actions.log"),
-         f"Action server      http://{HOST}:{ACTION_PORT}/webhook  (Rasa only: ACTION_SERVER_SECRET)"),
-        (Service("Rasa server", rasa_command(RASA_PORT), f"http://{HOST}:{RASA_PORT}/",
-                 env=rasa_env, log_path=LOG_DIR / "rasa.log"),
-         f"Rasa REST channel  http://{HOST}:{RASA_PORT}/webhooks/rest/webhook  (header X-Channel-Secret: see README)"),
         (
-            Service("website widget", app_command("bot.web"), f"http://127.0.0.1:{settings.web_port}/healthz",
-                    env=app_env, log_path=LOG_DIR / "web.log"),
+            Service(
+                "action server",
+                action_server_command(ACTION_PORT),
+                f"http://{HOST}:{ACTION_PORT}/health",
+                env=app_env,
+                log_path=LOG_DIR / "actions.log",
+            ),
+            f"Action server      http://{HOST}:{ACTION_PORT}/webhook  (Rasa only: ACTION_SERVER_SECRET)",
+        ),
+        (
+            Service(
+                "Rasa server",
+                rasa_command(RASA_PORT),
+                f"http://{HOST}:{RASA_PORT}/",
+                env=rasa_env,
+                log_path=LOG_DIR / "rasa.log",
+            ),
+            f"Rasa REST channel  http://{HOST}:{RASA_PORT}/webhooks/rest/webhook  (header X-Channel-Secret: see README)",
+        ),
+        (
+            Service(
+                "website widget",
+                app_command("bot.web"),
+                f"http://127.0.0.1:{settings.web_port}/healthz",
+                env=app_env,
+                log_path=LOG_DIR / "web.log",
+            ),
             f"Website + widget   http://localhost:{settings.web_port}/",
         ),
         (
-            Service("staff dashboard", app_command("bot.dashboard"),
-                    f"http://127.0.0.1:{settings.dashboard_port}/healthz", env=dashboard_environment(app_env),
-                    log_path=LOG_DIR / "dashboard.log"),
+            Service(
+                "staff dashboard",
+                app_command("bot.dashboard"),
+                f"http://127.0.0.1:{settings.dashboard_port}/healthz",
+                env=dashboard_environment(app_env),
+                log_path=LOG_DIR / "dashboard.log",
+            ),
             f"Staff dashboard    http://localhost:{settings.dashboard_port}/  (accounts: make staff-add)",
         ),
     ]
     if os.environ.get("TELEGRAM_BOT_TOKEN"):
-        services.append((
-            Service("Telegram bridge", app_command("bot.telegram"), "", env=app_env,
-                    log_path=LOG_DIR / "telegram.log"),
-            "Telegram bridge    running" + (" (webhook)" if os.environ.get("TELEGRAM_WEBHOOK_URL") else " (long polling)"),
-        ))
+        services.append(
+            (
+                Service(
+                    "Telegram bridge", app_command("bot.telegram"), "", env=app_env, log_path=LOG_DIR / "telegram.log"
+                ),
+                "Telegram bridge    running"
+                + (" (webhook)" if os.environ.get("TELEGRAM_WEBHOOK_URL") else " (long polling)"),
+            )
+        )
     return services
 
 
 def ports_to_check() -> dict[str, int]:
     settings = get_settings()
-    return {"action server": ACTION_PORT, "Rasa server": RASA_PORT, "website widget": settings.web_port,
-            "staff dashboard": settings.dashboard_port}
+    return {
+        "action server": ACTION_PORT,
+        "Rasa server": RASA_PORT,
+        "website widget": settings.web_port,
+        "staff dashboard": settings.dashboard_port,
+    }
 
 
 def wait_for(service: Service, timeout: float) -> None:
@@ -184,8 +216,13 @@ def shell() -> int:
         )
     private_dir(LOG_DIR)
     secrets = local_secrets(VAR_DIR)
-    actions = Service("action server", action_server_command(ACTION_PORT), f"http://{HOST}:{ACTION_PORT}/health",
-                      env=dict(os.environ, **secrets), log_path=LOG_DIR / "actions.log")
+    actions = Service(
+        "action server",
+        action_server_command(ACTION_PORT),
+        f"http://{HOST}:{ACTION_PORT}/health",
+        env=dict(os.environ, **secrets),
+        log_path=LOG_DIR / "actions.log",
+    )
     actions.start()
     try:
         actions.wait_ready(60)

@@ -3,6 +3,7 @@
 Everything secret or deployment-specific comes from the environment; nothing here is a secret
 (the shared secrets below are read from it, and kept out of `repr` so they never reach a log).
 """
+
 from __future__ import annotations
 
 import os
@@ -26,9 +27,7 @@ def _env_list(name: str, default: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = field(
-        default_factory=lambda: _env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'intake.db'}")
-    )
+    database_url: str = field(default_factory=lambda: _env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'intake.db'}"))
     tracker_store_url: str = field(
         default_factory=lambda: _env("TRACKER_STORE_URL", f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}")
     )
@@ -43,9 +42,7 @@ class Settings:
         default_factory=lambda: Path(_env("CLINIC_CONFIG", str(PROJECT_ROOT / "clinic" / "clinic.yml")))
     )
     screening_rules: Path = field(
-        default_factory=lambda: Path(
-            _env("SCREENING_RULES", str(PROJECT_ROOT / "clinic" / "screening.yml"))
-        )
+        default_factory=lambda: Path(_env("SCREENING_RULES", str(PROJECT_ROOT / "clinic" / "screening.yml")))
     )
     web_host: str = field(default_factory=lambda: _env("WEB_HOST", "127.0.0.1"))
     web_port: int = field(default_factory=lambda: int(_env("WEB_PORT", "8000")))
@@ -64,15 +61,17 @@ class Settings:
     # header, which anyone can send.
     web_trusted_proxy_hops: int = field(default_factory=lambda: int(_env("WEB_TRUSTED_PROXY_HOPS", "0")))
     chat_per_conversation_per_minute: int = field(
-        default_factory=lambda: int(_env("CHAT_LIMIT_PER_CONVERSATION", "30")))
+        default_factory=lambda: int(_env("CHAT_LIMIT_PER_CONVERSATION", "30"))
+    )
     chat_per_client_per_minute: int = field(default_factory=lambda: int(_env("CHAT_LIMIT_PER_CLIENT", "120")))
     chat_sessions_per_client_per_hour: int = field(
-        default_factory=lambda: int(_env("CHAT_SESSION_LIMIT_PER_CLIENT", "60")))
+        default_factory=lambda: int(_env("CHAT_SESSION_LIMIT_PER_CLIENT", "60"))
+    )
     # Consultation and callback requests stored, together, by the action server.
     requests_per_conversation_per_hour: int = field(
-        default_factory=lambda: int(_env("REQUEST_LIMIT_PER_CONVERSATION", "3")))
-    requests_per_client_per_hour: int = field(
-        default_factory=lambda: int(_env("REQUEST_LIMIT_PER_CLIENT", "10")))
+        default_factory=lambda: int(_env("REQUEST_LIMIT_PER_CONVERSATION", "3"))
+    )
+    requests_per_client_per_hour: int = field(default_factory=lambda: int(_env("REQUEST_LIMIT_PER_CLIENT", "10")))
 
     def secret(self) -> bytes:
         """APP_SECRET_KEY, or the key generated into var/ (read or created on first use only)."""

@@ -13,6 +13,7 @@ Production sets both from its secret store. Locally `make run` generates each on
 
 Standard library only: Rasa's Python 3.10 process imports it too.
 """
+
 from __future__ import annotations
 
 import hmac

@@ -2,6 +2,7 @@
 
 Used by `make run` (bot/run.py) and by the tests, so both start exactly the same things.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,7 +42,12 @@ def rasa_environment(action_port: int, tracker_store_url: str, extra: dict[str, 
     """Environment for `rasa run`: endpoints.yml reads these variables."""
     env = dict(os.environ)
     env.setdefault("LOCK_STORE_TYPE", "in_memory")
-    for key, default in (("REDIS_HOST", "localhost"), ("REDIS_PORT", "6379"), ("REDIS_DB", "1"), ("REDIS_PASSWORD", "")):
+    for key, default in (
+        ("REDIS_HOST", "localhost"),
+        ("REDIS_PORT", "6379"),
+        ("REDIS_DB", "1"),
+        ("REDIS_PASSWORD", ""),
+    ):
         env.setdefault(key, default)
     env.update(
         ACTION_ENDPOINT_URL=f"http://{local_address(get_settings().bind_host)}:{action_port}/webhook",
@@ -59,8 +65,14 @@ def rasa_environment(action_port: int, tracker_store_url: str, extra: dict[str, 
 def rasa_cli(subcommand: str) -> list[str]:
     """`rasa <subcommand>` with our logging rules (bot/log_privacy.py). `python -m rasa` rather than
     bin/rasa: only then is the project root on sys.path when Rasa reads its logging config."""
-    return [str(RASA_BIN.parent / "python"), "-m", "rasa", subcommand,
-            "--logging-config-file", str(PROJECT_ROOT / "bot" / "rasa_logging.yml")]
+    return [
+        str(RASA_BIN.parent / "python"),
+        "-m",
+        "rasa",
+        subcommand,
+        "--logging-config-file",
+        str(PROJECT_ROOT / "bot" / "rasa_logging.yml"),
+    ]
 
 
 def local_address(bind_host: str) -> str:
@@ -72,18 +84,32 @@ def rasa_command(port: int, model: Path = DEFAULT_MODEL) -> list[str]:
     """No `--cors`: no browser calls Rasa (the widget goes through bot/web), so none may."""
     return [
         *rasa_cli("run"),
-        "--model", str(model),
-        "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
-        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-        "--interface", get_settings().bind_host,  # Rasa's own default is 0.0.0.0
-        "--port", str(port),
+        "--model",
+        str(model),
+        "--endpoints",
+        str(PROJECT_ROOT / "endpoints.yml"),
+        "--credentials",
+        str(PROJECT_ROOT / "credentials.yml"),
+        "--interface",
+        get_settings().bind_host,  # Rasa's own default is 0.0.0.0
+        "--port",
+        str(port),
     ]
 
 
 def action_server_command(port: int) -> list[str]:
     """rasa-sdk's server behind our door (bot/action_server.py): BIND_HOST, secret, size limits."""
-    return [str(APP_PYTHON), "-m", "bot.action_server", "--actions", "actions", "--port", str(port),
-            "--host", get_settings().bind_host]
+    return [
+        str(APP_PYTHON),
+        "-m",
+        "bot.action_server",
+        "--actions",
+        "actions",
+        "--port",
+        str(port),
+        "--host",
+        get_settings().bind_host,
+    ]
 
 
 def app_command(module: str) -> list[str]:
@@ -104,7 +130,11 @@ class Service:
     def start(self) -> None:
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            self.command, cwd=PROJECT_ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT,
+            self.command,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # so stopping it also stops anything it started
         )
 

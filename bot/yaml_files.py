@@ -1,4 +1,5 @@
 """Reading a staff-edited YAML file, with an error that names the file and what is wrong."""
+
 from __future__ import annotations
 
 from pathlib import Path

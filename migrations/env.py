@@ -3,6 +3,7 @@
 The URL is, in order: the one given by code (`bot.db.migrate.upgrade_to_head(url)`), then
 DATABASE_URL, then bot.settings' default (a SQLite file under var/).
 """
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,9 @@ def _database_url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_database_url(), target_metadata=target_metadata, literal_binds=True,
-                      dialect_opts={"paramstyle": "named"})
+    context.configure(
+        url=_database_url(), target_metadata=target_metadata, literal_binds=True, dialect_opts={"paramstyle": "named"}
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -50,8 +52,9 @@ def run_migrations_online() -> None:
     engine = engine_for(_database_url())
     with engine.connect() as connection:
         is_sqlite = connection.dialect.name == "sqlite"
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=is_sqlite, compare_type=True)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=is_sqlite, compare_type=True
+        )
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})

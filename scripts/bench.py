@@ -2,6 +2,7 @@
 measured over the REST channel and written to docs/benchmark.md. A report, not a test: it never
 fails because the machine is busy.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,9 +19,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.db.migrate import upgrade_to_head  # noqa: E402
+from bot.settings import PROJECT_ROOT  # noqa: E402
 from bot.shared_secrets import CHANNEL_HEADER, new_secrets  # noqa: E402
 from bot.stack import Service, action_server_command, free_port, rasa_command, rasa_environment  # noqa: E402
-from bot.settings import PROJECT_ROOT  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 REPORT = PROJECT_ROOT / "docs" / "benchmark.md"
@@ -64,21 +65,23 @@ def report(timings: dict[str, list[float]], startup_s: float) -> str:
     ]
     worst_p95 = max(percentile(values, 0.95) for values in timings.values())
     verdict = "meets" if worst_p95 <= TARGET_P95_MS else "misses"
-    return "\n".join([
-        "# Response latency",
-        "",
-        f"Written by `make bench` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
-        f"{os.cpu_count()} cores. Each message goes through Rasa's REST channel to the trained model and, where "
-        "the answer needs it, the action server; new conversations each time (so the session-start action runs).",
-        "",
-        "| message kind | n | median ms | p95 ms | max ms |",
-        "| --- | --- | --- | --- | --- |",
-        *rows,
-        "",
-        f"Target: p95 under {TARGET_P95_MS} ms for every kind; this run {verdict} it (worst p95 {worst_p95:.0f} ms).",
-        f"Start-up of Rasa with the model and the action server: {startup_s:.0f} s.",
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Response latency",
+            "",
+            f"Written by `make bench` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+            f"{os.cpu_count()} cores. Each message goes through Rasa's REST channel to the trained model and, where "
+            "the answer needs it, the action server; new conversations each time (so the session-start action runs).",
+            "",
+            "| message kind | n | median ms | p95 ms | max ms |",
+            "| --- | --- | --- | --- | --- |",
+            *rows,
+            "",
+            f"Target: p95 under {TARGET_P95_MS} ms for every kind; this run {verdict} it (worst p95 {worst_p95:.0f} ms).",
+            f"Start-up of Rasa with the model and the action server: {startup_s:.0f} s.",
+            "",
+        ]
+    )
 
 
 def main() -> int:
@@ -87,13 +90,20 @@ def main() -> int:
         upgrade_to_head(database_url)
         action_port, rasa_port = free_port(), free_port()
         secrets = new_secrets()
-        actions = Service("action server", action_server_command(action_port),
-                          f"http://127.0.0.1:{action_port}/health",
-                          env=dict(os.environ, DATABASE_URL=database_url, **secrets),
-                          log_path=Path(workdir) / "actions.log")
-        rasa = Service("Rasa", rasa_command(rasa_port), f"http://127.0.0.1:{rasa_port}/",
-                       env=rasa_environment(action_port, f"sqlite:///{workdir}/tracker.db", secrets),
-                       log_path=Path(workdir) / "rasa.log")
+        actions = Service(
+            "action server",
+            action_server_command(action_port),
+            f"http://127.0.0.1:{action_port}/health",
+            env=dict(os.environ, DATABASE_URL=database_url, **secrets),
+            log_path=Path(workdir) / "actions.log",
+        )
+        rasa = Service(
+            "Rasa",
+            rasa_command(rasa_port),
+            f"http://127.0.0.1:{rasa_port}/",
+            env=rasa_environment(action_port, f"sqlite:///{workdir}/tracker.db", secrets),
+            log_path=Path(workdir) / "rasa.log",
+        )
         started = time.perf_counter()
         actions.start()
         rasa.start()

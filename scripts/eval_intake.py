@@ -7,6 +7,7 @@ docs/intake-evaluation.md. A report, not a test: figures are measured, never ass
 2. Patient turns for whole intakes, by scripted patients against the real stack (trained model,
    Rasa, action server) on its embedded defaults.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.db.migrate import upgrade_to_head  # noqa: E402
-from bot.screening.groups import read_group_reply  # noqa: E402
 from bot.screening.answers import answer_rule  # noqa: E402
+from bot.screening.groups import read_group_reply  # noqa: E402
 from bot.screening.rules import load_rules  # noqa: E402
 from bot.screening.terms import TermReader  # noqa: E402
 from bot.settings import PROJECT_ROOT, get_settings  # noqa: E402
@@ -38,6 +39,7 @@ TURN_TARGET = 15
 
 
 # ---- 1. own words ------------------------------------------------------------------------------
+
 
 @dataclass
 class Tally:
@@ -78,8 +80,11 @@ def own_words(rules, reader: TermReader) -> tuple[Tally, Tally, Counter]:
         applies = set() if expect == "one_at_a_time" else set(expect)
         read_yes = set(reading) if isinstance(reading, list) else set()
         # Unsafe: an item that applies read as no. "Asked again" and "one at a time" lose nothing.
-        unsafe = isinstance(reading, list) and bool(applies - read_yes) \
+        unsafe = (
+            isinstance(reading, list)
+            and bool(applies - read_yes)
             or (expect == "one_at_a_time" and isinstance(reading, list) and not read_yes)
+        )
         group_tally.add(ok, unsafe, f"{case['group']}: {text!r} -> {reading} (expected {wanted})")
     for case in data["rules"]:
         text, expect = case["text"], case["expect"]
@@ -97,12 +102,18 @@ def own_words(rules, reader: TermReader) -> tuple[Tally, Tally, Counter]:
 SCENARIOS = {
     "nothing to report, buttons and plain answers": Patient(),
     "nothing to report, in own words": Patient(
-        none_of_these="nope, none of those", consent="yes that's fine", health_notes="no, nothing else",
-        review=["looks good"]),
-    "one thing to report (cold sores, in own words)": Patient(group_replies={"conditions": "I get cold sores sometimes"}),
+        none_of_these="nope, none of those",
+        consent="yes that's fine",
+        health_notes="no, nothing else",
+        review=["looks good"],
+    ),
+    "one thing to report (cold sores, in own words)": Patient(
+        group_replies={"conditions": "I get cold sores sometimes"}
+    ),
     "isotretinoin in the past (follow-up asked)": Patient(
         group_replies={"treatments_and_medicines": "I took roaccutane as a teenager"},
-        follow_ups={"isotretinoin": "about 10 years ago"}),
+        follow_ups={"isotretinoin": "about 10 years ago"},
+    ),
     "not sure about one group (asked one at a time)": Patient(screening={"pregnancy": "not sure"}),
     "a correction at the review": Patient(review=["change my phone to 07912 345678", "confirm"]),
 }
@@ -115,12 +126,20 @@ def measure_turns() -> dict[str, int]:
         upgrade_to_head(database_url)
         action_port, rasa_port = free_port(), free_port()
         secrets = new_secrets()
-        actions = Service("action server", action_server_command(action_port), f"http://127.0.0.1:{action_port}/health",
-                          env=dict(os.environ, DATABASE_URL=database_url, **secrets),
-                          log_path=Path(workdir) / "actions.log")
-        rasa = Service("Rasa", rasa_command(rasa_port), f"http://127.0.0.1:{rasa_port}/",
-                       env=rasa_environment(action_port, f"sqlite:///{workdir}/tracker.db", secrets),
-                       log_path=Path(workdir) / "rasa.log")
+        actions = Service(
+            "action server",
+            action_server_command(action_port),
+            f"http://127.0.0.1:{action_port}/health",
+            env=dict(os.environ, DATABASE_URL=database_url, **secrets),
+            log_path=Path(workdir) / "actions.log",
+        )
+        rasa = Service(
+            "Rasa",
+            rasa_command(rasa_port),
+            f"http://127.0.0.1:{rasa_port}/",
+            env=rasa_environment(action_port, f"sqlite:///{workdir}/tracker.db", secrets),
+            log_path=Path(workdir) / "rasa.log",
+        )
         actions.start()
         rasa.start()
         try:
@@ -131,7 +150,7 @@ def measure_turns() -> dict[str, int]:
                 for number, (name, patient) in enumerate(SCENARIOS.items()):
                     sent: list[str] = []
 
-                    def send(text: str, sender: str = f"eval-{number}") -> list[dict]:
+                    def send(text: str, sender: str = f"eval-{number}", sent: list[str] = sent) -> list[dict]:
                         sent.append(text)
                         response = client.post(url, json={"sender": sender, "message": text})
                         response.raise_for_status()
@@ -150,6 +169,7 @@ def measure_turns() -> dict[str, int]:
 
 # ---- report ------------------------------------------------------------------------------------
 
+
 def pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "n/a"
 
@@ -163,7 +183,7 @@ def render(group_tally: Tally, rule_tally: Tally, asked_again: Counter, turns: d
         "",
         "## Patient turns for a whole intake",
         "",
-        f"Scripted patients against the real stack (trained model, Rasa, action server). The screening asks",
+        "Scripted patients against the real stack (trained model, Rasa, action server). The screening asks",
         f"{len(rules)} rules in {len(rules.groups)} groups. Target: at most {TURN_TARGET} patient turns for an "
         "uncomplicated intake, counting the first message.",
         "",
@@ -174,8 +194,8 @@ def render(group_tally: Tally, rule_tally: Tally, asked_again: Counter, turns: d
         "## Screening answers in patients' own words",
         "",
         f"`{OWN_WORDS.relative_to(PROJECT_ROOT)}`, written blind by someone who never saw the reading code.",
-        "Right = read as a careful nurse would (the items that apply, the unsure ones, or \"one at a time\").",
-        "Unsafe = something that applies, or that the patient was unsure of, read as \"no\". A reply that",
+        'Right = read as a careful nurse would (the items that apply, the unsure ones, or "one at a time").',
+        'Unsafe = something that applies, or that the patient was unsure of, read as "no". A reply that',
         "cannot be read is asked again, which loses nothing.",
         "",
         "| replies to | cases | right | asked again | unsafe |",
@@ -197,8 +217,11 @@ def main() -> int:
     rules = load_rules(get_settings().screening_rules)
     print("Reading screening answers in patients' own words...", flush=True)
     group_tally, rule_tally, asked_again = own_words(rules, TermReader(rules))
-    print(f"  groups {pct(group_tally.right, group_tally.total)} right, {group_tally.unsafe} unsafe; "
-          f"questions {pct(rule_tally.right, rule_tally.total)} right, {rule_tally.unsafe} unsafe", flush=True)
+    print(
+        f"  groups {pct(group_tally.right, group_tally.total)} right, {group_tally.unsafe} unsafe; "
+        f"questions {pct(rule_tally.right, rule_tally.total)} right, {rule_tally.unsafe} unsafe",
+        flush=True,
+    )
     print("Counting patient turns with scripted patients (starts Rasa and the action server)...", flush=True)
     turns = measure_turns()
     REPORT.write_text(render(group_tally, rule_tally, asked_again, turns, rules), encoding="utf-8")

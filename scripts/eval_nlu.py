@@ -139,11 +139,7 @@ class Candidate:
         return _ratio(sum(gives(p, topic) for _, p in rows), len(rows))
 
     def errors(self) -> List[Tuple[Example, str]]:
-        return [
-            (e, p)
-            for e, p in self.predictions
-            if not gives(p, FALLBACK if e.topic == OUT_OF_SCOPE else e.topic)
-        ]
+        return [(e, p) for e, p in self.predictions if not gives(p, FALLBACK if e.topic == OUT_OF_SCOPE else e.topic)]
 
     @property
     def targets_met(self) -> int:
@@ -248,8 +244,9 @@ def topic_of(parse: Dict) -> str:
     return intent
 
 
-def train_and_predict(candidate: Candidate, examples: Sequence[Example], workdir: Path,
-                      long_examples: Sequence[LongExample] = ()) -> None:
+def train_and_predict(
+    candidate: Candidate, examples: Sequence[Example], workdir: Path, long_examples: Sequence[LongExample] = ()
+) -> None:
     # Imported here so `--help` and input errors do not wait for TensorFlow.
     from rasa.core.agent import Agent
     from rasa.model_training import train
@@ -292,26 +289,30 @@ def render_long(candidate: Candidate) -> str:
 
     def row(label: str, figure: str, asked: int) -> str:
         total = parts.count(asked)
-        return (f"| {label} | {total} | {pct(_ratio(getattr(whole, figure)(asked), total))} | "
-                f"{pct(_ratio(getattr(parts, figure)(asked), total))} |")
+        return (
+            f"| {label} | {total} | {pct(_ratio(getattr(whole, figure)(asked), total))} | "
+            f"{pct(_ratio(getattr(parts, figure)(asked), total))} |"
+        )
 
-    return "\n".join([
-        "",
-        "## Long messages and two questions in one",
-        "",
-        f"`tests/nlu/{LONG_FILE}`, written blind: long messages (35-120 words) with one question among",
-        "context, and messages with two questions. The chosen model reading each message as a whole,",
-        "then also in parts (`bot/nlu/question_segments.py`), as it ships.",
-        "",
-        "| | messages | whole message only | read in parts |",
-        "| --- | --- | --- | --- |",
-        row("one question inside a long message: answered", "all_answered", 1),
-        row("one question inside a long message: an answer it did not ask for", "wrong_answer", 1),
-        row("two questions: both answered", "all_answered", 2),
-        row("two questions: at least one answered", "one_answered", 2),
-        row("two questions: an answer to something not asked", "wrong_answer", 2),
-        "",
-    ])
+    return "\n".join(
+        [
+            "",
+            "## Long messages and two questions in one",
+            "",
+            f"`tests/nlu/{LONG_FILE}`, written blind: long messages (35-120 words) with one question among",
+            "context, and messages with two questions. The chosen model reading each message as a whole,",
+            "then also in parts (`bot/nlu/question_segments.py`), as it ships.",
+            "",
+            "| | messages | whole message only | read in parts |",
+            "| --- | --- | --- | --- |",
+            row("one question inside a long message: answered", "all_answered", 1),
+            row("one question inside a long message: an answer it did not ask for", "wrong_answer", 1),
+            row("two questions: both answered", "all_answered", 2),
+            row("two questions: at least one answered", "one_answered", 2),
+            row("two questions: an answer to something not asked", "wrong_answer", 2),
+            "",
+        ]
+    )
 
 
 def topic_at(parse: Dict, threshold: float, ambiguity: float) -> str:
@@ -394,7 +395,7 @@ def render_report(candidates: List[Candidate], chosen: Candidate, examples: Sequ
         "example was written after looking at it; it was then used to choose the pipeline and thresholds.",
         "`heldout_fresh.yml` was written blind too, after that choice, and measured the final candidates",
         "once: its figures are the fairest estimate.",
-        "A callback request counts as the right answer to \"talk to a person\" (both reach the staff).",
+        'A callback request counts as the right answer to "talk to a person" (both reach the staff).',
         "",
         "## Summary",
         "",
@@ -436,9 +437,7 @@ def render_report(candidates: List[Candidate], chosen: Candidate, examples: Sequ
     for topic in topics + [OUT_OF_SCOPE]:
         label = topic if topic != OUT_OF_SCOPE else "out_of_scope (caught)"
         lines.append(
-            f"| {label} | {counts[topic]} | "
-            + " | ".join(pct(c.topic_accuracy(topic)) for c in candidates)
-            + " |"
+            f"| {label} | {counts[topic]} | " + " | ".join(pct(c.topic_accuracy(topic)) for c in candidates) + " |"
         )
     lines += threshold_sweep(chosen)
     errors = chosen.errors()
@@ -477,9 +476,7 @@ def threshold_sweep(chosen: Candidate) -> List[str]:
     )
     for t, a in settings:
         simulated = Candidate(chosen.name, chosen.config_path)
-        simulated.predictions = [
-            (e, topic_at(p, t, a)) for (e, _), p in zip(chosen.predictions, chosen.parses)
-        ]
+        simulated.predictions = [(e, topic_at(p, t, a)) for (e, _), p in zip(chosen.predictions, chosen.parses)]
         mark = " (configured)" if (t, a) == (threshold, ambiguity) else ""
         if mark and simulated.predictions != chosen.predictions:
             mark += " (differs from the live parse: simulation is off)"
@@ -533,15 +530,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         default=[ROOT / "tests" / "nlu" / name for name in HELDOUT_FILES],
         help="held-out files (YAML lists of {text, topic}); figures are given per file and together",
     )
-    parser.add_argument("--long", type=Path, default=ROOT / "tests" / "nlu" / LONG_FILE,
-                        help="long and two-question messages (YAML list of {text, topics})")
+    parser.add_argument(
+        "--long",
+        type=Path,
+        default=ROOT / "tests" / "nlu" / LONG_FILE,
+        help="long and two-question messages (YAML list of {text, topics})",
+    )
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "nlu-evaluation.md")
-    parser.add_argument(
-        "--details", type=Path, help="also write every message's prediction per candidate (CSV)"
-    )
-    parser.add_argument(
-        "--only", nargs="*", default=[], help="evaluate only these candidates (file or display name)"
-    )
+    parser.add_argument("--details", type=Path, help="also write every message's prediction per candidate (CSV)")
+    parser.add_argument("--only", nargs="*", default=[], help="evaluate only these candidates (file or display name)")
     args = parser.parse_args(argv)
 
     for required in (args.config, *args.heldout, ROOT / "domain.yml", ROOT / "data"):

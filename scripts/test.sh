@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The whole suite, as `make test` runs it: data validation, Rasa test stories against the trained
-# model, then pytest (unit and integration). Exits non-zero if any part fails.
+# The whole suite, as `make test` runs it: ruff (lint and format), data validation, Rasa test
+# stories against the trained model, then pytest (unit and integration). Exits non-zero if any part fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 failures=()
 step() { echo; echo "== $1"; }
+
+step "ruff check and ruff format --check (pyproject.toml)"
+.venv-app/bin/ruff check --quiet . || failures+=("ruff check")
+.venv-app/bin/ruff format --check --quiet . || failures+=("ruff format (run: .venv-app/bin/ruff format .)")
 
 step "rasa data validate --fail-on-warnings"
 .venv-rasa/bin/rasa data validate --fail-on-warnings > var/validate.log 2>&1 \

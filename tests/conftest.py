@@ -5,6 +5,7 @@
 - `postgres_url` / `redis_url`: the local services; absent -> skip with the reason, unless
   REQUIRE_SERVICES=1 (as in CI), where absence is a failure.
 """
+
 from __future__ import annotations
 
 import os
@@ -98,7 +99,9 @@ class RasaStack:
         secret, and the relay's metadata when given); returns the bot's messages."""
         body = {"sender": sender, "message": text, **({"metadata": metadata} if metadata else {})}
         response = httpx.post(
-            f"{self.rasa_url}/webhooks/rest/webhook", json=body, headers={CHANNEL_HEADER: self.channel_secret},
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json=body,
+            headers={CHANNEL_HEADER: self.channel_secret},
             timeout=60,
         )
         response.raise_for_status()
@@ -116,7 +119,10 @@ class RasaStack:
         """`make export`'s output for this stack's database."""
         result = subprocess.run(
             [str(APP_PYTHON), "-m", "bot.export", "--format", fmt, "--database-url", self.database_url],
-            capture_output=True, text=True, timeout=120, check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
         )
         return result.stdout
 
@@ -126,8 +132,9 @@ class RasaStack:
         self.rasa.wait_ready(timeout=180)
 
 
-def start_stack(workdir: Path, database_url: str, tracker_store_url: str | None = None,
-                rasa_env: dict[str, str] | None = None) -> RasaStack:
+def start_stack(
+    workdir: Path, database_url: str, tracker_store_url: str | None = None, rasa_env: dict[str, str] | None = None
+) -> RasaStack:
     """Starts the real action server and Rasa (trained model) over the given intake database."""
     if not DEFAULT_MODEL.exists():
         pytest.fail(f"no trained model at {DEFAULT_MODEL}: run `make train` (make test does it first)")
@@ -139,13 +146,21 @@ def start_stack(workdir: Path, database_url: str, tracker_store_url: str | None 
     for variable in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_STAFF_CHAT_ID"):
         app_env.pop(variable, None)
     actions = Service(
-        "action server", action_server_command(action_port), f"http://127.0.0.1:{action_port}/health",
-        env=app_env, log_path=workdir / "actions.log",
+        "action server",
+        action_server_command(action_port),
+        f"http://127.0.0.1:{action_port}/health",
+        env=app_env,
+        log_path=workdir / "actions.log",
     )
     rasa = Service(
-        "Rasa", rasa_command(rasa_port), f"http://127.0.0.1:{rasa_port}/",
-        env=rasa_environment(action_port, tracker_store_url, {"TRACKER_KEY_FILE": str(workdir / "tracker.key"),
-                                                              **secrets, **(rasa_env or {})}),
+        "Rasa",
+        rasa_command(rasa_port),
+        f"http://127.0.0.1:{rasa_port}/",
+        env=rasa_environment(
+            action_port,
+            tracker_store_url,
+            {"TRACKER_KEY_FILE": str(workdir / "tracker.key"), **secrets, **(rasa_env or {})},
+        ),
         log_path=workdir / "rasa.log",
     )
     actions.start()
@@ -158,9 +173,13 @@ def start_stack(workdir: Path, database_url: str, tracker_store_url: str | None 
         actions.stop()
         raise
     return RasaStack(
-        rasa=rasa, actions=actions,
-        rasa_url=f"http://127.0.0.1:{rasa_port}", action_url=f"http://127.0.0.1:{action_port}/webhook",
-        database_url=database_url, tracker_store_url=tracker_store_url, secrets=secrets,
+        rasa=rasa,
+        actions=actions,
+        rasa_url=f"http://127.0.0.1:{rasa_port}",
+        action_url=f"http://127.0.0.1:{action_port}/webhook",
+        database_url=database_url,
+        tracker_store_url=tracker_store_url,
+        secrets=secrets,
     )
 
 
@@ -206,8 +225,16 @@ def _prepare_database(database_url: str) -> None:
 
 CHROMIUM = Path("/usr/bin/chromium")
 # As this machine's network needs: no background connections, no sandbox as root, no GPU.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")

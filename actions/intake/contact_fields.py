@@ -3,6 +3,7 @@
 Each validator returns the clean value, or None with a short, kind hint; the form then asks the
 question again. A confident FAQ question instead of an answer is answered first.
 """
+
 from __future__ import annotations
 
 from abc import abstractmethod
@@ -37,10 +38,16 @@ def consent_given(tracker: Tracker) -> dict[str, Any]:
     rendered in): validation runs on the answer to it, and a question answered in between is
     followed by the consent question again before the patient can agree."""
     now = datetime.now(timezone.utc).isoformat()
-    shown = next((event.get("text") for event in reversed(tracker.events)
-                  if event.get("event") == "bot" and event.get("text")), None)
-    return {"consent_at": now, "consent_text": shown, "consent_version": consent_version(shown) if shown else None,
-            "intake_started_at": tracker.get_slot("intake_started_at") or now}
+    shown = next(
+        (event.get("text") for event in reversed(tracker.events) if event.get("event") == "bot" and event.get("text")),
+        None,
+    )
+    return {
+        "consent_at": now,
+        "consent_text": shown,
+        "consent_version": consent_version(shown) if shown else None,
+        "intake_started_at": tracker.get_slot("intake_started_at") or now,
+    }
 
 
 class ContactFieldsValidation(FormValidationAction):
@@ -50,11 +57,11 @@ class ContactFieldsValidation(FormValidationAction):
     phone_optional = True
 
     @abstractmethod
-    def name(self) -> str:
-        ...
+    def name(self) -> str: ...
 
-    def _retry(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, hint: str,
-               **values: Any) -> dict[str, Any]:
+    def _retry(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, hint: str, **values: Any
+    ) -> dict[str, Any]:
         """The answer was not usable: answer a question if it was one, else a kind hint (the domain
         response `hint`, with its variables); ask again."""
         if not answer_interruption(dispatcher, tracker):
@@ -65,8 +72,9 @@ class ContactFieldsValidation(FormValidationAction):
             return {slot: None, "invalid_attempts": attempts}
         return {slot: None}
 
-    def _refused(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
-                 problem: InvalidField) -> dict[str, Any]:
+    def _refused(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, problem: InvalidField
+    ) -> dict[str, Any]:
         return self._retry(dispatcher, tracker, slot, problem.response, **problem.values)
 
     @staticmethod

@@ -1,4 +1,5 @@
 """Leaving the intake at any point ("stop", "cancel") or starting it again ("start over")."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,9 +15,7 @@ class ActionCancelIntake(Action):
     def name(self) -> str:
         return "action_cancel_intake"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         dispatcher.utter_message(response="utter_intake_cancelled")
         return [ActiveLoop(None), *forget_conversation(dispatcher)]
 
@@ -25,8 +24,6 @@ class ActionRestartIntake(Action):
     def name(self) -> str:
         return "action_restart_intake"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         dispatcher.utter_message(response="utter_intake_restarted")
         return reset_intake()

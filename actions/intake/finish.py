@@ -1,5 +1,6 @@
 """What happens when the intake form ends: consent refused, an under-18, or a confirmed request
 that is stored (once, whatever is retried) and then removed from the conversation."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import settings
 from actions.intake.outcome_messages import notes_for, notes_text, outcome_response
-from actions.intake.screening import term_reader, screening_rules
+from actions.intake.screening import screening_rules, term_reader
 from actions.intake.slots import CONFIRMED, NOTHING, answer_from_slot, forget_conversation, given
 from actions.request_limits import may_store_request
 from bot.channels import channel_of
@@ -32,10 +33,15 @@ def screening_answers(tracker: Tracker) -> list[RuleAnswer]:
         answers += [flag for flag in term_reader().flags(notes) if flag.rule_id not in already]
     age, limits = tracker.get_slot("age"), screening_rules().age
     if age is not None and limits.is_young_adult(int(age)):
-        answers.append(RuleAnswer(
-            rule_id=limits.young_adult_rule, answer_text=str(tracker.get_slot("birth")), affirmed=True,
-            level=limits.young_adult_level, question=limits.young_adult_label,
-        ))
+        answers.append(
+            RuleAnswer(
+                rule_id=limits.young_adult_rule,
+                answer_text=str(tracker.get_slot("birth")),
+                affirmed=True,
+                level=limits.young_adult_level,
+                question=limits.young_adult_label,
+            )
+        )
     return answers
 
 
@@ -59,7 +65,8 @@ def submission_from(tracker: Tracker) -> IntakeSubmission:
         preferred_time=get("preferred_time") or "",
         health_notes="" if notes in (None, NOTHING) else notes,
         answers=screening_answers(tracker),
-        consent_version=get("consent_version"), consent_text=get("consent_text"),
+        consent_version=get("consent_version"),
+        consent_text=get("consent_text"),
     )
 
 
@@ -78,9 +85,7 @@ class ActionFinishIntake(Action):
     def name(self) -> str:
         return "action_finish_intake"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         reason = tracker.get_slot("intake_stop_reason")
         if reason == "consent_refused":
             dispatcher.utter_message(response="utter_intake_consent_refused")
@@ -106,8 +111,9 @@ class ActionFinishIntake(Action):
             # Back to the summary: the form asks to confirm again.
             return [SlotSet("review_confirm", None), FollowupAction("intake_form")]
         notes = notes_for(submission.answers, screening_rules())
-        dispatcher.utter_message(response=outcome_response(submission.outcome), reference=saved.reference,
-                                 notes=notes_text(notes))
+        dispatcher.utter_message(
+            response=outcome_response(submission.outcome), reference=saved.reference, notes=notes_text(notes)
+        )
         if saved.created:
             await notify_staff(saved.reference, saved.outcome, submission.channel)
         return forget_conversation(dispatcher)

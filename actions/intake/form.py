@@ -3,6 +3,7 @@ concerns, the screening group by group, health notes, the review), on top of the
 it shares with the callback form (`contact_fields.py`, which also says how a refused answer is
 handled).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,13 +32,28 @@ from actions.intake.slots import (
 )
 from bot.intake import InvalidField, normalise_free_text, parse_birth, parse_contact_method, parse_email
 from bot.intake.contact import NEEDS_MOBILE, is_landline
+from bot.screening.answers import interpret_yes_no
 from bot.screening.groups import Question, apply_reply
 from bot.screening.questions_about import AboutTheQuestion, explanation_for, question_about_the_question
-from bot.screening.answers import interpret_yes_no
 
 NOTHING_WORDS = {"no", "nope", "none", "nothing", "nothing else", "no thanks", "n/a", "na", "not really", "nah", "-"}
-CONFIRM_WORDS = {"confirm", "yes", "y", "yes please", "correct", "send", "send it", "looks good", "ok", "okay",
-                 "that's right", "all good", "confirm and send", "yep", "sure"}
+CONFIRM_WORDS = {
+    "confirm",
+    "yes",
+    "y",
+    "yes please",
+    "correct",
+    "send",
+    "send it",
+    "looks good",
+    "ok",
+    "okay",
+    "that's right",
+    "all good",
+    "confirm and send",
+    "yep",
+    "sure",
+}
 
 
 class ValidateIntakeForm(ContactFieldsValidation):
@@ -71,11 +87,13 @@ class ValidateIntakeForm(ContactFieldsValidation):
             # Nothing is stored for under-18s; forget the name already given too.
             return {"birth": None, "full_name": None, "intake_stop_reason": "minor"}
         shown = birth.date_of_birth.strftime("%d/%m/%Y") if birth.date_of_birth else f"age {birth.age}"
-        return self._accepted({
-            "birth": shown,
-            "date_of_birth": birth.date_of_birth.isoformat() if birth.date_of_birth else None,
-            "age": birth.age,
-        })
+        return self._accepted(
+            {
+                "birth": shown,
+                "date_of_birth": birth.date_of_birth.isoformat() if birth.date_of_birth else None,
+                "age": birth.age,
+            }
+        )
 
     def validate_email(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         if words(value) in SKIP_WORDS:
@@ -115,28 +133,38 @@ class ValidateIntakeForm(ContactFieldsValidation):
         if about is not None:  # answered, and the form asks the same question again
             self._answer_about_the_question(dispatcher, tracker, about, question, str(value or ""))
             return {"screening_reply": None}
-        step = apply_reply(screening_rules(), screening_position(tracker), screening_answers_so_far(tracker),
-                           value, today(), term_reader().findings)
+        step = apply_reply(
+            screening_rules(),
+            screening_position(tracker),
+            screening_answers_so_far(tracker),
+            value,
+            today(),
+            term_reader().findings,
+        )
         if step is None:
-            return self._retry(dispatcher, tracker, "screening_reply", f"utter_invalid_screening_{question.asking.value}")
+            return self._retry(
+                dispatcher, tracker, "screening_reply", f"utter_invalid_screening_{question.asking.value}"
+            )
         if step.one_at_a_time_now:
             dispatcher.utter_message(response="utter_screening_one_at_a_time")
         if step.unsure:
             dispatcher.utter_message(response="utter_screening_unsure_noted")
-        return self._accepted({
-            "screening_reply": SCREENING_DONE if step.done else None,
-            "screening_answers": [answer_to_slot(answer) for answer in step.answers],
-            "screening_index": step.position.group_index,
-            "screening_one_at_a_time": step.position.one_at_a_time,
-        })
+        return self._accepted(
+            {
+                "screening_reply": SCREENING_DONE if step.done else None,
+                "screening_answers": [answer_to_slot(answer) for answer in step.answers],
+                "screening_index": step.position.group_index,
+                "screening_one_at_a_time": step.position.one_at_a_time,
+            }
+        )
 
     @staticmethod
-    def _answer_about_the_question(dispatcher, tracker, about: AboutTheQuestion, question: Question,
-                                   text: str) -> None:
+    def _answer_about_the_question(dispatcher, tracker, about: AboutTheQuestion, question: Question, text: str) -> None:
         if about is AboutTheQuestion.PROGRESS:
             total = len(screening_rules().groups)
-            dispatcher.utter_message(response="utter_screening_progress", number=question.part, total=total,
-                                     remaining=total - question.part)
+            dispatcher.utter_message(
+                response="utter_screening_progress", number=question.part, total=total, remaining=total - question.part
+            )
             return
         explanation = explanation_for(question, text)
         response = "utter_screening_why" if about is AboutTheQuestion.WHY else "utter_screening_meaning"

@@ -2,6 +2,7 @@
 
 The form takes every message as a possible answer. When a message could not be read as an answer
 and the NLU is confident it is a question, the question is answered here."""
+
 from __future__ import annotations
 
 from rasa_sdk import Tracker

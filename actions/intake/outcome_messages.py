@@ -3,6 +3,7 @@ clinic's own notes for the answers that led to it (clinic/screening.yml).
 
 Never a diagnosis, never "stop your medicine", and never "you're fine" to someone screened out:
 the wording says what happens next and who decides."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from bot.consultation import Outcome
 from bot.screening.answers import RuleAnswer
 from bot.screening.rules import ScreeningRules
+
 
 def outcome_response(outcome: Outcome) -> str:
     """The response telling the patient what happens next (domain.yml; worded by outcome and by the
@@ -30,7 +32,9 @@ def note_for(answer: RuleAnswer, rules: ScreeningRules) -> str | None:
         return None
     if answer.unsure:
         return rules.unsure_note
-    ongoing = rule.follow_up is not None and answer.follow_up is not None and answer.level is rule.follow_up.level_ongoing
+    ongoing = (
+        rule.follow_up is not None and answer.follow_up is not None and answer.level is rule.follow_up.level_ongoing
+    )
     if ongoing and rule.follow_up.ongoing_note:
         return rule.follow_up.ongoing_note
     return rule.answer_note

@@ -1,4 +1,5 @@
 """The summary the patient checks before sending, and reading which field they want to change."""
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,6 @@ _FIELD_WORDS = (
 _CHANGE = re.compile(r"\b(change|correct|fix|update|edit|wrong|mistake|amend|redo)\b", re.IGNORECASE)
 
 
-
 # "change my phone to 07911 123456": what follows "to" / "is" / ":" is the new value.
 _NEW_VALUE = re.compile(r"\b(?:to|is|should be|into|with)\b\s*:?\s*(.+)$|:\s*(.+)$", re.IGNORECASE | re.DOTALL)
 FIELDS_TAKING_A_VALUE = ("phone", "email", "full_name", "birth", "preferred_time", "concerns", "preferred_contact")
@@ -55,8 +55,7 @@ def field_to_change(text: str) -> str | None:
 
 
 def restart_screening_slots() -> dict[str, Any]:
-    return {"screening_reply": None, "screening_index": 0, "screening_answers": [],
-            "screening_one_at_a_time": None}
+    return {"screening_reply": None, "screening_index": 0, "screening_answers": [], "screening_one_at_a_time": None}
 
 
 SHORT_ANSWER = 60
@@ -66,7 +65,7 @@ NO_NOTES = "none"
 
 def _quoted(text: str) -> str:
     text = " ".join(text.split())
-    return f'"{text if len(text) <= SHORT_ANSWER else text[:SHORT_ANSWER - 1].rstrip() + "…"}"'
+    return f'"{text if len(text) <= SHORT_ANSWER else text[: SHORT_ANSWER - 1].rstrip() + "…"}"'
 
 
 def health_answer_lines(answers: list[RuleAnswer]) -> list[str]:
@@ -102,9 +101,7 @@ class ActionAskReviewConfirm(Action):
     def name(self) -> str:
         return "action_ask_review_confirm"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         dispatcher.utter_message(response="utter_review_summary", **summary_values(tracker))
         return []
 
@@ -115,15 +112,15 @@ class ActionAskPreferredContact(Action):
     def name(self) -> str:
         return "action_ask_preferred_contact"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         methods = []
         phone = tracker.get_slot("phone")
         if given(phone):
             methods += ["phone"] if is_landline(phone) else ["phone", *NEEDS_MOBILE]
         if given(tracker.get_slot("email")):
             methods.append("email")
-        dispatcher.utter_message(response="utter_which_contact",
-                                 buttons=[{"title": CONTACT_LABELS[m], "payload": CONTACT_LABELS[m]} for m in methods])
+        dispatcher.utter_message(
+            response="utter_which_contact",
+            buttons=[{"title": CONTACT_LABELS[m], "payload": CONTACT_LABELS[m]} for m in methods],
+        )
         return []

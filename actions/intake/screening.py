@@ -1,5 +1,6 @@
 """The clinic's screening rules and the term reader, built once per action-server process, where the
 patient is in the screening, and the action that asks its current question."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -11,8 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import settings
 from actions.intake.slots import answer_from_slot
-from bot.screening.groups import Asking, Position, Question, next_question
 from bot.screening.answers import RuleAnswer
+from bot.screening.groups import Asking, Position, Question, next_question
 from bot.screening.rules import ScreeningRules, cached_rules
 from bot.screening.terms import TermReader
 
@@ -27,8 +28,7 @@ def term_reader() -> TermReader:
 
 
 def screening_position(tracker: Tracker) -> Position:
-    return Position(int(tracker.get_slot("screening_index") or 0),
-                    bool(tracker.get_slot("screening_one_at_a_time")))
+    return Position(int(tracker.get_slot("screening_index") or 0), bool(tracker.get_slot("screening_one_at_a_time")))
 
 
 def screening_answers_so_far(tracker: Tracker) -> list[RuleAnswer]:
@@ -45,9 +45,7 @@ class ActionAskScreeningReply(Action):
     def name(self) -> str:
         return "action_ask_screening_reply"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         question = current_question(tracker)
         if question is None:
             return []
@@ -55,16 +53,30 @@ class ActionAskScreeningReply(Action):
         if question.asking is Asking.FOLLOW_UP:
             dispatcher.utter_message(response="utter_screening_follow_up", question=question.rule.follow_up.question)
             return []
-        first_time = not (tracker.get_slot("screening_answers") or tracker.get_slot("screening_one_at_a_time")
-                          or tracker.get_slot("invalid_attempts"))
+        first_time = not (
+            tracker.get_slot("screening_answers")
+            or tracker.get_slot("screening_one_at_a_time")
+            or tracker.get_slot("invalid_attempts")
+        )
         if question.part == 1 and first_time:
             dispatcher.utter_message(response="utter_screening_intro")
         if question.asking is Asking.GROUP:
             items = "\n".join(f"{number}. {rule.listed}" for number, rule in enumerate(question.group.rules, 1))
-            dispatcher.utter_message(response="utter_screening_group", part=question.part, parts=parts,
-                                     title=question.group.title, question=question.group.question, items=items)
+            dispatcher.utter_message(
+                response="utter_screening_group",
+                part=question.part,
+                parts=parts,
+                title=question.group.title,
+                question=question.group.question,
+                items=items,
+            )
         else:
-            dispatcher.utter_message(response="utter_screening_rule", part=question.part, parts=parts,
-                                     title=question.group.title, question=question.rule.question,
-                                     explanation=question.rule.explanation)
+            dispatcher.utter_message(
+                response="utter_screening_rule",
+                part=question.part,
+                parts=parts,
+                title=question.group.title,
+                question=question.rule.question,
+                explanation=question.rule.explanation,
+            )
         return []

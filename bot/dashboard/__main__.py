@@ -1,4 +1,5 @@
 """`python -m bot.dashboard`: upgrade the database, then serve the dashboard with uvicorn."""
+
 from __future__ import annotations
 
 import logging
@@ -26,16 +27,27 @@ def main() -> int:
         return 2
     upgrade_to_head(settings.database_url)
     clinic = load_clinic(settings.clinic_config)
-    app = create_app(settings.database_url, security, tz=tz, clinic_name=clinic.name,
-                     tracker_store_url=settings.tracker_store_url)
-    mode = ("Secure cookies and HSTS: serve it over HTTPS" if security.secure_cookies
-            else "plain HTTP for local use: cookies without Secure, no HSTS")
+    app = create_app(
+        settings.database_url, security, tz=tz, clinic_name=clinic.name, tracker_store_url=settings.tracker_store_url
+    )
+    mode = (
+        "Secure cookies and HSTS: serve it over HTTPS"
+        if security.secure_cookies
+        else "plain HTTP for local use: cookies without Secure, no HSTS"
+    )
     if security.require_admin_2fa:
         mode += "; admins need two-step sign-in"
     print(f"Staff dashboard: http://{settings.dashboard_host}:{settings.dashboard_port}/ [{mode}]", flush=True)
     # access_log off: uvicorn would log query strings, and a search can be a patient's name.
-    uvicorn.run(app, host=settings.dashboard_host, port=settings.dashboard_port, access_log=False,
-                proxy_headers=True, server_header=False, log_level="info")
+    uvicorn.run(
+        app,
+        host=settings.dashboard_host,
+        port=settings.dashboard_port,
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
+        log_level="info",
+    )
     return 0
 
 

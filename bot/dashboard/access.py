@@ -1,5 +1,6 @@
 """Who is asking: the signed-in account of a session, and `requires`, which every page but
 sign-in and health goes through."""
+
 from __future__ import annotations
 
 import functools
@@ -56,26 +57,43 @@ def requires(role: str, before_enrolment: bool = False):
         async def wrapper(request: Request) -> Response:
             had_session = "user_id" in request.session
             user_id = session_user_id(request.session, request.app.state.session_policy)
-            user = (await run_in_session(request, _load_current_user, user_id, request.session.get("epoch"))
-                    if user_id is not None else None)
+            user = (
+                await run_in_session(request, _load_current_user, user_id, request.session.get("epoch"))
+                if user_id is not None
+                else None
+            )
             if user is None:
                 if had_session:  # (a visit while the code page is open keeps that sign-in going)
                     end_session(request.session)
                     flash(request, "info", "Your session ended. Please sign in again.")
                 # A form posted after the session ended is not replayed: it returns to the list.
-                target = "/" if request.method != "GET" else (
-                    request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+                target = (
+                    "/"
+                    if request.method != "GET"
+                    else (request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+                )
                 return redirect("/signin?" + urlencode({"next": target}))
             request.state.user = user
             if must_enrol(request, user) and not before_enrolment:
                 return redirect("/account")
             if role == "admin" and not user.is_admin:
-                await run_in_session(request, audit.record, user.username, "refused", None,
-                                     f"admins only: {request.method} {request.url.path}")
-                return render(request, "error.html", {
-                    "title": "Admins only",
-                    "message": "This page is for admin accounts. Ask an admin if you need it.",
-                }, status_code=403)
+                await run_in_session(
+                    request,
+                    audit.record,
+                    user.username,
+                    "refused",
+                    None,
+                    f"admins only: {request.method} {request.url.path}",
+                )
+                return render(
+                    request,
+                    "error.html",
+                    {
+                        "title": "Admins only",
+                        "message": "This page is for admin accounts. Ask an admin if you need it.",
+                    },
+                    status_code=403,
+                )
             return await endpoint(request)
 
         return wrapper

@@ -1,4 +1,5 @@
 """Creating and changing staff accounts, used by the command line and the admin page alike."""
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,7 @@ def set_active(session: Session, username: str, active: bool, actor: str) -> Sta
     user.active = active
     if not active:
         user.end_all_sessions()
-    audit.record(session, actor, "account_change",
-                 detail=f"{'activated' if active else 'deactivated'} {user.username}")
+    audit.record(session, actor, "account_change", detail=f"{'activated' if active else 'deactivated'} {user.username}")
     return user
 
 
@@ -112,6 +112,4 @@ def _existing(session: Session, username: str) -> StaffUser:
 
 
 def _active_admins(session: Session) -> int:
-    return len(list(session.scalars(
-        select(StaffUser.id).where(StaffUser.role == "admin", StaffUser.active.is_(True))
-    )))
+    return len(list(session.scalars(select(StaffUser.id).where(StaffUser.role == "admin", StaffUser.active.is_(True)))))

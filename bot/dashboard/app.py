@@ -1,4 +1,5 @@
 """The app factory: middleware, routes (`bot/dashboard/routes/`) and the settings routes read."""
+
 from __future__ import annotations
 
 import os
@@ -32,7 +33,9 @@ def timezone_from_env(environ=os.environ) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise DashboardConfigError(f"DASHBOARD_TIMEZONE={name!r} is not a known time zone (e.g. Europe/London).") from error
+        raise DashboardConfigError(
+            f"DASHBOARD_TIMEZONE={name!r} is not a known time zone (e.g. Europe/London)."
+        ) from error
 
 
 def _csrf_refusal_recorder(database_url: str):
@@ -53,18 +56,29 @@ def _csrf_refusal_recorder(database_url: str):
     return on_refused
 
 
-def create_app(database_url: str, security: SecurityConfig, tz: ZoneInfo | None = None,
-               limiter: SignInLimiter | None = None, session_policy: SessionPolicy | None = None,
-               clinic_name: str = "Clinic", tracker_store_url: str | None = None,
-               lockout_after: int = LOCKOUT_AFTER) -> Starlette:
+def create_app(
+    database_url: str,
+    security: SecurityConfig,
+    tz: ZoneInfo | None = None,
+    limiter: SignInLimiter | None = None,
+    session_policy: SessionPolicy | None = None,
+    clinic_name: str = "Clinic",
+    tracker_store_url: str | None = None,
+    lockout_after: int = LOCKOUT_AFTER,
+) -> Starlette:
     session_policy = session_policy or SessionPolicy()
     middleware = [
         Middleware(RequestLogMiddleware),
         Middleware(SecurityHeadersMiddleware, hsts=security.secure_cookies),
         Middleware(RefuseBadAddresses),
-        Middleware(SessionMiddleware, secret_key=security.secret_key, session_cookie=SESSION_COOKIE,
-                   max_age=session_policy.absolute_seconds, same_site="strict",
-                   https_only=security.secure_cookies),
+        Middleware(
+            SessionMiddleware,
+            secret_key=security.secret_key,
+            session_cookie=SESSION_COOKIE,
+            max_age=session_policy.absolute_seconds,
+            same_site="strict",
+            https_only=security.secure_cookies,
+        ),
         Middleware(CSRFMiddleware, on_refused=_csrf_refusal_recorder(database_url)),
     ]
     routes = [*ROUTES, Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]

@@ -1,4 +1,5 @@
 """Writes the audit log. Callers pass references and counts, never what a patient typed."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """Staff sign-in: argon2 password hashes, password rules, sign-in rate limiting, the account lockout,
 session expiry, and the short wait between a right password and the authenticator code."""
+
 from __future__ import annotations
 
 import secrets
@@ -21,11 +22,25 @@ LOCKOUT_AFTER = 10
 # How long the code page waits after the right password before the person must start again.
 CODE_WAIT_SECONDS = 5 * 60
 # Passwords that meet the length rule but are still the first ones an attacker tries.
-_COMMON_PASSWORDS = frozenset({
-    "password1234", "password12345", "123456789012", "1234567890123", "qwertyuiop12",
-    "qwertyuiopas", "letmein12345", "welcome12345", "administrator", "changeme1234",
-    "iloveyou1234", "passwordpassword", "aaaaaaaaaaaa", "abcdefghijkl", "abc123abc123",
-})
+_COMMON_PASSWORDS = frozenset(
+    {
+        "password1234",
+        "password12345",
+        "123456789012",
+        "1234567890123",
+        "qwertyuiop12",
+        "qwertyuiopas",
+        "letmein12345",
+        "welcome12345",
+        "administrator",
+        "changeme1234",
+        "iloveyou1234",
+        "passwordpassword",
+        "aaaaaaaaaaaa",
+        "abcdefghijkl",
+        "abc123abc123",
+    }
+)
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so a wrong name takes as long as a wrong password.
@@ -119,7 +134,7 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
 @dataclass(frozen=True)
 class SignInAttempt:
     retry_after: int  # seconds to wait before trying again; 0: this attempt may check the password
-    last: bool        # it was this account's last attempt of the window (its pause starts if it fails)
+    last: bool  # it was this account's last attempt of the window (its pause starts if it fails)
 
 
 class SignInLimiter:
@@ -131,8 +146,14 @@ class SignInLimiter:
     not paused) but never the address's, so one known password cannot reset a guessing client.
     """
 
-    def __init__(self, max_failures: int = 5, window_seconds: int = 15 * 60, max_per_address: int = 20,
-                 clock=time.monotonic, limits: Limiter | None = None):
+    def __init__(
+        self,
+        max_failures: int = 5,
+        window_seconds: int = 15 * 60,
+        max_per_address: int = 20,
+        clock=time.monotonic,
+        limits: Limiter | None = None,
+    ):
         self.max_failures = max_failures  # per account
         self.max_per_address = max_per_address
         self.window_seconds = window_seconds
@@ -142,8 +163,9 @@ class SignInLimiter:
         address = self._limits.reserve(f"signin:address:{client}", self.max_per_address, self.window_seconds)
         if not address.allowed:
             return SignInAttempt(address.retry_after, False)
-        account = self._limits.reserve(f"signin:account:{normalise_username(username)}", self.max_failures,
-                                       self.window_seconds)
+        account = self._limits.reserve(
+            f"signin:account:{normalise_username(username)}", self.max_failures, self.window_seconds
+        )
         return SignInAttempt(account.retry_after, account.allowed and account.remaining == 0)
 
     def succeeded(self, username: str, client: str) -> None:
@@ -163,13 +185,15 @@ def start_session(session_data: dict, user_id: int, epoch: int, now: float | Non
     the account's session_epoch: raising it on the account ends this session on its next request."""
     now = time.time() if now is None else now
     session_data.clear()
-    session_data.update({
-        "user_id": user_id,
-        "epoch": epoch,
-        "signed_in_at": now,
-        "last_seen": now,
-        "csrf": secrets.token_urlsafe(32),
-    })
+    session_data.update(
+        {
+            "user_id": user_id,
+            "epoch": epoch,
+            "signed_in_at": now,
+            "last_seen": now,
+            "csrf": secrets.token_urlsafe(32),
+        }
+    )
 
 
 def session_user_id(session_data: dict, policy: SessionPolicy, now: float | None = None) -> int | None:
@@ -179,8 +203,10 @@ def session_user_id(session_data: dict, policy: SessionPolicy, now: float | None
     user_id = session_data.get("user_id")
     signed_in_at = session_data.get("signed_in_at")
     last_seen = session_data.get("last_seen")
-    if not isinstance(user_id, int) or not isinstance(signed_in_at, (int, float)) or not isinstance(
-        last_seen, (int, float)
+    if (
+        not isinstance(user_id, int)
+        or not isinstance(signed_in_at, (int, float))
+        or not isinstance(last_seen, (int, float))
     ):
         return None
     if now - signed_in_at > policy.absolute_seconds or now - last_seen > policy.idle_seconds:
@@ -198,8 +224,15 @@ def start_code_wait(session_data: dict, user_id: int, epoch: int, target: str, n
     """The password was right and the account has an authenticator: not signed in yet."""
     now = time.time() if now is None else now
     session_data.clear()
-    session_data.update({"code_user_id": user_id, "code_epoch": epoch, "code_since": now, "next": target,
-                         "csrf": secrets.token_urlsafe(32)})
+    session_data.update(
+        {
+            "code_user_id": user_id,
+            "code_epoch": epoch,
+            "code_since": now,
+            "next": target,
+            "csrf": secrets.token_urlsafe(32),
+        }
+    )
 
 
 def code_wait(session_data: dict, now: float | None = None) -> tuple[int, int, str] | None:

@@ -1,5 +1,6 @@
 """Callback requests on the dashboard: the list staff work through, and marking one done or
 open again. Each change is audited with the reference only."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -22,12 +23,17 @@ def waiting_and_recent(session: Session) -> tuple[list[CallbackRequest], int]:
     """Every callback still to make, newest first, then the latest finished ones, newest first;
     and how many finished ones there are in all (so the page can say some are not shown)."""
     newest_first = (CallbackRequest.created_at.desc(), CallbackRequest.id.desc())
-    waiting = list(session.scalars(
-        select(CallbackRequest).where(CallbackRequest.status == "new").order_by(*newest_first)))
-    done = list(session.scalars(
-        select(CallbackRequest).where(CallbackRequest.status != "new").order_by(*newest_first).limit(DONE_SHOWN)))
-    done_total = session.scalar(select(func.count()).select_from(CallbackRequest)
-                                .where(CallbackRequest.status != "new"))
+    waiting = list(
+        session.scalars(select(CallbackRequest).where(CallbackRequest.status == "new").order_by(*newest_first))
+    )
+    done = list(
+        session.scalars(
+            select(CallbackRequest).where(CallbackRequest.status != "new").order_by(*newest_first).limit(DONE_SHOWN)
+        )
+    )
+    done_total = session.scalar(
+        select(func.count()).select_from(CallbackRequest).where(CallbackRequest.status != "new")
+    )
     return waiting + done, done_total
 
 

@@ -1,14 +1,15 @@
 """Staff accounts from the command line; there is no default account and no default password.
 
-    python -m bot.dashboard.cli add-staff --username alex --role admin            # asks twice
-    printf '%s\n' "$PASSWORD" | python -m bot.dashboard.cli add-staff --username sam --password-stdin
-    python -m bot.dashboard.cli list-staff
-    python -m bot.dashboard.cli deactivate --username sam
-    python -m bot.dashboard.cli activate --username sam
-    python -m bot.dashboard.cli set-password --username sam [--password-stdin]   # ends sam's sessions
-    python -m bot.dashboard.cli unlock --username sam          # after too many failed sign-ins
-    python -m bot.dashboard.cli reset-2fa --username sam       # lost phone: removes the authenticator
+python -m bot.dashboard.cli add-staff --username alex --role admin            # asks twice
+printf '%s\n' "$PASSWORD" | python -m bot.dashboard.cli add-staff --username sam --password-stdin
+python -m bot.dashboard.cli list-staff
+python -m bot.dashboard.cli deactivate --username sam
+python -m bot.dashboard.cli activate --username sam
+python -m bot.dashboard.cli set-password --username sam [--password-stdin]   # ends sam's sessions
+python -m bot.dashboard.cli unlock --username sam          # after too many failed sign-ins
+python -m bot.dashboard.cli reset-2fa --username sam       # lost phone: removes the authenticator
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,8 @@ import os
 import sys
 
 from bot.dashboard import accounts
-from bot.dashboard.audit import cli_actor
 from bot.dashboard.accounts import AccountError
+from bot.dashboard.audit import cli_actor
 from bot.dashboard.auth import MIN_PASSWORD_LENGTH
 from bot.dashboard.models import ROLES
 from bot.db.base import session_scope
@@ -48,9 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", choices=ROLES, default="staff")
     add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     commands.add_parser("list-staff", help="list accounts")
-    for name, text in (("deactivate", "block an account from signing in and end its sessions"),
-                       ("activate", "allow it again"), ("unlock", "unlock after too many failed sign-ins"),
-                       ("reset-2fa", "remove an account's authenticator (lost phone) and end its sessions")):
+    for name, text in (
+        ("deactivate", "block an account from signing in and end its sessions"),
+        ("activate", "allow it again"),
+        ("unlock", "unlock after too many failed sign-ins"),
+        ("reset-2fa", "remove an account's authenticator (lost phone) and end its sessions"),
+    ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--username", required=True)
     reset = commands.add_parser("set-password", help="replace an account's password")
@@ -91,12 +95,16 @@ def main(argv: list[str] | None = None) -> int:
             with session_scope(url) as session:
                 users = accounts.all_accounts(session)
                 if not users:
-                    print("No accounts yet. Create one with: python -m bot.dashboard.cli add-staff --username NAME --role admin")
+                    print(
+                        "No accounts yet. Create one with: python -m bot.dashboard.cli add-staff --username NAME --role admin"
+                    )
                 for user in users:
                     last = user.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if user.last_sign_in_at else "never"
                     state = ("inactive" if not user.active else "active") + (", locked" if user.locked_at else "")
-                    print(f"{user.username:<24} {user.role:<6} {state:<16} 2fa {'on ' if user.has_totp else 'off'} "
-                          f"last sign-in {last}")
+                    print(
+                        f"{user.username:<24} {user.role:<6} {state:<16} 2fa {'on ' if user.has_totp else 'off'} "
+                        f"last sign-in {last}"
+                    )
     except AccountError as problem:
         print(f"Error: {problem}", file=sys.stderr)
         return 2

@@ -2,6 +2,7 @@
 
 They share `bot.db.base.Base` with the intake tables so one Alembic history covers both.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -9,14 +10,26 @@ from datetime import datetime, timezone
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.models import UTCDateTime  # also registers consultation_requests for the FK
 from bot.db.base import Base
+from bot.db.models import UTCDateTime  # also registers consultation_requests for the FK
 
 ROLES = ("staff", "admin")
 AUDIT_ACTIONS = (
-    "sign_in", "sign_in_failed", "sign_out", "view", "status_change", "export", "erase",
-    "account_change", "callback_done", "callback_reopened", "purge",
-    "account_locked", "list", "search", "refused",
+    "sign_in",
+    "sign_in_failed",
+    "sign_out",
+    "view",
+    "status_change",
+    "export",
+    "erase",
+    "account_change",
+    "callback_done",
+    "callback_reopened",
+    "purge",
+    "account_locked",
+    "list",
+    "search",
+    "refused",
 )
 
 

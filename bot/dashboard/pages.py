@@ -1,5 +1,6 @@
 """What every route answers with: database work off the event loop, a rendered page, a flash
 message, a redirect. Routes read the app's settings from `request.app.state` (set by `create_app`)."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Reading consultation requests for the dashboard: the filtered list, one request, its history."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.dashboard.models import StatusChange
 from bot.consultation import OPEN_STATUSES, OUTCOMES, OUTCOMES_TO_REVIEW, STATUSES
+from bot.dashboard.models import StatusChange
 from bot.db.models import ConsultationRequest
 
 PAGE_SIZE = 50
@@ -62,7 +63,8 @@ class RequestFilters:
         """The non-empty filters as form fields, for the export form and pagination (posted when
         they hold a search), and as query parameters for links when they do not."""
         params = {
-            "outcome": self.outcome, "status": self.status,
+            "outcome": self.outcome,
+            "status": self.status,
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
             "q": self.search,
@@ -115,8 +117,12 @@ def _filtered(filters: RequestFilters, tz: ZoneInfo) -> Select:
 
 def _search_clause(text: str):
     pattern = f"%{_escape_like(text.lower())}%"
-    columns = (ConsultationRequest.name, ConsultationRequest.email, ConsultationRequest.reference,
-               ConsultationRequest.phone)
+    columns = (
+        ConsultationRequest.name,
+        ConsultationRequest.email,
+        ConsultationRequest.reference,
+        ConsultationRequest.phone,
+    )
     clauses = [func.lower(column).like(pattern, escape="\\") for column in columns]
     # Phones are stored normalised (+447700900123); staff type them with spaces or a leading 0.
     digits = re.sub(r"\D", "", text)
@@ -133,14 +139,13 @@ def _newest_first(query: Select) -> Select:
     return query.order_by(ConsultationRequest.created_at.desc(), ConsultationRequest.id.desc())
 
 
-def list_requests(session: Session, filters: RequestFilters, tz: ZoneInfo,
-                  page_size: int = PAGE_SIZE) -> tuple[list[ConsultationRequest], int]:
+def list_requests(
+    session: Session, filters: RequestFilters, tz: ZoneInfo, page_size: int = PAGE_SIZE
+) -> tuple[list[ConsultationRequest], int]:
     """One page of matching requests, newest first, and how many match in all."""
     query = _filtered(filters, tz)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        _newest_first(query).limit(page_size).offset((filters.page - 1) * page_size)
-    ).all()
+    rows = session.scalars(_newest_first(query).limit(page_size).offset((filters.page - 1) * page_size)).all()
     return list(rows), total
 
 
@@ -169,7 +174,10 @@ def get_request(session: Session, reference: str) -> ConsultationRequest | None:
 
 
 def status_history(session: Session, request_id: int) -> list[StatusChange]:
-    return list(session.scalars(
-        select(StatusChange).where(StatusChange.request_id == request_id)
-        .order_by(StatusChange.changed_at.desc(), StatusChange.id.desc())
-    ))
+    return list(
+        session.scalars(
+            select(StatusChange)
+            .where(StatusChange.request_id == request_id)
+            .order_by(StatusChange.changed_at.desc(), StatusChange.id.desc())
+        )
+    )

@@ -1,4 +1,5 @@
 """One log line per request: method, path, status, time."""
+
 from __future__ import annotations
 
 import logging
@@ -29,5 +30,10 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            log.info("%s %s %s %.0fms", scope["method"], scope["path"], status["code"],
-                     (time.perf_counter() - started) * 1000)
+            log.info(
+                "%s %s %s %.0fms",
+                scope["method"],
+                scope["path"],
+                status["code"],
+                (time.perf_counter() - started) * 1000,
+            )

@@ -5,6 +5,7 @@ session cookie stores it), every form carries it as a hidden field (a plain HTML
 set a header; an X-CSRF-Token header is accepted too), and `CSRFMiddleware` below compares the
 two in constant time before any POST reaches a route.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -57,8 +58,10 @@ def load_security_config(host: str, environ=os.environ, var_dir: Path = VAR_DIR)
     dashboard listens on loopback. The signing key is DASHBOARD_SECRET_KEY, or on loopback only a
     random one kept under var/ so restarts keep sessions."""
     if environ.get("DASHBOARD_DEV", "").strip():
-        raise DashboardConfigError("DASHBOARD_DEV is no longer read: set DASHBOARD_PLAIN_HTTP=1 for a dashboard "
-                                   "served over plain http on this machine, or remove it.")
+        raise DashboardConfigError(
+            "DASHBOARD_DEV is no longer read: set DASHBOARD_PLAIN_HTTP=1 for a dashboard "
+            "served over plain http on this machine, or remove it."
+        )
     key = environ.get("DASHBOARD_SECRET_KEY", "").strip()
     if key and len(key) < 32:
         raise DashboardConfigError("DASHBOARD_SECRET_KEY must be at least 32 characters long.")
@@ -68,9 +71,11 @@ def load_security_config(host: str, environ=os.environ, var_dir: Path = VAR_DIR)
             "DASHBOARD_SECRET_KEY (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`) "
             "and serve it over HTTPS."
         )
-    return SecurityConfig(secret_key=key or _local_secret_key(var_dir),
-                          secure_cookies=not _flag(environ, "DASHBOARD_PLAIN_HTTP"),
-                          require_admin_2fa=_flag(environ, "DASHBOARD_REQUIRE_ADMIN_2FA"))
+    return SecurityConfig(
+        secret_key=key or _local_secret_key(var_dir),
+        secure_cookies=not _flag(environ, "DASHBOARD_PLAIN_HTTP"),
+        require_admin_2fa=_flag(environ, "DASHBOARD_REQUIRE_ADMIN_2FA"),
+    )
 
 
 def _local_secret_key(var_dir: Path) -> str:
@@ -116,16 +121,24 @@ class CSRFMiddleware:
             return
         if b"\x00" in body or b"%00" in body:
             # PostgreSQL refuses NUL in text: saving such a note or name would fail with a 500.
-            await _plain(send, 400, "The form contains an invisible control character that cannot be saved. "
-                                    "Please go back, retype the text and try again.")
+            await _plain(
+                send,
+                400,
+                "The form contains an invisible control character that cannot be saved. "
+                "Please go back, retype the text and try again.",
+            )
             return
         expected = scope.get("session", {}).get("csrf")
         submitted = _submitted_token(scope, body)
         if not expected or not submitted or not secrets.compare_digest(expected, submitted):
             if self.on_refused is not None:
                 await self.on_refused(scope)
-            await _plain(send, 403, "This form has expired or did not come from the dashboard. "
-                                    "Please go back, reload the page and try again.")
+            await _plain(
+                send,
+                403,
+                "This form has expired or did not come from the dashboard. "
+                "Please go back, reload the page and try again.",
+            )
             return
         await self.app(scope, _replay(body), send)
 
@@ -175,13 +188,17 @@ def _submitted_token(scope: Scope, body: bytes) -> str | None:
 
 async def _plain(send: Send, status: int, text: str) -> None:
     body = text.encode()
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"cache-control", b"no-store")],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

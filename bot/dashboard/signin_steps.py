@@ -1,5 +1,6 @@
 """The database side of signing in: a password, then (when the account has one) an authenticator
 code. Each step counts failures, locks the account after too many and writes the audit entries."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,8 +34,12 @@ def _signed_in(session, user: StaffUser, detail: str = "") -> SignInStep:
 def _failed(session, user: StaffUser | None, why: str, locked_now: bool, lockout_after: int) -> None:
     audit.record(session, user.username if user else UNKNOWN_ACCOUNT, "sign_in_failed", detail=why)
     if locked_now:
-        audit.record(session, user.username, "account_locked",
-                     detail=f"{lockout_after} failed sign-ins in a row; an admin can unlock it")
+        audit.record(
+            session,
+            user.username,
+            "account_locked",
+            detail=f"{lockout_after} failed sign-ins in a row; an admin can unlock it",
+        )
 
 
 def password_step(session, username: str, password: str, lockout_after: int) -> SignInStep:

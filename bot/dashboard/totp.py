@@ -4,6 +4,7 @@ The secret lives in the database (staff_users.totp_secret) and is never logged. 
 for its own 30-second step or one step either side (clocks drift), and never twice: the last step
 used is stored and only later steps are accepted.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -28,7 +29,7 @@ def provisioning_uri(secret: str, username: str, issuer: str) -> str:
 
 def grouped(secret: str) -> str:
     """The secret in groups of four, easier to type into an app by hand."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def use_code(user: StaffUser, code: str, now: float | None = None) -> bool:

@@ -1,4 +1,5 @@
 """Labels and small formatting helpers for the templates (the CSV export formats its own)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone

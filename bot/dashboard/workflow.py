@@ -1,9 +1,10 @@
 """The status workflow of a consultation request and the one function that moves it."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.consultation import STATUS_LABELS, STATUSES, TRANSITIONS
+from bot.consultation import STATUS_LABELS, TRANSITIONS
 from bot.dashboard import audit
 from bot.dashboard.models import StatusChange
 
@@ -38,8 +39,12 @@ def change_status(session: Session, request, to_status: str, note: str, actor: s
             f"{STATUS_LABELS.get(to_status, to_status).lower()}."
         )
     change = StatusChange(
-        request_id=request.id, reference=request.reference, from_status=from_status,
-        to_status=to_status, note=note, changed_by=actor,
+        request_id=request.id,
+        reference=request.reference,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        changed_by=actor,
     )
     session.add(change)
     request.status = to_status

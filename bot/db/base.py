@@ -1,4 +1,5 @@
 """The declarative base every table derives from, and the one engine/session factory per URL."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

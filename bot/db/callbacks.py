@@ -4,6 +4,7 @@ Same guarantees as the intake's storage, through the same `bot.db.store_once`: a
 same idempotency key returns the first reference, a race is settled by the unique constraint, and
 an unreachable database raises `StorageUnavailable`. Logs carry references only.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,6 @@ from bot.db.base import session_scope
 from bot.db.consent_texts import check_consent_text, remember_consent_text
 from bot.db.models import CallbackRequest, utcnow
 from bot.db.store_once import StorageUnavailable, store_once, unavailable_as_storage_error  # noqa: F401
-
 
 CALLBACK_PREFIX = "CB-"
 # E.164: "+", a country code that does not start with 0, at most 15 digits in all.
@@ -61,10 +61,18 @@ class SavedCallback:
 def _callback_row(submission: CallbackSubmission, reference: str) -> CallbackRequest:
     now = utcnow()
     return CallbackRequest(
-        reference=reference, idempotency_key=submission.idempotency_key, created_at=now, updated_at=now,
-        channel=submission.channel, conversation_id=submission.conversation_id, name=submission.name or "",
-        phone=submission.phone, preferred_time=submission.preferred_time or "",
-        consent_at=submission.consent_at, consent_version=submission.consent_version, status="new",
+        reference=reference,
+        idempotency_key=submission.idempotency_key,
+        created_at=now,
+        updated_at=now,
+        channel=submission.channel,
+        conversation_id=submission.conversation_id,
+        name=submission.name or "",
+        phone=submission.phone,
+        preferred_time=submission.preferred_time or "",
+        consent_at=submission.consent_at,
+        consent_version=submission.consent_version,
+        status="new",
     )
 
 
@@ -76,7 +84,10 @@ def save_callback(url: str, submission: CallbackSubmission) -> SavedCallback:
         if submission.consent_version:  # the text first, so a stored request never names a missing one
             remember_consent_text(url, submission.consent_version, submission.consent_text)
         reference, created = store_once(
-            url, CallbackRequest, submission.idempotency_key, CALLBACK_PREFIX,
+            url,
+            CallbackRequest,
+            submission.idempotency_key,
+            CALLBACK_PREFIX,
             lambda new: _callback_row(submission, new),
         )
     return SavedCallback(reference, created)
@@ -85,6 +96,4 @@ def save_callback(url: str, submission: CallbackSubmission) -> SavedCallback:
 def list_callbacks(url: str) -> list[CallbackRequest]:
     """Every callback request, oldest first (detached: safe to read after return)."""
     with unavailable_as_storage_error("callback"), session_scope(url) as session:
-        return list(session.scalars(
-            select(CallbackRequest).order_by(CallbackRequest.created_at, CallbackRequest.id)
-        ))
+        return list(session.scalars(select(CallbackRequest).order_by(CallbackRequest.created_at, CallbackRequest.id)))

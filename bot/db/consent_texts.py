@@ -1,5 +1,6 @@
 """Keeping each consent text patients agreed to, once per version, so staff can show exactly
 which words a request's consent was given to (GDPR Art. 7)."""
+
 from __future__ import annotations
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,6 +24,7 @@ def remember_consent_text(url: str, version: str, text: str) -> None:
     with session_scope(url) as session:
         insert = _INSERT[session.get_bind().dialect.name]
         session.execute(
-            insert(ConsentText).values(version=version, text=text, first_seen_at=utcnow())
+            insert(ConsentText)
+            .values(version=version, text=text, first_seen_at=utcnow())
             .on_conflict_do_nothing(index_elements=["version"])
         )

@@ -3,6 +3,7 @@
 Builds the Alembic configuration in code with an absolute script location, so it works from
 any working directory and without reading alembic.ini.
 """
+
 from __future__ import annotations
 
 from alembic import command

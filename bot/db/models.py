@@ -4,19 +4,27 @@ and the consent texts patients agreed to.
 Schema changes go through Alembic (migrations/versions/0001_intake.py mirrors this file).
 Times are stored timezone-aware in UTC; SQLite forgets the zone, so `UTCDateTime` puts it back.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, TypeDecorator,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.consultation import CALLBACK_STATUSES, LEVELS, OUTCOMES, STATUSES
+from bot.consultation import CALLBACK_STATUSES, LEVELS, OUTCOMES
 from bot.db.base import Base
-
 
 
 def utcnow() -> datetime:
@@ -79,10 +87,13 @@ class ConsultationRequest(Base):
 
     consent_text: Mapped[ConsentText | None] = relationship(
         primaryjoin="foreign(ConsultationRequest.consent_version) == ConsentText.version",
-        viewonly=True, lazy="selectin",
+        viewonly=True,
+        lazy="selectin",
     )
     answers: Mapped[list[ScreeningAnswer]] = relationship(
-        back_populates="request", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="request",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="ScreeningAnswer.position",
     )
 
@@ -94,7 +105,8 @@ class ScreeningAnswer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(
         ForeignKey("consultation_requests.id", ondelete="CASCADE", name="fk_screening_answers_request_id"),
-        nullable=False, index=True,
+        nullable=False,
+        index=True,
     )
     rule_id: Mapped[str] = mapped_column(String(64), nullable=False)
     question: Mapped[str] = mapped_column(Text, nullable=False)
@@ -105,8 +117,6 @@ class ScreeningAnswer(Base):
     position: Mapped[int] = mapped_column(Integer, nullable=False)
 
     request: Mapped[ConsultationRequest] = relationship(back_populates="answers")
-
-
 
 
 class CallbackRequest(Base):
@@ -139,7 +149,8 @@ class CallbackRequest(Base):
 
     consent_text: Mapped[ConsentText | None] = relationship(
         primaryjoin="foreign(CallbackRequest.consent_version) == ConsentText.version",
-        viewonly=True, lazy="selectin",
+        viewonly=True,
+        lazy="selectin",
     )
 
 

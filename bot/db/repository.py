@@ -5,6 +5,7 @@ of storing a second copy, even when two attempts race. When the database cannot 
 `StorageUnavailable` lets the action tell the patient to try again; nothing is half-written.
 Logs carry references and error classes only, never personal data.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from bot.consultation import Outcome, outcome_for
 from bot.db.base import session_scope
 from bot.db.consent_texts import check_consent_text, remember_consent_text
 from bot.db.models import ConsultationRequest, ScreeningAnswer, utcnow
@@ -23,9 +25,7 @@ from bot.db.store_once import (  # noqa: F401  (StorageUnavailable, REFERENCE_AL
     store_once,
     unavailable_as_storage_error,
 )
-from bot.consultation import Outcome, outcome_for
 from bot.screening.answers import RuleAnswer
-
 
 REFERENCE_PREFIX = "MN-"
 
@@ -63,8 +63,9 @@ class IntakeSubmission:
             raise ValueError("consent_at must be an aware datetime: no consent, no stored health data")
         check_consent_text(self.consent_version, self.consent_text)
         if self.age is not None and self.minimum_age is not None and self.age < self.minimum_age:
-            raise ValueError("patients under the clinic's minimum age are not taken through the intake; "
-                             "nothing is stored for them")
+            raise ValueError(
+                "patients under the clinic's minimum age are not taken through the intake; nothing is stored for them"
+            )
         if not (self.phone or self.email):
             raise ValueError("a request needs a phone number or an email address to be contacted")
 
@@ -83,20 +84,36 @@ class SavedRequest:
 def _request_row(submission: IntakeSubmission, reference: str) -> ConsultationRequest:
     now = utcnow()
     row = ConsultationRequest(
-        reference=reference, idempotency_key=submission.idempotency_key, created_at=now, updated_at=now,
-        channel=submission.channel, conversation_id=submission.conversation_id, name=submission.name,
-        date_of_birth=submission.date_of_birth, age=submission.age, phone=submission.phone,
-        email=submission.email, preferred_contact=submission.preferred_contact,
-        concerns=submission.concerns, treatment_areas=submission.treatment_areas,
-        preferred_time=submission.preferred_time, health_notes=submission.health_notes,
-        outcome=submission.outcome.value, consent_at=submission.consent_at,
-        consent_version=submission.consent_version, status="new",
+        reference=reference,
+        idempotency_key=submission.idempotency_key,
+        created_at=now,
+        updated_at=now,
+        channel=submission.channel,
+        conversation_id=submission.conversation_id,
+        name=submission.name,
+        date_of_birth=submission.date_of_birth,
+        age=submission.age,
+        phone=submission.phone,
+        email=submission.email,
+        preferred_contact=submission.preferred_contact,
+        concerns=submission.concerns,
+        treatment_areas=submission.treatment_areas,
+        preferred_time=submission.preferred_time,
+        health_notes=submission.health_notes,
+        outcome=submission.outcome.value,
+        consent_at=submission.consent_at,
+        consent_version=submission.consent_version,
+        status="new",
     )
     row.answers = [
         ScreeningAnswer(
-            rule_id=answer.rule_id, question=answer.question, answer=answer.answer_text,
-            affirmed=answer.affirmed, level=answer.level.value if answer.level is not None else None,
-            follow_up=answer.follow_up, position=position,
+            rule_id=answer.rule_id,
+            question=answer.question,
+            answer=answer.answer_text,
+            affirmed=answer.affirmed,
+            level=answer.level.value if answer.level is not None else None,
+            follow_up=answer.follow_up,
+            position=position,
         )
         for position, answer in enumerate(submission.answers)
     ]
@@ -116,7 +133,10 @@ def save_submission(url: str, submission: IntakeSubmission) -> SavedRequest:
         if submission.consent_version:  # the text first, so a stored request never names a missing one
             remember_consent_text(url, submission.consent_version, submission.consent_text)
         reference, created = store_once(
-            url, ConsultationRequest, submission.idempotency_key, REFERENCE_PREFIX,
+            url,
+            ConsultationRequest,
+            submission.idempotency_key,
+            REFERENCE_PREFIX,
             lambda new: _request_row(submission, new),
         )
         outcome = submission.outcome.value if created else _stored_outcome(url, reference)

@@ -5,6 +5,7 @@ gets the first row's reference back, two attempts racing are settled by the key'
 constraint, a (rare) reference collision draws a new one, and an unreachable database becomes
 `StorageUnavailable` so the patient can be asked to try again. Logs carry references only.
 """
+
 from __future__ import annotations
 
 import logging
@@ -63,8 +64,9 @@ def _reference_taken(url: str, model: type[Base], reference: str) -> bool:
         return session.scalar(select(model.id).where(model.reference == reference)) is not None
 
 
-def store_once(url: str, model: type[Base], idempotency_key: str, prefix: str,
-               build_row: Callable[[str], Base]) -> tuple[str, bool]:
+def store_once(
+    url: str, model: type[Base], idempotency_key: str, prefix: str, build_row: Callable[[str], Base]
+) -> tuple[str, bool]:
     """(reference, created): the new row's reference, or the one stored before under this key."""
     existing = stored_reference(url, model, idempotency_key)
     if existing:

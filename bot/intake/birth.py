@@ -4,6 +4,7 @@ Accepts "12/03/1985", "1985-03-12", "12 March 1985", "March 12, 1985", "12th of 
 "I'm 34", "34". Numeric dates like 03/04/1985 are ambiguous: they are read day-first unless the
 clinic's region writes month-first (the US and its territories, the Philippines, ...).
 """
+
 from __future__ import annotations
 
 import calendar

@@ -1,4 +1,5 @@
 """Phone numbers (E.164 via phonenumbers), email addresses and the preferred way to be contacted."""
+
 from __future__ import annotations
 
 import re
@@ -61,8 +62,13 @@ def parse_email(text: object) -> str | None:
 
 CONTACT_METHODS = ("phone", "email", "whatsapp", "telegram", "sms")
 # How a method reads to patients (buttons, summary) and staff (dashboard).
-CONTACT_LABELS = {"phone": "Phone call", "sms": "Text message", "whatsapp": "WhatsApp",
-                  "telegram": "Telegram", "email": "Email"}
+CONTACT_LABELS = {
+    "phone": "Phone call",
+    "sms": "Text message",
+    "whatsapp": "WhatsApp",
+    "telegram": "Telegram",
+    "email": "Email",
+}
 _SPECIFIC = {
     "whatsapp": re.compile(r"\b(whats ?app|wa|whatsap)\b"),
     "telegram": re.compile(r"\b(telegram|tg)\b"),

@@ -1,5 +1,6 @@
 """The one error a field parser raises: a machine-readable reason, and the domain response (with
 its variables) that tells the patient kindly what to change. The wording lives in domain.yml."""
+
 from __future__ import annotations
 
 from typing import Any

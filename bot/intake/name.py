@@ -3,6 +3,7 @@
 Markup is removed before checking (so "<b>Ana</b>" is "Ana"); when nothing name-like is left, as
 with "<script>alert(1)</script>", the reply is refused rather than stored.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,24 @@ _INTRO = re.compile(
     re.IGNORECASE,
 )
 _REPEATED = re.compile(r"(.)\1{3,}", re.IGNORECASE)
-_NOT_NAMES = {"yes", "no", "hi", "hello", "hey", "test", "asdf", "qwerty", "none", "nope", "n/a", "na",
-              "anonymous", "no name", "idk", "skip"}
+_NOT_NAMES = {
+    "yes",
+    "no",
+    "hi",
+    "hello",
+    "hey",
+    "test",
+    "asdf",
+    "qwerty",
+    "none",
+    "nope",
+    "n/a",
+    "na",
+    "anonymous",
+    "no name",
+    "idk",
+    "skip",
+}
 
 
 def _is_name_char(ch: str) -> bool:

@@ -1,4 +1,5 @@
 """Cleans free text before it is stored or parsed: no markup, no control characters, bounded length."""
+
 from __future__ import annotations
 
 import html

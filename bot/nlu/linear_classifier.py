@@ -66,8 +66,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         }
 
     def __init__(
-        self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-        model: Optional[LinearTextModel] = None, responses: Optional[Dict[Text, List[Dict[Text, Any]]]] = None,
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[LinearTextModel] = None,
+        responses: Optional[Dict[Text, List[Dict[Text, Any]]]] = None,
     ) -> None:
         self._config = config
         self._model_storage = model_storage
@@ -80,12 +84,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._model = model
         labels = model.labels if model else []
         self._intent_of_label = [label.split(SEPARATOR, 1)[0] for label in labels]
-        self._retrieval_intents = sorted({intent for intent, label in zip(self._intent_of_label, labels)
-                                          if label != intent})
+        self._retrieval_intents = sorted(
+            {intent for intent, label in zip(self._intent_of_label, labels) if label != intent}
+        )
 
     @classmethod
     def create(
-        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
         execution_context: ExecutionContext,
     ) -> "LinearIntentClassifier":
         return cls(config, model_storage, resource)
@@ -120,8 +128,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def load(
-        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-        execution_context: ExecutionContext, **kwargs: Any,
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
     ) -> "LinearIntentClassifier":
         import rasa.shared.utils.io
 
@@ -166,8 +178,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def _set_two_questions(self, message: Message, questions: List[Reading]) -> None:
         confidence = min(question.confidence for question in questions)
         # The other intents share what is left, so FallbackClassifier sees a clear first choice.
-        rest = [{**entry, PREDICTED_CONFIDENCE_KEY: entry[PREDICTED_CONFIDENCE_KEY] * (1 - confidence)}
-                for entry in message.get(INTENT_RANKING_KEY)]
+        rest = [
+            {**entry, PREDICTED_CONFIDENCE_KEY: entry[PREDICTED_CONFIDENCE_KEY] * (1 - confidence)}
+            for entry in message.get(INTENT_RANKING_KEY)
+        ]
         intent = {INTENT_NAME_KEY: self._config["two_questions_intent"], PREDICTED_CONFIDENCE_KEY: confidence}
         message.set(INTENT, intent, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [intent, *rest][: self._config["ranking_length"]], add_to_output=True)
@@ -185,8 +199,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def _set_retrieval_answers(self, message: Message, row: np.ndarray) -> None:
         selector: Dict[Text, Any] = {"all_retrieval_intents": self._retrieval_intents}
         for retrieval_intent in self._retrieval_intents:
-            topics = [(label, float(p)) for label, intent, p in zip(self._model.labels, self._intent_of_label, row)
-                      if intent == retrieval_intent and label != intent]
+            topics = [
+                (label, float(p))
+                for label, intent, p in zip(self._model.labels, self._intent_of_label, row)
+                if intent == retrieval_intent and label != intent
+            ]
             total = sum(p for _, p in topics) or 1.0
             topics.sort(key=lambda item: item[1], reverse=True)
             best, best_probability = topics[0]
@@ -197,7 +214,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                     INTENT_RESPONSE_KEY: best,
                     "utter_action": f"utter_{best}",
                 },
-                "ranking": [{PREDICTED_CONFIDENCE_KEY: p / total, INTENT_RESPONSE_KEY: label}
-                            for label, p in topics[: self._config["ranking_length"]]],
+                "ranking": [
+                    {PREDICTED_CONFIDENCE_KEY: p / total, INTENT_RESPONSE_KEY: label}
+                    for label, p in topics[: self._config["ranking_length"]]
+                ],
             }
         message.set("response_selector", selector, add_to_output=True)

@@ -44,8 +44,12 @@ def _words(settings: Settings, vocabulary: Dict[str, int] | None = None) -> Tfid
 
 def _chars(settings: Settings, vocabulary: Dict[str, int] | None = None) -> TfidfVectorizer:
     return TfidfVectorizer(
-        analyzer="char_wb", ngram_range=tuple(settings.char_ngrams), sublinear_tf=True, lowercase=True,
-        min_df=1 if vocabulary is not None else settings.char_min_df, vocabulary=vocabulary,
+        analyzer="char_wb",
+        ngram_range=tuple(settings.char_ngrams),
+        sublinear_tf=True,
+        lowercase=True,
+        min_df=1 if vocabulary is not None else settings.char_min_df,
+        vocabulary=vocabulary,
     )
 
 
@@ -53,8 +57,13 @@ class LinearTextModel:
     """Labels -> probabilities for a text. Fit with `fit`, keep with `save`/`load`."""
 
     def __init__(
-        self, settings: Settings, words: TfidfVectorizer, chars: TfidfVectorizer,
-        labels: List[str], coef: np.ndarray, intercept: np.ndarray,
+        self,
+        settings: Settings,
+        words: TfidfVectorizer,
+        chars: TfidfVectorizer,
+        labels: List[str],
+        coef: np.ndarray,
+        intercept: np.ndarray,
     ) -> None:
         self.settings = settings
         self._words = words
@@ -71,8 +80,14 @@ class LinearTextModel:
         features = hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
         regression = LogisticRegression(C=settings.C, max_iter=settings.max_iter)  # lbfgs: deterministic
         regression.fit(features, list(labels))
-        return cls(settings, words, chars, [str(label) for label in regression.classes_],
-                   regression.coef_, regression.intercept_)
+        return cls(
+            settings,
+            words,
+            chars,
+            [str(label) for label in regression.classes_],
+            regression.coef_,
+            regression.intercept_,
+        )
 
     def _features(self, texts: Sequence[str]) -> csr_matrix:
         return hstack([self._words.transform(texts), self._chars.transform(texts)]).tocsr()
@@ -91,20 +106,31 @@ class LinearTextModel:
     # --- persistence ---------------------------------------------------------------------
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / SETTINGS_FILE).write_text(json.dumps({
-            "settings": asdict(self.settings),
-            "labels": self.labels,
-            "word_vocabulary": _plain_vocabulary(self._words),
-            "char_vocabulary": _plain_vocabulary(self._chars),
-        }), encoding="utf-8")
-        np.savez(directory / ARRAYS_FILE, coef=self._coef, intercept=self._intercept,
-                 word_idf=self._words.idf_, char_idf=self._chars.idf_)
+        (directory / SETTINGS_FILE).write_text(
+            json.dumps(
+                {
+                    "settings": asdict(self.settings),
+                    "labels": self.labels,
+                    "word_vocabulary": _plain_vocabulary(self._words),
+                    "char_vocabulary": _plain_vocabulary(self._chars),
+                }
+            ),
+            encoding="utf-8",
+        )
+        np.savez(
+            directory / ARRAYS_FILE,
+            coef=self._coef,
+            intercept=self._intercept,
+            word_idf=self._words.idf_,
+            char_idf=self._chars.idf_,
+        )
 
     @classmethod
     def load(cls, directory: Path) -> "LinearTextModel":
         saved = json.loads((directory / SETTINGS_FILE).read_text(encoding="utf-8"))
-        settings = Settings(**{key: tuple(value) if isinstance(value, list) else value
-                               for key, value in saved["settings"].items()})
+        settings = Settings(
+            **{key: tuple(value) if isinstance(value, list) else value for key, value in saved["settings"].items()}
+        )
         with np.load(directory / ARRAYS_FILE, allow_pickle=False) as arrays:
             words = _words(settings, saved["word_vocabulary"])
             words.idf_ = arrays["word_idf"]

@@ -12,6 +12,7 @@ A message whose whole reading is confident and not a question (booking, stopping
 left as it is: asking "can I book? and does it hurt?" still starts the booking.
 Pure: it sees labels and probabilities only, so it is tested without Rasa.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,10 @@ from dataclasses import dataclass
 
 # Parts: sentences and lines, list markers ("1)", "2."), and a new question after a comma or a
 # joining word ("..., and how long...", "also, is it safe...").
-_QUESTION_START = (r"(?:how|what|what's|whats|when|where|which|who|why|is|are|am|do|does|did|can|could|will|would|"
-                   r"should|shall|may|might|any|have|has|wat|wht)\b")
+_QUESTION_START = (
+    r"(?:how|what|what's|whats|when|where|which|who|why|is|are|am|do|does|did|can|could|will|would|"
+    r"should|shall|may|might|any|have|has|wat|wht)\b"
+)
 _SPLIT = re.compile(
     r"[.?!;]+\s+|[?!]+|\n+|\s*\b\d\s*[).]\s+|"
     rf"\s*(?:,\s*|\s+)(?:and|also|plus|oh and|and also|one more thing|another thing|another question|"
@@ -91,8 +94,13 @@ class Thresholds:
     whole_is_sure: float = 0.6  # a whole message this sure of something else is left alone
 
 
-def choose(whole: Reading, parts: Sequence[Reading], answerable: Callable[[str], bool],
-           thresholds: Thresholds = Thresholds(), asks: Sequence[bool] | None = None) -> Choice:
+def choose(
+    whole: Reading,
+    parts: Sequence[Reading],
+    answerable: Callable[[str], bool],
+    thresholds: Thresholds = Thresholds(),
+    asks: Sequence[bool] | None = None,
+) -> Choice:
     """The parts to answer (see the module docstring), or the whole message. `asks` says which
     parts read as questions: only those count when any does, so context ("I work at a gym") is
     not answered as a second question."""
@@ -100,8 +108,7 @@ def choose(whole: Reading, parts: Sequence[Reading], answerable: Callable[[str],
         parts = [part if asking else Reading(part.label, 0.0) for part, asking in zip(parts, asks)]
     if not parts:
         return Choice()
-    if whole.confidence >= thresholds.whole_is_sure and not answerable(whole.label) \
-            and whole.label != "out_of_scope":
+    if whole.confidence >= thresholds.whole_is_sure and not answerable(whole.label) and whole.label != "out_of_scope":
         return Choice()
     best_part_of: dict[str, int] = {}
     for index, part in enumerate(parts):

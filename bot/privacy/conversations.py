@@ -2,6 +2,7 @@
 finding the ones whose purpose is over (the purge). Only the clear columns are read (sender id,
 event type, action name, time); event contents stay encrypted and are never decrypted here.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,7 +14,8 @@ from bot.db.base import engine_for
 
 # Rasa's table, as bot/privacy/tracker_store.py (and Rasa) define it; only what we query.
 events = sa.Table(
-    "events", sa.MetaData(),
+    "events",
+    sa.MetaData(),
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("sender_id", sa.String(255)),
     sa.Column("type_name", sa.String(255)),
@@ -43,7 +45,9 @@ def delete_conversation(tracker_store_url: str, sender_id: str) -> int:
         return connection.execute(sa.delete(events).where(events.c.sender_id == sender_id)).rowcount
 
 
-def conversations_to_purge(tracker_store_url: str, idle_before: datetime, unfinished_form_idle_before: datetime) -> list[str]:
+def conversations_to_purge(
+    tracker_store_url: str, idle_before: datetime, unfinished_form_idle_before: datetime
+) -> list[str]:
     """Conversations idle since before `idle_before`, and those where a form was started and not
     finished (a finished form deletes its conversation at once) idle since `unfinished_form_idle_before`."""
     engine = engine_for(app_side_url(tracker_store_url))
@@ -54,10 +58,12 @@ def conversations_to_purge(tracker_store_url: str, idle_before: datetime, unfini
     query = (
         sa.select(events.c.sender_id)
         .group_by(events.c.sender_id)
-        .having(sa.or_(
-            last_activity < idle_before.timestamp(),
-            sa.and_(started_a_form, last_activity < unfinished_form_idle_before.timestamp()),
-        ))
+        .having(
+            sa.or_(
+                last_activity < idle_before.timestamp(),
+                sa.and_(started_a_form, last_activity < unfinished_form_idle_before.timestamp()),
+            )
+        )
     )
     with engine.connect() as connection:
         return list(connection.execute(query).scalars())

@@ -5,6 +5,7 @@ requests (with their answers and status history) once they have not changed for 
 period, and old audit entries. Each purge that removes anything is counted in the audit log:
 counts only, never what was removed. `--now` moves the clock, to see what a later purge would do.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,19 +60,22 @@ def purge_conversations(tracker_store_url: str, retention: Retention, now: datet
     return len(stale)
 
 
-def purge_records(database_url: str, retention: Retention, now: datetime, conversations: int,
-                  audit_when_nothing: bool) -> PurgeCounts:
+def purge_records(
+    database_url: str, retention: Retention, now: datetime, conversations: int, audit_when_nothing: bool
+) -> PurgeCounts:
     """Old requests and audit entries, and the audit entry that counts this purge, in one transaction."""
     requests_before = _months_before(now, retention.request_months)
     with session_scope(database_url) as session:
-        old_requests = list(session.scalars(
-            select(ConsultationRequest.id).where(ConsultationRequest.updated_at < requests_before)))
+        old_requests = list(
+            session.scalars(select(ConsultationRequest.id).where(ConsultationRequest.updated_at < requests_before))
+        )
         # Staff notes in the status history can be personal too; the screening answers cascade.
         session.execute(delete(StatusChange).where(StatusChange.request_id.in_(old_requests)))
         session.execute(delete(ConsultationRequest).where(ConsultationRequest.id.in_(old_requests)))
         callbacks = session.execute(delete(CallbackRequest).where(CallbackRequest.updated_at < requests_before))
-        audits = session.execute(delete(AuditEvent).where(
-            AuditEvent.at < _months_before(now, retention.audit_log_months)))
+        audits = session.execute(
+            delete(AuditEvent).where(AuditEvent.at < _months_before(now, retention.audit_log_months))
+        )
         counts = PurgeCounts(conversations, len(old_requests), callbacks.rowcount, audits.rowcount)
         if counts.any() or audit_when_nothing:
             audit.record(session, ACTOR, "purge", detail=counts.describe())

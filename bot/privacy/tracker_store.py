@@ -16,6 +16,7 @@ encrypts: rotate by putting a new key first). Without it, a key is generated onc
 TRACKER_KEY_FILE (default var/tracker.key), readable by its owner only. Losing the key loses only
 conversations in progress; stored requests live in the intake database.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.types import String, Text, TypeDecorator
 
-from bot.private_files import create_once
 from bot.privacy import FORGET_CONVERSATION
+from bot.private_files import create_once
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,11 @@ def _key_file() -> Path:
 
 def load_cipher() -> MultiFernet:
     configured = os.environ.get("TRACKER_ENCRYPTION_KEY", "").strip()
-    keys = [key.strip().encode() for key in configured.split(",") if key.strip()] if configured else [
-        create_once(_key_file(), Fernet.generate_key)]
+    keys = (
+        [key.strip().encode() for key in configured.split(",") if key.strip()]
+        if configured
+        else [create_once(_key_file(), Fernet.generate_key)]
+    )
     try:
         return MultiFernet([Fernet(key) for key in keys])
     except (ValueError, TypeError) as error:
@@ -79,7 +83,7 @@ class EncryptedText(TypeDecorator):
         if value is None or not value.startswith(ENCRYPTED_PREFIX):
             return value
         try:
-            return self.cipher.decrypt(value[len(ENCRYPTED_PREFIX):].encode("ascii")).decode("utf-8")
+            return self.cipher.decrypt(value[len(ENCRYPTED_PREFIX) :].encode("ascii")).decode("utf-8")
         except InvalidToken as error:
             raise TrackerKeyError("a conversation was encrypted with a key that is no longer configured") from error
 
@@ -153,9 +157,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         rewritten = 0
         with self.engine.begin() as connection:
             while True:
-                rows = connection.execute(
-                    sa.select([table.c.id, table.c.data]).where(clear).limit(batch)
-                ).fetchall()
+                rows = connection.execute(sa.select([table.c.id, table.c.data]).where(clear).limit(batch)).fetchall()
                 for row_id, data in rows:
                     connection.execute(table.update().where(table.c.id == row_id).values(data=data, intent_name=None))
                 rewritten += len(rows)

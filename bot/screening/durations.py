@@ -1,5 +1,6 @@
 """Reads how long ago something stopped ("3 months ago", "last year", "in March", "2019", "I still
 take it"), for follow-up questions such as the last dose of isotretinoin."""
+
 from __future__ import annotations
 
 import calendar
@@ -11,30 +12,73 @@ from bot.screening.answers import interpret_yes_no, normalise_reply
 
 _DAYS_PER_MONTH = 30.44
 _NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20,
-    "a couple of": 2, "couple of": 2, "a couple": 2, "a few": 3, "few": 3, "several": 3,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "eighteen": 18,
+    "twenty": 20,
+    "a couple of": 2,
+    "couple of": 2,
+    "a couple": 2,
+    "a few": 3,
+    "few": 3,
+    "several": 3,
 }
 _UNIT_MONTHS = {"day": 1 / _DAYS_PER_MONTH, "week": 7 / _DAYS_PER_MONTH, "month": 1.0, "year": 12.0}
-_UNIT_ALIASES = {"d": "day", "days": "day", "wk": "week", "wks": "week", "weeks": "week", "mo": "month",
-                 "mos": "month", "mths": "month", "mth": "month", "months": "month", "yr": "year",
-                 "yrs": "year", "years": "year"}
-_NUMBER = r"(\d+(?:\.\d+)?|a couple of|couple of|a couple|a few|few|several|" + "|".join(
-    sorted((w for w in _NUMBER_WORDS if " " not in w), key=len, reverse=True)) + ")"
+_UNIT_ALIASES = {
+    "d": "day",
+    "days": "day",
+    "wk": "week",
+    "wks": "week",
+    "weeks": "week",
+    "mo": "month",
+    "mos": "month",
+    "mths": "month",
+    "mth": "month",
+    "months": "month",
+    "yr": "year",
+    "yrs": "year",
+    "years": "year",
+}
+_NUMBER = (
+    r"(\d+(?:\.\d+)?|a couple of|couple of|a couple|a few|few|several|"
+    + "|".join(sorted((w for w in _NUMBER_WORDS if " " not in w), key=len, reverse=True))
+    + ")"
+)
 _UNIT = r"(days?|d|weeks?|wks?|months?|mos?|mths?|years?|yrs?)"
 _DURATION = re.compile(rf"\b{_NUMBER}(?:\s+and\s+a\s+half)?\s*{_UNIT}\b(?:\s+and\s+a\s+half)?")
 _HALF_A_YEAR = re.compile(r"\b(half a year|six months)\b")
 _LESS_THAN = re.compile(r"\b(less than|under|not even|within|in the (?:last|past)|fewer than|not yet)\s*$")
 _RELATIVE = {
-    "today": 0.0, "yesterday": 0.0, "this week": 0.0, "last week": 0.0, "this month": 0.0,
-    "recently": 0.0, "just stopped": 0.0, "last month": 0.0, "this year": 0.0,
+    "today": 0.0,
+    "yesterday": 0.0,
+    "this week": 0.0,
+    "last week": 0.0,
+    "this month": 0.0,
+    "recently": 0.0,
+    "just stopped": 0.0,
+    "last month": 0.0,
+    "this year": 0.0,
 }
 _ONGOING = re.compile(r"\b(still|currently|at the moment|right now|ongoing|on it|taking it|take it|now)\b")
 _STOPPED = re.compile(r"\b(stopped|not any ?more|no longer|finished|quit|came off|ago)\b")
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
 _MONTHS.pop("may", None)  # "may" is far more often the verb; "in may" is handled below
-_MONTH_NAME = re.compile(r"\b(?:in\s+)?(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r"|(?<=in )may)\b(?:\s+(\d{4}))?")
+_MONTH_NAME = re.compile(
+    r"\b(?:in\s+)?(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r"|(?<=in )may)\b(?:\s+(\d{4}))?"
+)
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 
 

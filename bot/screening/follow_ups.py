@@ -1,4 +1,5 @@
 """A follow-up answer (kind `months_since`: when did it stop?) and the level it decides."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -20,8 +21,7 @@ def answer_follow_up(rule: Rule, answer: RuleAnswer, text: object, today: date) 
     if parsed is None:
         if cleaned and read_yes_no(cleaned) is YesNo.UNSURE:  # "I can't remember when"
             level = max(follow_up.level_within or Level.REVIEW, Level.REVIEW)
-            return replace(answer, follow_up=cleaned, level=level, affirmed=True, awaiting_follow_up=False,
-                           unsure=True)
+            return replace(answer, follow_up=cleaned, level=level, affirmed=True, awaiting_follow_up=False, unsure=True)
         return None
     if parsed.ongoing:
         level = follow_up.level_ongoing

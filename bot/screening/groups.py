@@ -8,6 +8,7 @@ last dose?) is asked it straight after it is answered yes. The state is the grou
 it is being asked one at a time, and the answers so far; the pending follow-up and the questions
 left are read from the answers, so nothing can drift out of step.
 """
+
 from __future__ import annotations
 
 import enum
@@ -85,8 +86,14 @@ def _moved_on(rules: ScreeningRules, position: Position, answers: tuple[RuleAnsw
     return Step(position, answers, done=position.group_index >= len(rules.groups), **flags)
 
 
-def apply_reply(rules: ScreeningRules, position: Position, answers: Sequence[RuleAnswer], text: object,
-                today: date, find_terms: FindTerms) -> Step | None:
+def apply_reply(
+    rules: ScreeningRules,
+    position: Position,
+    answers: Sequence[RuleAnswer],
+    text: object,
+    today: date,
+    find_terms: FindTerms,
+) -> Step | None:
     """The screening after `text` answers the current question; None when it cannot be read, so the
     question is asked again."""
     question = next_question(rules, position, answers)
@@ -99,7 +106,7 @@ def apply_reply(rules: ScreeningRules, position: Position, answers: Sequence[Rul
         completed = answer_follow_up(question.rule, answers[index], cleaned, today)
         if completed is None:
             return None
-        answers = answers[:index] + (completed,) + answers[index + 1:]
+        answers = answers[:index] + (completed,) + answers[index + 1 :]
         return _moved_on(rules, position, answers, unsure=completed.unsure)
     if question.asking is Asking.RULE:
         answer = answer_rule(question.rule, cleaned, find_terms(cleaned) if cleaned else ())
@@ -116,6 +123,7 @@ def apply_reply(rules: ScreeningRules, position: Position, answers: Sequence[Rul
 
 # ---- one reply to a group's list ----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class GroupReply:
     answers: tuple[RuleAnswer, ...] = ()
@@ -124,12 +132,27 @@ class GroupReply:
 
 _NONE_OF_THESE = re.compile(
     r"^\W*(?:no\W+)?(?:none|nothing|neither)(?: of (?:these|those|them|the above|that|this))?(?: apply| applies)?"
-    r"(?: to me)?\W*$|^\W*(?:no|nope|nah|no to all|all no|not any|not any of (?:these|those|them))\W*$")
+    r"(?: to me)?\W*$|^\W*(?:no|nope|nah|no to all|all no|not any|not any of (?:these|those|them))\W*$"
+)
 # A number naming an item, but not a number of days or weeks ("I was in Spain 10 days ago").
-_ITEM_NUMBER = re.compile(r"(?<![\w./:])(\d{1,2})(?!\w|[./:]\d|\s*(?:days?|weeks?|months?|years?|yrs?|wks?|"
-                          r"hours?|times?|x|am|pm|mg|st|nd|rd|th)\b)", re.IGNORECASE)
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-             "eighth": 8, "ninth": 9, "tenth": 10, "last": -1}
+_ITEM_NUMBER = re.compile(
+    r"(?<![\w./:])(\d{1,2})(?!\w|[./:]\d|\s*(?:days?|weeks?|months?|years?|yrs?|wks?|"
+    r"hours?|times?|x|am|pm|mg|st|nd|rd|th)\b)",
+    re.IGNORECASE,
+)
+_ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "last": -1,
+}
 _ORDINAL = re.compile(r"\b(?:the )?(" + "|".join(_ORDINALS) + r") (?:one|item|thing)\b", re.IGNORECASE)
 
 
@@ -150,15 +173,15 @@ def _numbered(group: Group, text: str) -> set[int] | None:
     return picked
 
 
-_ALL_OF_THEM = re.compile(r"^\W*(?:yes\W+)?(?:both|all|all of (?:them|these|those|the above)|every one)\W*$",
-                         re.IGNORECASE)
+_ALL_OF_THEM = re.compile(
+    r"^\W*(?:yes\W+)?(?:both|all|all of (?:them|these|those|the above)|every one)\W*$", re.IGNORECASE
+)
 
 
 def _labelled(group: Group, text: str) -> set[int]:
     """Items named by their label or listed wording, as a button tap or a copied line gives them."""
     lowered = " ".join(text.lower().split())
-    return {index for index, rule in enumerate(group.rules)
-            if lowered in {rule.listed.lower(), rule.short.lower()}}
+    return {index for index, rule in enumerate(group.rules) if lowered in {rule.listed.lower(), rule.short.lower()}}
 
 
 def read_group_reply(group: Group, text: str, find_terms: FindTerms) -> GroupReply | None:
@@ -185,13 +208,22 @@ def read_group_reply(group: Group, text: str, find_terms: FindTerms) -> GroupRep
             elif reading is YesNo.UNSURE:
                 answers.append(unsure_answer(rule, text))
             else:
-                answers.append(RuleAnswer(rule.id, text, affirmed=True, level=rule.level, question=rule.question,
-                                          awaiting_follow_up=rule.follow_up is not None))
+                answers.append(
+                    RuleAnswer(
+                        rule.id,
+                        text,
+                        affirmed=True,
+                        level=rule.level,
+                        question=rule.question,
+                        awaiting_follow_up=rule.follow_up is not None,
+                    )
+                )
         return GroupReply(tuple(answers))
     negated_only = any(f.rule_id in ids for f in findings)
     if _NONE_OF_THESE.match(text.lower()) or reading is YesNo.NO or (negated_only and reading is None):
-        return GroupReply(tuple(RuleAnswer(rule.id, text, affirmed=False, level=None, question=rule.question)
-                                for rule in group.rules))
+        return GroupReply(
+            tuple(RuleAnswer(rule.id, text, affirmed=False, level=None, question=rule.question) for rule in group.rules)
+        )
     if reading in (YesNo.UNSURE, YesNo.YES):
         return GroupReply(one_at_a_time=True)  # "not sure" or "yes" without which: item by item
     return None

@@ -1,6 +1,7 @@
 """Questions a patient asks about the screening question itself ("what does that mean?", "why do
 you ask?", "how many more?"): these get a real answer, then the question again, instead of a
 "please answer yes or no" or an unrelated FAQ answer."""
+
 from __future__ import annotations
 
 import enum
@@ -17,21 +18,33 @@ class AboutTheQuestion(enum.Enum):
 
 
 _PATTERNS = (
-    (AboutTheQuestion.PROGRESS, re.compile(
-        r"\bhow many (?:more|other|left|to go|questions?)\b|\bhow much (?:longer|more)\b|"
-        r"\bhow long (?:is|will|does) (?:this|it|the form)\b|\b(?:nearly|almost) (?:done|there|finished)\b|"
-        r"\bhow many are (?:there|left)\b|\bquestions? (?:left|remaining)\b")),
-    (AboutTheQuestion.WHY, re.compile(
-        r"\bwhy (?:do|are|would|did|does) (?:you|it|that|this|the clinic) (?:ask|need|want|matter)|"
-        r"\bwhy (?:is|does) (?:that|this|it) (?:matter|important|relevant|needed)|"
-        r"\bwhy (?:do you )?(?:need|want) to know\b|^why\W*$|\bwhat(?:'s| is) (?:that|this|it) (?:got to do|for)\b")),
-    (AboutTheQuestion.MEANING, re.compile(
-        r"\bwhat (?:does|do) (?:that|this|it|(?:question|number|item|no\.?) ?\d+|\d+|the question|you) mean\b|\bwhat do you mean\b|"
-        r"\bi (?:don'?t|do not) (?:understand|get it|know what (?:that|this|it) means)\b|\bwhat is meant\b|"
-        r"\b(?:can|could) you explain\b|^explain\b|\bmeaning of\b|\bwhat(?:'s| is| are) (?:a |an )?"
-        r"(?:keloids?|hypertrophic|rosacea|eczema|psoriasis|isotretinoin|retinoids?|autoimmune|lupus|"
-        r"scleroderma|haemophilia|hemophilia|von willebrand|lidocaine|chemical peel|filler|radiotherapy)\b|"
-        r"^(?:huh|pardon|sorry)\W*$")),
+    (
+        AboutTheQuestion.PROGRESS,
+        re.compile(
+            r"\bhow many (?:more|other|left|to go|questions?)\b|\bhow much (?:longer|more)\b|"
+            r"\bhow long (?:is|will|does) (?:this|it|the form)\b|\b(?:nearly|almost) (?:done|there|finished)\b|"
+            r"\bhow many are (?:there|left)\b|\bquestions? (?:left|remaining)\b"
+        ),
+    ),
+    (
+        AboutTheQuestion.WHY,
+        re.compile(
+            r"\bwhy (?:do|are|would|did|does) (?:you|it|that|this|the clinic) (?:ask|need|want|matter)|"
+            r"\bwhy (?:is|does) (?:that|this|it) (?:matter|important|relevant|needed)|"
+            r"\bwhy (?:do you )?(?:need|want) to know\b|^why\W*$|\bwhat(?:'s| is) (?:that|this|it) (?:got to do|for)\b"
+        ),
+    ),
+    (
+        AboutTheQuestion.MEANING,
+        re.compile(
+            r"\bwhat (?:does|do) (?:that|this|it|(?:question|number|item|no\.?) ?\d+|\d+|the question|you) mean\b|\bwhat do you mean\b|"
+            r"\bi (?:don'?t|do not) (?:understand|get it|know what (?:that|this|it) means)\b|\bwhat is meant\b|"
+            r"\b(?:can|could) you explain\b|^explain\b|\bmeaning of\b|\bwhat(?:'s| is| are) (?:a |an )?"
+            r"(?:keloids?|hypertrophic|rosacea|eczema|psoriasis|isotretinoin|retinoids?|autoimmune|lupus|"
+            r"scleroderma|haemophilia|hemophilia|von willebrand|lidocaine|chemical peel|filler|radiotherapy)\b|"
+            r"^(?:huh|pardon|sorry)\W*$"
+        ),
+    ),
 )
 
 

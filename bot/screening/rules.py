@@ -2,6 +2,7 @@
 
 Levels are data: the file decides what a "yes" means, the code only knows their order.
 """
+
 from __future__ import annotations
 
 import re
@@ -239,12 +240,18 @@ def _parse_groups(raw: Any, rules: tuple[Rule, ...]) -> tuple[Group, ...]:
                 raise ScreeningRulesError(f"screening rules: {where}.rules names an unknown rule {member!r}")
             if member in placed:
                 raise ScreeningRulesError(
-                    f"screening rules: rule '{member}' is in both group '{placed[member]}' and {where}")
+                    f"screening rules: rule '{member}' is in both group '{placed[member]}' and {where}"
+                )
             placed[member] = group_id
-        groups.append(Group(
-            id=group_id, title=_text(entry, "title", where), question=_text(entry, "question", where),
-            explanation=_text(entry, "explanation", where), rules=tuple(by_id[m] for m in members),
-        ))
+        groups.append(
+            Group(
+                id=group_id,
+                title=_text(entry, "title", where),
+                question=_text(entry, "question", where),
+                explanation=_text(entry, "explanation", where),
+                rules=tuple(by_id[m] for m in members),
+            )
+        )
     missing = [rule.id for rule in rules if rule.id not in placed]
     if missing:
         raise ScreeningRulesError(f"screening rules: rules not in any group: {', '.join(missing)}")
@@ -267,8 +274,10 @@ def _parse_age(raw: Any) -> AgeLimits:
     if not isinstance(rule_id, str) or not _ID.match(rule_id):
         raise ScreeningRulesError(f"screening rules: age.young_adult.id must be snake_case, got {rule_id!r}")
     return AgeLimits(
-        minimum=minimum, young_adult_until=_whole_number(young, "until", "age.young_adult", minimum, 30),
-        young_adult_rule=rule_id, young_adult_level=_level(young.get("level"), "age.young_adult.level"),
+        minimum=minimum,
+        young_adult_until=_whole_number(young, "until", "age.young_adult", minimum, 30),
+        young_adult_rule=rule_id,
+        young_adult_level=_level(young.get("level"), "age.young_adult.level"),
         young_adult_label=_text(young, "label", "age.young_adult"),
     )
 

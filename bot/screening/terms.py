@@ -7,8 +7,8 @@ come from every rule's `terms` (case-insensitive, multi-word, plural and light t
 negspacy's `negex` so "no blood thinners, but I take Eliquis" flags only Eliquis. Build one reader
 per process and reuse it; each message is then a cheap pipeline run.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 import spacy
 from negspacy.negation import Negex  # noqa: F401  (registers the "negex" factory)
@@ -31,8 +31,23 @@ _FUZZY_MIN_LEN_TWO_EDITS = 8
 _EXTRA_PRECEDING = ["n't", "none", "nor", "neither", "never been", "no longer", "not on", "not taking"]
 # Form-style notes: "blood thinners: none".
 _EXTRA_FOLLOWING = [": none", ": no", "- none", "- no"]
-_EXTRA_TERMINATION = ["and i", "i take", "i'm taking", "i am taking", "i'm on", "im on", "i am on",
-                      "i use", "i have", "i've got", "i get", "i had", "also", "plus", "except for"]
+_EXTRA_TERMINATION = [
+    "and i",
+    "i take",
+    "i'm taking",
+    "i am taking",
+    "i'm on",
+    "im on",
+    "i am on",
+    "i use",
+    "i have",
+    "i've got",
+    "i get",
+    "i had",
+    "also",
+    "plus",
+    "except for",
+]
 
 
 def _token_pattern(word: str) -> dict:
@@ -107,8 +122,13 @@ class TermReader:
             if ent.label_ == _LABEL and not ent._.negex and ent.ent_id_ not in sentence_of:
                 sentence_of[ent.ent_id_] = normalise_free_text(ent.sent.text, ANSWER_MAX_LEN)
         return [
-            RuleAnswer(rule_id=rule.id, answer_text=sentence_of[rule.id], affirmed=True, level=rule.level,
-                       question=rule.question)
+            RuleAnswer(
+                rule_id=rule.id,
+                answer_text=sentence_of[rule.id],
+                affirmed=True,
+                level=rule.level,
+                question=rule.question,
+            )
             for rule in self._rules
             if rule.id in sentence_of
         ]

@@ -1,4 +1,5 @@
 """`python -m bot.telegram`: runs the Telegram bridge until stopped."""
+
 from __future__ import annotations
 
 import logging
@@ -8,7 +9,7 @@ from bot.clinic import ClinicConfigError, load_clinic
 from bot.private_files import restrict_new_files
 from bot.settings import get_settings
 from bot.telegram.bridge import TelegramBridge
-from bot.telegram.config import TelegramConfigError, bridge_enabled, load_config, NOT_CONFIGURED
+from bot.telegram.config import NOT_CONFIGURED, TelegramConfigError, bridge_enabled, load_config
 
 
 def main() -> int:

@@ -8,6 +8,7 @@ python-telegram-bot's own extras do two jobs: AIORateLimiter keeps the bot withi
 flood limits and, when Telegram still answers 429 "retry after", waits that long and tries again;
 arbitrary callback data lets a button carry any Rasa payload (buttons.py).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -18,7 +19,6 @@ import re
 import signal
 
 import uvicorn
-
 from telegram import Bot, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -116,10 +116,17 @@ class TelegramBridge:
     async def _run_webhook(self, application: Application) -> None:
         """Our own listener (bot.telegram.webhook) instead of run_webhook's, until SIGINT/SIGTERM."""
         config = self._config
-        server = _WebhookServer(uvicorn.Config(
-            webhook_app(config.webhook_path, config.webhook_secret, application.bot, application.update_queue),
-            host=config.webhook_listen, port=config.webhook_port, lifespan="off", access_log=False,
-            server_header=False, log_level="warning"))
+        server = _WebhookServer(
+            uvicorn.Config(
+                webhook_app(config.webhook_path, config.webhook_secret, application.bot, application.update_queue),
+                host=config.webhook_listen,
+                port=config.webhook_port,
+                lifespan="off",
+                access_log=False,
+                server_header=False,
+                log_level="warning",
+            )
+        )
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, setattr, server, "should_exit", True)
@@ -130,8 +137,9 @@ class TelegramBridge:
             while not server.started and not serving.done():
                 await asyncio.sleep(0.05)
             if server.started:  # only then tell Telegram where to deliver
-                await application.bot.set_webhook(url=config.webhook_url, secret_token=config.webhook_secret,
-                                                  allowed_updates=ALLOWED_UPDATES)
+                await application.bot.set_webhook(
+                    url=config.webhook_url, secret_token=config.webhook_secret, allowed_updates=ALLOWED_UPDATES
+                )
                 log.info("Telegram bridge listening for webhooks on %s:%s", config.webhook_listen, config.webhook_port)
             await serving
             await application.stop()
@@ -163,14 +171,14 @@ class TelegramBridge:
     async def _on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The assistant's own help (the same as on the website), then what the commands do here.
         async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._relay(context.bot, update.effective_chat.id, HELP_MESSAGE,
-                              when_silent=replies.help_text(self._clinic))
+            await self._relay(
+                context.bot, update.effective_chat.id, HELP_MESSAGE, when_silent=replies.help_text(self._clinic)
+            )
             await self._send_plain(context.bot, update.effective_chat.id, replies.COMMANDS)
 
     async def _on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._relay(context.bot, update.effective_chat.id, CANCEL_MESSAGE,
-                              when_silent=replies.CANCELLED)
+            await self._relay(context.bot, update.effective_chat.id, CANCEL_MESSAGE, when_silent=replies.CANCELLED)
 
     async def _on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         async with self._chat_locks.for_chat(update.effective_chat.id):
@@ -213,8 +221,12 @@ class TelegramBridge:
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Only the kind of error and the update id: messages may hold health details.
         update_id = update.update_id if isinstance(update, Update) else None
-        log.error("error while handling update %s: %s", update_id, type(context.error).__name__,
-                  exc_info=not isinstance(context.error, TelegramError))
+        log.error(
+            "error while handling update %s: %s",
+            update_id,
+            type(context.error).__name__,
+            exc_info=not isinstance(context.error, TelegramError),
+        )
 
     # -- relaying ---------------------------------------------------------------------------
 
@@ -244,8 +256,9 @@ class TelegramBridge:
         """Sends one answer, retrying brief network failures (flood control is the rate limiter's)."""
         for attempt in range(1, NETWORK_ATTEMPTS + 1):
             try:
-                await bot.send_message(chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML,
-                                       reply_markup=message.keyboard)
+                await bot.send_message(
+                    chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML, reply_markup=message.keyboard
+                )
                 return
             except Forbidden:
                 log.info("chat %s has blocked the bot; answer dropped", chat_id)
@@ -261,8 +274,9 @@ class TelegramBridge:
                 return
             except NetworkError as error:  # includes TimedOut
                 if attempt == NETWORK_ATTEMPTS:
-                    log.warning("answer for chat %s not sent after %s attempts (%s)", chat_id, attempt,
-                                type(error).__name__)
+                    log.warning(
+                        "answer for chat %s not sent after %s attempts (%s)", chat_id, attempt, type(error).__name__
+                    )
                     return
                 log.info("answer for chat %s delayed %ss (%s)", chat_id, attempt, type(error).__name__)
                 await asyncio.sleep(attempt)

@@ -7,6 +7,7 @@ sends Telegram a 64-byte key instead. When the button is pressed, `update.callba
 that ButtonChoice again, or an InvalidCallbackData when the cache no longer has the keyboard (one
 of the oldest, or sent before the bridge restarted); the bridge answers that one kindly.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple

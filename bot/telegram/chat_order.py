@@ -5,6 +5,7 @@ to Rasa and answers. asyncio.Lock wakes waiters first-in first-out, so a chat's 
 order in which they arrived. Locks live in a weak dictionary and vanish when no handler holds them,
 so idle chats cost no memory.
 """
+
 from __future__ import annotations
 
 import asyncio

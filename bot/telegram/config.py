@@ -1,4 +1,5 @@
 """The bridge's settings, read once from the environment and checked before anything starts."""
+
 from __future__ import annotations
 
 import os
@@ -64,8 +65,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> TelegramConfig:
     if webhook_url is not None:
         if urlsplit(webhook_url).scheme not in ("https", "http") or not urlsplit(webhook_url).netloc:
             raise TelegramConfigError(
-                f"TELEGRAM_WEBHOOK_URL must be a full URL such as https://clinic.example/telegram, "
-                f"got {webhook_url!r}."
+                f"TELEGRAM_WEBHOOK_URL must be a full URL such as https://clinic.example/telegram, got {webhook_url!r}."
             )
         if secret is None:
             raise TelegramConfigError(

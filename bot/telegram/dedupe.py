@@ -4,6 +4,7 @@ Telegram re-sends an update when it believes delivery failed (a slow webhook ans
 offset that was not confirmed). The memory is bounded: ids are increasing, and a repeat arrives
 soon after the original, so the most recent few thousand are enough.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict

@@ -8,6 +8,7 @@ Telegram's limit of 4096 characters per message is kept by splitting between lin
 long on its own between words. A button's data is a ButtonChoice, whatever its length:
 python-telegram-bot turns it into a key on sending (buttons.py).
 """
+
 from __future__ import annotations
 
 import html
@@ -29,11 +30,15 @@ _BUTTONS_PER_ROW = 3
 _LINES = re.compile(r"\r?\n")
 _HEADING = re.compile(r"^#{1,6}[ \t]+(?P<rest>\S.*)$")
 _ITEM = re.compile(r"^(?P<indent>[ \t]*)(?:(?P<bullet>[-*•])|(?P<number>\d{1,3})\.)[ \t]+(?P<rest>.*)$")
-_INLINE = re.compile("|".join([
-    r"\[(?P<label>[^\]\n]+)\]\((?P<url>(?:https?://|mailto:|tel:)[^\s)]+)\)",
-    r"\*\*(?P<bold>\S(?:.*?\S)?)\*\*",
-    r"(?P<bare>(?:https?://|mailto:|tel:)[^\s<>\"]+)",
-]))
+_INLINE = re.compile(
+    "|".join(
+        [
+            r"\[(?P<label>[^\]\n]+)\]\((?P<url>(?:https?://|mailto:|tel:)[^\s)]+)\)",
+            r"\*\*(?P<bold>\S(?:.*?\S)?)\*\*",
+            r"(?P<bare>(?:https?://|mailto:|tel:)[^\s<>\"]+)",
+        ]
+    )
+)
 _TRAILING = re.compile(r"[.,;:!?)\]]+$")  # a sentence's full stop or bracket is not part of a bare link
 _SUB_ITEM_INDENT = "  "
 
@@ -57,7 +62,7 @@ def _inline_to_html(text: str) -> str:
     parts: list[str] = []
     position = 0
     while match := _INLINE.search(text, position):
-        parts.append(_escape(text[position:match.start()]))
+        parts.append(_escape(text[position : match.start()]))
         position = match.end()
         if match.group("url"):
             url = html.escape(match.group("url"), quote=True)
@@ -115,7 +120,7 @@ def _split_plain(line: str, limit: int) -> list[str]:
     pieces: list[str] = []
     current = ""
     for token in re.split(r"(\s+)", line):
-        for candidate in ([token] if telegram_length(_escape(token)) <= limit else list(token)):
+        for candidate in [token] if telegram_length(_escape(token)) <= limit else list(token):
             if telegram_length(_escape(current + candidate)) > limit:
                 pieces.append(current)
                 current = ""
@@ -148,15 +153,16 @@ def split_for_telegram(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 def build_keyboard(buttons: Iterable[Mapping[str, Any]]) -> InlineKeyboardMarkup | None:
     """Rasa buttons as an inline keyboard: short titles side by side, longer ones one per row."""
     keyboard_buttons = [
-        InlineKeyboardButton(str(button["title"]),
-                             callback_data=ButtonChoice(str(button["title"]), str(button["payload"])))
+        InlineKeyboardButton(
+            str(button["title"]), callback_data=ButtonChoice(str(button["title"]), str(button["payload"]))
+        )
         for button in buttons
         if button.get("title") and button.get("payload")
     ]
     if not keyboard_buttons:
         return None
     per_row = _BUTTONS_PER_ROW if all(len(b.text) <= _SHORT_TITLE for b in keyboard_buttons) else 1
-    rows = [keyboard_buttons[i:i + per_row] for i in range(0, len(keyboard_buttons), per_row)]
+    rows = [keyboard_buttons[i : i + per_row] for i in range(0, len(keyboard_buttons), per_row)]
     return InlineKeyboardMarkup(rows)
 
 

@@ -1,12 +1,10 @@
 """The few answers the bridge gives itself, without asking Rasa (plain text, escaped on sending)."""
+
 from __future__ import annotations
 
 from bot.clinic import Clinic
 
-ONLY_TEXT = (
-    "Sorry, I can only read text messages. Please type your question or answer, "
-    "or use the buttons."
-)
+ONLY_TEXT = "Sorry, I can only read text messages. Please type your question or answer, or use the buttons."
 ALREADY_ANSWERED = "You have already answered this one."
 BUTTON_EXPIRED = "This button has expired. Please type your answer instead."
 UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."

@@ -5,6 +5,7 @@ health details or contact data: a Telegram group is not the place for special-ca
 read the request in the dashboard. Sending is best effort: it never raises, so storing a request
 never fails because Telegram is unreachable.
 """
+
 from __future__ import annotations
 
 import asyncio

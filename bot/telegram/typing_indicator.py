@@ -3,6 +3,7 @@
 Telegram shows a chat action for about five seconds, so it is repeated until the answer is ready.
 It is a courtesy: failing to send it never stops the answer.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -7,6 +7,7 @@ checks the secret first, then the content type and size, and answers bad input w
 short description; it logs update ids only. Updates go into the application's queue exactly as
 python-telegram-bot's listener puts them there.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -77,5 +78,9 @@ def webhook_app(path: str, secret: str, bot: Bot, queue: asyncio.Queue) -> Starl
         return Response(status_code=200)
 
     route = "/" + path.strip("/")
-    return Starlette(routes=[Route(route, receive_update, methods=["POST"]),
-                             Route(route.rstrip("/") + "/", receive_update, methods=["POST"])])
+    return Starlette(
+        routes=[
+            Route(route, receive_update, methods=["POST"]),
+            Route(route.rstrip("/") + "/", receive_update, methods=["POST"]),
+        ]
+    )

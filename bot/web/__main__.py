@@ -1,4 +1,5 @@
 """`python -m bot.web`: serves the demo clinic page with the chat widget, and the chat relay."""
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,15 @@ def main() -> None:
     # Access logs are off: they would add nothing but request lines to the operator's screen.
     # proxy_headers off: uvicorn would believe X-Forwarded-For from any local peer; the app reads
     # it itself, only as far as WEB_TRUSTED_PROXY_HOPS says (rate limits are per client address).
-    uvicorn.run(app, host=settings.web_host, port=settings.web_port, access_log=False, log_level="info",
-                server_header=False, proxy_headers=False)
+    uvicorn.run(
+        app,
+        host=settings.web_host,
+        port=settings.web_port,
+        access_log=False,
+        log_level="info",
+        server_header=False,
+        proxy_headers=False,
+    )
 
 
 if __name__ == "__main__":

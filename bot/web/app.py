@@ -6,6 +6,7 @@ marks the conversation as channel `web` and answers retried messages without res
 limited per client address, and chat also per conversation (bot/limits.py); a limited request gets
 429 with a sentence for the patient and `retry_after` seconds, which the widget waits out.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -43,9 +44,11 @@ MAX_BODY_BYTES = 16 * 1024
 NOT_ON_THIS_SITE = "This chat is not available on this website."
 
 # Our own pages load nothing from any other host; the widget's CSS and JS come from here too.
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-            "form-action 'self'; frame-ancestors 'none'")
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 class SecurityHeaders:
@@ -63,11 +66,12 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 content_type = dict(headers).get(b"content-type", b"")
-                headers += [(b"x-content-type-options", b"nosniff"),
-                            (b"referrer-policy", b"strict-origin-when-cross-origin")]
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+                ]
                 if content_type.startswith(b"text/html"):
-                    headers += [(b"content-security-policy", PAGE_CSP.encode()),
-                                (b"x-frame-options", b"DENY")]
+                    headers += [(b"content-security-policy", PAGE_CSP.encode()), (b"x-frame-options", b"DENY")]
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -79,8 +83,9 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def _too_many(message: str, retry_after: int) -> JSONResponse:
-    return JSONResponse({"error": message, "retry_after": retry_after}, status_code=429,
-                        headers={"retry-after": str(retry_after)})
+    return JSONResponse(
+        {"error": message, "retry_after": retry_after}, status_code=429, headers={"retry-after": str(retry_after)}
+    )
 
 
 def _in_words(seconds: int) -> str:
@@ -115,8 +120,9 @@ def _origin_allowed(request: Request, allowed: list[str]) -> bool:
     return origin == same_origin or origin in allowed
 
 
-def create_app(settings: Settings | None = None, rasa: RasaSender | None = None,
-               limits: Limiter | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, rasa: RasaSender | None = None, limits: Limiter | None = None
+) -> Starlette:
     settings = settings or get_settings()
     clinic: Clinic = cached_clinic(str(settings.clinic_config))
     rasa_client = rasa or RasaClient(settings.rasa_url, secret=settings.rasa_channel_secret)
@@ -125,26 +131,32 @@ def create_app(settings: Settings | None = None, rasa: RasaSender | None = None,
     secret = settings.secret()
     signer = SessionSigner(secret)
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
-    unavailable = (f"Our assistant is not available just now. I will keep trying; you can also call "
-                   f"the clinic on {clinic.phone}.")
+    unavailable = (
+        f"Our assistant is not available just now. I will keep trying; you can also call the clinic on {clinic.phone}."
+    )
     # Rasa answers nothing when something failed behind it: the patient still gets an answer.
-    silent = (f"Sorry, something went wrong on my side. Please try again in a moment, or call "
-              f"{clinic.name} on {clinic.phone}.")
+    silent = (
+        f"Sorry, something went wrong on my side. Please try again in a moment, or call "
+        f"{clinic.name} on {clinic.phone}."
+    )
 
     def slow_down(seconds: int) -> str:
-        return (f"That's a lot of messages at once, so I'm taking a short pause. I'll send yours in about "
-                f"{_in_words(seconds)}.")
+        return (
+            f"That's a lot of messages at once, so I'm taking a short pause. I'll send yours in about "
+            f"{_in_words(seconds)}."
+        )
 
     def page(template: str):
         async def endpoint(request: Request) -> Response:
             return templates.TemplateResponse(request, template, {"clinic": clinic})
+
         return endpoint
 
     def static_file(name: str, media_type: str):
         async def endpoint(request: Request) -> Response:
             # no-cache still lets the browser reuse it after a quick ETag check.
-            return FileResponse(STATIC / name, media_type=media_type,
-                                headers={"cache-control": "no-cache"})
+            return FileResponse(STATIC / name, media_type=media_type, headers={"cache-control": "no-cache"})
+
         return endpoint
 
     widget = widget_script()
@@ -166,8 +178,11 @@ def create_app(settings: Settings | None = None, rasa: RasaSender | None = None,
         client = client_address(request, settings.web_trusted_proxy_hops)
         wait = await reserve(f"session:client:{client}", settings.chat_sessions_per_client_per_hour, HOUR)
         if wait:
-            return _too_many(f"Many chats have been started from this connection. Please try again in about "
-                             f"{_in_words(wait)}, or call the clinic on {clinic.phone}.", wait)
+            return _too_many(
+                f"Many chats have been started from this connection. Please try again in about "
+                f"{_in_words(wait)}, or call the clinic on {clinic.phone}.",
+                wait,
+            )
         return JSONResponse(signer.issue().as_json())
 
     async def chat(request: Request) -> Response:
@@ -183,10 +198,13 @@ def create_app(settings: Settings | None = None, rasa: RasaSender | None = None,
             return _error(error.status, error.message)
         if not signer.verify(message.session_id, message.token):
             log.info("web message with an unrecognised session refused")
-            return JSONResponse({"error": "This chat session has expired, so a new one has been started.",
-                                 "new_session": True}, status_code=403)
-        wait = await reserve(f"chat:conversation:{message.session_id}",
-                             settings.chat_per_conversation_per_minute, MINUTE)
+            return JSONResponse(
+                {"error": "This chat session has expired, so a new one has been started.", "new_session": True},
+                status_code=403,
+            )
+        wait = await reserve(
+            f"chat:conversation:{message.session_id}", settings.chat_per_conversation_per_minute, MINUTE
+        )
         if wait:
             return _too_many(slow_down(wait), wait)
         # The action server sees no address: it caps stored requests per client by this pseudonym.
@@ -206,8 +224,15 @@ def create_app(settings: Settings | None = None, rasa: RasaSender | None = None,
 
     api = Starlette(
         routes=[Route("/session", new_session, methods=["POST"]), Route("/chat", chat, methods=["POST"])],
-        middleware=[Middleware(CORSMiddleware, allow_origins=settings.site_origins,
-                               allow_methods=["POST"], allow_headers=["Content-Type"], max_age=600)],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.site_origins,
+                allow_methods=["POST"],
+                allow_headers=["Content-Type"],
+                max_age=600,
+            )
+        ],
     )
 
     @contextlib.asynccontextmanager

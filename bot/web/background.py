@@ -1,4 +1,5 @@
 """Runs the web app on a free 127.0.0.1 port in a background thread (tests, screenshots)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -21,8 +22,9 @@ def free_port() -> int:
 def serve_in_background(app: ASGIApp, port: int | None = None, start_timeout: float = 15.0) -> Iterator[str]:
     """Yields the server's base URL once it accepts connections; stops it on exit."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, proxy_headers=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, proxy_headers=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout

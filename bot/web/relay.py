@@ -13,19 +13,18 @@ deleted the conversation. The relay then forgets its answers too (they may hold 
 review summary), keeping only the ids it handled, so a late retry of one of them gets a neutral
 reply instead of starting a new conversation in Rasa with a stale message.
 """
+
 from __future__ import annotations
 
 import asyncio
-import re
 import logging
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import httpx
-
 from bot.channels import WEB, sender_id_for
-from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.rasa_client import RasaUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +36,7 @@ MAX_BUTTONS = 10
 MAX_BUTTON_FIELD_CHARS = 200
 
 # Patient-facing text of the relay (the only one): the answer to a retry of a forgotten message.
-ALREADY_ANSWERED = ("That message was already answered, and this conversation has been cleared "
-                    "for your privacy.")
+ALREADY_ANSWERED = "That message was already answered, and this conversation has been cleared for your privacy."
 
 
 class RasaSender(Protocol):
@@ -67,8 +65,12 @@ class _Conversation:
 
 def ends_conversation(raw: list[dict[str, Any]]) -> bool:
     """Whether Rasa's output carries the marker that it has deleted this conversation."""
-    return any(isinstance(item, dict) and isinstance(item.get("custom"), dict)
-               and item["custom"].get("forget_conversation") is True for item in raw)
+    return any(
+        isinstance(item, dict)
+        and isinstance(item.get("custom"), dict)
+        and item["custom"].get("forget_conversation") is True
+        for item in raw
+    )
 
 
 def normalise_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -89,8 +91,7 @@ def normalise_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 continue
             title, payload = button.get("title"), button.get("payload")
             if isinstance(title, str) and isinstance(payload, str) and title.strip() and payload.strip():
-                buttons.append({"title": title[:MAX_BUTTON_FIELD_CHARS],
-                                "payload": payload[:MAX_BUTTON_FIELD_CHARS]})
+                buttons.append({"title": title[:MAX_BUTTON_FIELD_CHARS], "payload": payload[:MAX_BUTTON_FIELD_CHARS]})
         if buttons:
             message["buttons"] = buttons[:MAX_BUTTONS]
         hints = {**(_emergency_alert(item.get("custom")) or {}), **_input_kind(item.get("custom"))}
@@ -129,8 +130,9 @@ class ChatRelay:
         self._answers_per_conversation = answers_per_conversation
         self._conversations: OrderedDict[str, _Conversation] = OrderedDict()
 
-    async def send(self, session_id: str, message_id: str, text: str,
-                   metadata: dict[str, Any] | None = None) -> ChatAnswer:
+    async def send(
+        self, session_id: str, message_id: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> ChatAnswer:
         """The bot's answer to one widget message; raises RasaUnavailable so the widget retries.
 
         `metadata` goes to Rasa with the message (only when given, so any RasaSender works)."""
@@ -152,8 +154,9 @@ class ChatRelay:
             log.info("web message retried; answering from memory (session %s)", session_id)
         return await asyncio.shield(task)
 
-    async def _deliver(self, conversation: _Conversation, session_id: str, message_id: str,
-                       text: str, metadata: dict[str, Any] | None) -> ChatAnswer:
+    async def _deliver(
+        self, conversation: _Conversation, session_id: str, message_id: str, text: str, metadata: dict[str, Any] | None
+    ) -> ChatAnswer:
         sender = sender_id_for(WEB, session_id)
         try:
             async with conversation.lock:

@@ -5,6 +5,7 @@ conversation. The relay therefore makes the ids itself (128 random bits) and han
 token, an HMAC of the id and its issue time under the server secret. Only the browser that got the
 token can use the id; an id made up, or taken from somewhere without its token, is refused.
 """
+
 from __future__ import annotations
 
 import base64

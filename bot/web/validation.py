@@ -1,4 +1,5 @@
 """Checks one chat request from the widget and says kindly what is wrong with a bad one."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,10 @@ UNREADABLE = "Sorry, that message could not be read. Please reload the page and 
 BODY_TOO_LARGE = "That message is a little long for me. Could you shorten it?"
 BAD_SESSION = "Sorry, this chat session is not valid. Please clear this conversation and start again."
 EMPTY = "Please type a message first."
-TOO_LONG = (f"That message is a little long for me. Could you shorten it to under {MAX_TEXT_CHARS} "
-            "characters, or send it in parts?")
+TOO_LONG = (
+    f"That message is a little long for me. Could you shorten it to under {MAX_TEXT_CHARS} "
+    "characters, or send it in parts?"
+)
 
 
 class InvalidChatRequest(ValueError):

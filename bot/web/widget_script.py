@@ -6,6 +6,7 @@ function, so nothing but the widget's old `window.__clinicChatWidget` flag reach
 line of settings from the relay goes first: `RELAY.maxTextChars`, the longest message `/api/chat`
 accepts, so the widget refuses longer ones with the same limit. No build step: joining is all.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,8 +38,15 @@ class WidgetScript:
 
 def widget_script() -> WidgetScript:
     relay = {"maxTextChars": MAX_TEXT_CHARS}
-    parts = [f"// ---- {name} " + "-" * (90 - len(name)) + "\n" + (PARTS_DIR / name).read_text(encoding="utf-8")
-             for name in PARTS]
-    text = (_HEADER + '(function () {\n"use strict";\n\n'
-            + f"const RELAY = {json.dumps(relay)};\n\n" + "\n".join(parts) + "})();\n")
+    parts = [
+        f"// ---- {name} " + "-" * (90 - len(name)) + "\n" + (PARTS_DIR / name).read_text(encoding="utf-8")
+        for name in PARTS
+    ]
+    text = (
+        _HEADER
+        + '(function () {\n"use strict";\n\n'
+        + f"const RELAY = {json.dumps(relay)};\n\n"
+        + "\n".join(parts)
+        + "})();\n"
+    )
     return WidgetScript(text, '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"')

@@ -3,6 +3,7 @@
 Revision ID: 0002_dashboard
 Revises: 0001_intake
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -3,6 +3,7 @@
 Revision ID: 0003_callbacks
 Revises: 0002_dashboard
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

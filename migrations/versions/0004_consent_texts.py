@@ -7,6 +7,7 @@ Plain ADD / DROP COLUMN (SQLite 3.35+ and PostgreSQL), not batch mode: rebuildin
 consultation_requests on SQLite would drop it, and with foreign keys on that cascades into the
 dashboard's status history. Requests stored before this revision keep a NULL version ("not recorded").
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

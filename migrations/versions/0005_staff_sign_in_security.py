@@ -10,6 +10,7 @@ All on staff_users, plain ADD / DROP COLUMN as in 0004:
 - totp_secret, totp_enabled_at, totp_last_step: the authenticator secret (pending until confirmed
   with a code), when it was confirmed, and the last time step used so a code is never accepted twice.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -7,6 +7,7 @@ in a thread, so the relay's and the bridge's HTTP clients are exercised for real
 
     with FakeRasa(responder) as rasa: ...        # or rasa = FakeRasa(responder).start(); rasa.stop()
 """
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,7 @@ class FakeRasa(Served):
 
     def __init__(self, responder: Responder = echo_responder):
         self.responder = responder  # (sender, text) -> Rasa's messages; `recipient_id` is added
-        self.delay = 0.0           # seconds to wait before answering
+        self.delay = 0.0  # seconds to wait before answering
         self.fail_status: int | None = None  # answer this HTTP status instead of messages
         self.received: list[tuple[str, str]] = []
         self.metadata: list[Any] = []  # the REST `metadata` of each received message (None if absent)

@@ -1,4 +1,5 @@
 """Serving a test stand-in (fake Rasa, fake Telegram API) on 127.0.0.1 in a thread of its own."""
+
 from __future__ import annotations
 
 import threading
@@ -27,8 +28,7 @@ class Served:
     def start(self) -> Self:
         self._server = LoopbackServer(("127.0.0.1", self._port), self._handler())
         self._port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), name=self._thread_name,
-                         daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), name=self._thread_name, daemon=True).start()
         return self
 
     def stop(self) -> None:

@@ -8,6 +8,7 @@ every call, and checks what Telegram itself would refuse: HTML that does not par
 `wait_until`); `fail_next` makes one call fail as Telegram would (a 429 with retry_after, a 502).
 In webhook mode it posts updates to the URL the bot registered, with the secret it registered.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -31,8 +32,24 @@ BOT_USER = {"id": 123456789, "is_bot": True, "first_name": "Clinic Assistant", "
 MAX_POLL_WAIT = 0.5  # seconds; short so a bot under test stops quickly
 _JSON_FIELDS = {"reply_markup", "allowed_updates"}
 _INT_FIELDS = {"message_id", "offset", "limit", "timeout"}
-_HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-              "tg-spoiler", "span", "blockquote", "tg-emoji"}
+_HTML_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
 _TAG = re.compile(r'<(/?)([a-z-]+)((?:\s+[a-z-]+="[^"<>]*")*)\s*>')
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 USE_REGISTERED_SECRET = object()
@@ -76,7 +93,9 @@ def visible_text_of_html(text: str) -> str:
             visible.append(char)
             position += 1
     if stack:
-        raise BadRequest(f"Bad Request: can't parse entities: can't find end tag corresponding to start tag {stack[-1]}")
+        raise BadRequest(
+            f"Bad Request: can't parse entities: can't find end tag corresponding to start tag {stack[-1]}"
+        )
     return "".join(visible)
 
 
@@ -299,8 +318,13 @@ class TelegramApiStandIn(Served):
 
     def message_update(self, chat_id: int, **content: Any) -> dict[str, Any]:
         """An update with a new message from the user of a private chat, e.g. text=..., photo=[...]."""
-        message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                   "chat": self._chat(chat_id), "from": self._user(chat_id), **content}
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id),
+            "from": self._user(chat_id),
+            **content,
+        }
         return {"update_id": next(self._update_ids), "message": message}
 
     def text_update(self, chat_id: int, text: str) -> dict[str, Any]:
@@ -315,8 +339,13 @@ class TelegramApiStandIn(Served):
         with self._changed:
             message = dict(self._messages[(chat_id, message_id)])
         message.pop("html", None)
-        query = {"id": str(next(self._callback_ids)), "from": self._user(chat_id), "chat_instance": "1",
-                 "message": message, "data": callback_data}
+        query = {
+            "id": str(next(self._callback_ids)),
+            "from": self._user(chat_id),
+            "chat_instance": "1",
+            "message": message,
+            "data": callback_data,
+        }
         return {"update_id": next(self._update_ids), "callback_query": query}
 
     def press(self, chat_id: int, message_id: int, title: str) -> dict[str, Any]:
@@ -324,8 +353,15 @@ class TelegramApiStandIn(Served):
         (also on a keyboard the bot has since removed, as another device may still show it)."""
         with self._changed:
             markup = self._keyboards_sent.get((chat_id, message_id)) or {}
-        data = next((button["callback_data"] for row in markup.get("inline_keyboard", []) for button in row
-                     if button.get("text") == title), None)
+        data = next(
+            (
+                button["callback_data"]
+                for row in markup.get("inline_keyboard", [])
+                for button in row
+                if button.get("text") == title
+            ),
+            None,
+        )
         if data is None:
             raise AssertionError(f"message {message_id} in chat {chat_id} has no button {title!r}")
         return self.button_update(chat_id, message_id, data)
@@ -333,13 +369,17 @@ class TelegramApiStandIn(Served):
     def sent_messages(self, chat_id: int | None = None) -> list[dict[str, Any]]:
         """Messages the bot sent (current state: a removed keyboard is gone), oldest first."""
         with self._changed:
-            return [dict(m) for (chat, _), m in sorted(self._messages.items(), key=lambda kv: kv[0][1])
-                    if chat_id is None or chat == chat_id]
+            return [
+                dict(m)
+                for (chat, _), m in sorted(self._messages.items(), key=lambda kv: kv[0][1])
+                if chat_id is None or chat == chat_id
+            ]
 
     def calls_to(self, method: str, chat_id: int | None = None) -> list[ApiCall]:
         with self._changed:
-            return [c for c in self.calls
-                    if c.method == method and (chat_id is None or c.params.get("chat_id") == chat_id)]
+            return [
+                c for c in self.calls if c.method == method and (chat_id is None or c.params.get("chat_id") == chat_id)
+            ]
 
     def wait_until(self, condition: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
         """Waits until condition() is truthy (re-checked on every API call) and returns its value."""
@@ -358,7 +398,8 @@ class TelegramApiStandIn(Served):
         """Waits until the bot has sent at least `count` messages to the chat; returns them all."""
         return self.wait_until(
             lambda: (lambda ms: ms if len(ms) >= count else None)(self.sent_messages(chat_id)),
-            timeout, f"{count} messages in chat {chat_id}",
+            timeout,
+            f"{count} messages in chat {chat_id}",
         )
 
     def deliver_webhook(self, update: dict[str, Any], secret: Any = USE_REGISTERED_SECRET) -> int:

@@ -1,4 +1,5 @@
 """Runs the real Telegram bridge (`python -m bot.telegram`) as a child process for integration tests."""
+
 from __future__ import annotations
 
 import os
@@ -12,13 +13,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.stack import free_port
 from tests.fakes.telegram_api import TelegramApiStandIn
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-_TELEGRAM_VARIABLES = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_BASE_URL", "TELEGRAM_WEBHOOK_URL",
-                       "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_WEBHOOK_PORT", "TELEGRAM_WEBHOOK_LISTEN",
-                       "TELEGRAM_STAFF_CHAT_ID")
+_TELEGRAM_VARIABLES = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_BASE_URL",
+    "TELEGRAM_WEBHOOK_URL",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "TELEGRAM_WEBHOOK_PORT",
+    "TELEGRAM_WEBHOOK_LISTEN",
+    "TELEGRAM_STAFF_CHAT_ID",
+)
 
 
 @dataclass
@@ -35,8 +41,9 @@ class BridgeProcess:
 
 def bridge_env(stand_in: TelegramApiStandIn, rasa_url: str, **overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _TELEGRAM_VARIABLES}
-    env.update(TELEGRAM_BOT_TOKEN=stand_in.token, TELEGRAM_BASE_URL=stand_in.base_url,
-               RASA_URL=rasa_url, PYTHONUNBUFFERED="1")
+    env.update(
+        TELEGRAM_BOT_TOKEN=stand_in.token, TELEGRAM_BASE_URL=stand_in.base_url, RASA_URL=rasa_url, PYTHONUNBUFFERED="1"
+    )
     env.update(overrides)
     return env
 
@@ -52,20 +59,25 @@ def _wait_for_port(port: int, timeout: float) -> None:
 
 
 @contextmanager
-def running_bridge(stand_in: TelegramApiStandIn, rasa_url: str, log_dir: Path,
-                   **env_overrides: str) -> Iterator[BridgeProcess]:
+def running_bridge(
+    stand_in: TelegramApiStandIn, rasa_url: str, log_dir: Path, **env_overrides: str
+) -> Iterator[BridgeProcess]:
     """Starts the bridge, waits until it polls (or has registered its webhook), stops it afterwards."""
     log_path = log_dir / "telegram-bridge.log"
     env = bridge_env(stand_in, rasa_url, **env_overrides)
     with open(log_path, "w", encoding="utf-8") as log_file:
-        process = subprocess.Popen([sys.executable, "-m", "bot.telegram"], cwd=PROJECT_ROOT, env=env,
-                                   stdout=log_file, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.telegram"], cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
+        )
     bridge = BridgeProcess(process, log_path)
     try:
         webhook = "TELEGRAM_WEBHOOK_URL" in env_overrides
         ready_method = "setWebhook" if webhook else "getUpdates"
-        stand_in.wait_until(lambda: stand_in.calls_to(ready_method) or not bridge.alive(), timeout=30,
-                            what=f"the bridge to call {ready_method}")
+        stand_in.wait_until(
+            lambda: stand_in.calls_to(ready_method) or not bridge.alive(),
+            timeout=30,
+            what=f"the bridge to call {ready_method}",
+        )
         assert bridge.alive(), f"the bridge exited early:\n{bridge.log()}"
         if webhook:
             _wait_for_port(int(env_overrides["TELEGRAM_WEBHOOK_PORT"]), timeout=10)

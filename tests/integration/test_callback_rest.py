@@ -1,4 +1,5 @@
 """Talking to a person: the clinic's contact details, then a stored callback request."""
+
 from __future__ import annotations
 
 from bot.clinic import load_clinic

@@ -1,5 +1,6 @@
 """Demonstrable consent through the real stack: a request and a callback request are stored with
 the version of the exact consent question the patient saw, and that text is kept with it."""
+
 from __future__ import annotations
 
 import json

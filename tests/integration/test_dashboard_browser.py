@@ -1,6 +1,7 @@
 """The dashboard in a real browser against the real server process (`python -m bot.dashboard`):
 accounts made with the CLI, requests stored with the bot's own `save_submission`, then sign in,
 find a request, open it, change its status with a note, export CSV. Saves the screenshots in docs/."""
+
 from __future__ import annotations
 
 import csv
@@ -39,40 +40,92 @@ def _rules():
     return load_rules(get_settings().screening_rules)
 
 
-def _intake(key: str, name: str, phone: str, email: str, channel: str, concerns: str,
-            affirmed: dict[str, str]) -> IntakeSubmission:
+def _intake(
+    key: str, name: str, phone: str, email: str, channel: str, concerns: str, affirmed: dict[str, str]
+) -> IntakeSubmission:
     """A finished intake as the bot submits it: every rule asked in order, the patient's words kept."""
     answers = []
     for rule in _rules():
         words = affirmed.get(rule.id)
-        answers.append(RuleAnswer(rule_id=rule.id, question=rule.question, answer_text=words or "no",
-                                  affirmed=words is not None, level=rule.level if words else None))
+        answers.append(
+            RuleAnswer(
+                rule_id=rule.id,
+                question=rule.question,
+                answer_text=words or "no",
+                affirmed=words is not None,
+                level=rule.level if words else None,
+            )
+        )
     return IntakeSubmission(
-        idempotency_key=key, channel=channel, conversation_id=f"{channel}-{key}", name=name,
-        preferred_contact="phone", concerns=concerns, consent_at=datetime.now(timezone.utc), age=46,
-        phone=phone, email=email, treatment_areas="face", preferred_time="weekday mornings",
-        health_notes="", answers=tuple(answers),
+        idempotency_key=key,
+        channel=channel,
+        conversation_id=f"{channel}-{key}",
+        name=name,
+        preferred_contact="phone",
+        concerns=concerns,
+        consent_at=datetime.now(timezone.utc),
+        age=46,
+        phone=phone,
+        email=email,
+        treatment_areas="face",
+        preferred_time="weekday mornings",
+        health_notes="",
+        answers=tuple(answers),
     )
 
 
 SEED = [
-    _intake("seed-1", "Helen Marsh", "+447700900111", "helen.marsh@example.org", "web",
-            "fine lines around the eyes", {}),
-    _intake("seed-2", "David Chen", "+447700900222", "d.chen@example.org", "telegram",
-            "sun damage on the forehead", {"recent_sun": "yes, I got sunburnt in Spain last week"}),
-    _intake("seed-3", "Priya Nair", "+447700900333", "priya.n@example.org", "web",
-            "stretch marks", {"cold_sore_history": "I get one now and then"}),
+    _intake(
+        "seed-1", "Helen Marsh", "+447700900111", "helen.marsh@example.org", "web", "fine lines around the eyes", {}
+    ),
+    _intake(
+        "seed-2",
+        "David Chen",
+        "+447700900222",
+        "d.chen@example.org",
+        "telegram",
+        "sun damage on the forehead",
+        {"recent_sun": "yes, I got sunburnt in Spain last week"},
+    ),
+    _intake(
+        "seed-3",
+        "Priya Nair",
+        "+447700900333",
+        "priya.n@example.org",
+        "web",
+        "stretch marks",
+        {"cold_sore_history": "I get one now and then"},
+    ),
 ]
-PATIENT = _intake("bot-1", "Olivia Bennett", "+447700900456", "olivia.bennett@example.org", "telegram",
-                  "acne scars on both cheeks",
-                  {"blood_thinners": "yes, apixaban 5mg twice a day for my heart",
-                   "cold_sore_history": "a few times a year"})
+PATIENT = _intake(
+    "bot-1",
+    "Olivia Bennett",
+    "+447700900456",
+    "olivia.bennett@example.org",
+    "telegram",
+    "acne scars on both cheeks",
+    {"blood_thinners": "yes, apixaban 5mg twice a day for my heart", "cold_sore_history": "a few times a year"},
+)
 
 
 def _cli_add(env: dict, username: str, password: str, role: str) -> None:
     done = subprocess.run(
-        [str(APP_PYTHON), "-m", "bot.dashboard.cli", "add-staff", "--username", username, "--role", role,
-         "--password-stdin"], input=password + "\n", env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
+        [
+            str(APP_PYTHON),
+            "-m",
+            "bot.dashboard.cli",
+            "add-staff",
+            "--username",
+            username,
+            "--role",
+            role,
+            "--password-stdin",
+        ],
+        input=password + "\n",
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
@@ -83,8 +136,15 @@ def dashboard(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("dashboard")
     url = f"sqlite:///{workdir / 'intake.db'}"
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, VAR_DIR=str(workdir), DASHBOARD_HOST="127.0.0.1",
-               DASHBOARD_PORT=str(port), DASHBOARD_TIMEZONE="Europe/London", DASHBOARD_PLAIN_HTTP="1")
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        VAR_DIR=str(workdir),
+        DASHBOARD_HOST="127.0.0.1",
+        DASHBOARD_PORT=str(port),
+        DASHBOARD_TIMEZONE="Europe/London",
+        DASHBOARD_PLAIN_HTTP="1",
+    )
     env.pop("DASHBOARD_SECRET_KEY", None)
     _cli_add(env, *ADMIN, "admin")  # also creates the schema, as on a first install
     _cli_add(env, *STAFF, "staff")
@@ -93,17 +153,26 @@ def dashboard(tmp_path_factory):
     for days_ago, intake in zip((6, 3, 1), SEED):
         saved = save_submission(url, intake)
         with session_scope(url) as session:
-            session.execute(update(ConsultationRequest).where(ConsultationRequest.reference == saved.reference)
-                            .values(created_at=now - timedelta(days=days_ago, hours=days_ago)))
+            session.execute(
+                update(ConsultationRequest)
+                .where(ConsultationRequest.reference == saved.reference)
+                .values(created_at=now - timedelta(days=days_ago, hours=days_ago))
+            )
     patient = save_submission(url, PATIENT)
     log_path = workdir / "dashboard.log"
-    server = Service("dashboard", app_command("bot.dashboard"), f"http://127.0.0.1:{port}/healthz",
-                     env=env, log_path=log_path)
+    server = Service(
+        "dashboard", app_command("bot.dashboard"), f"http://127.0.0.1:{port}/healthz", env=env, log_path=log_path
+    )
     server.start()
     try:
         server.wait_ready(timeout=60)
-        yield {"base": f"http://127.0.0.1:{port}", "url": url, "reference": patient.reference,
-               "log": log_path, "workdir": workdir}
+        yield {
+            "base": f"http://127.0.0.1:{port}",
+            "url": url,
+            "reference": patient.reference,
+            "log": log_path,
+            "workdir": workdir,
+        }
     finally:
         server.stop()
         engine_for(url).dispose()
@@ -160,11 +229,14 @@ def test_admin_finds_opens_updates_and_exports_a_request_the_bot_stored(browser,
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Export CSV").click()
     download = download_info.value
-    assert download.suggested_filename.startswith("consultation-requests-") and download.suggested_filename.endswith(".csv")
+    assert download.suggested_filename.startswith("consultation-requests-") and download.suggested_filename.endswith(
+        ".csv"
+    )
     with open(download.path(), newline="", encoding="utf-8") as handle:
         exported = list(csv.DictReader(handle))
     assert [(row["reference"], row["name"], row["status"], row["outcome"]) for row in exported] == [
-        (reference, "Olivia Bennett", "contacted", "needs_review")]
+        (reference, "Olivia Bennett", "contacted", "needs_review")
+    ]
 
     page.goto(base + "/audit")
     audit_rows = page.locator("table.audit tbody")
@@ -175,8 +247,18 @@ def test_admin_finds_opens_updates_and_exports_a_request_the_bot_stored(browser,
 
 
 def test_patient_text_is_shown_as_text_and_staff_cannot_export(browser, dashboard):
-    save_submission(dashboard["url"], _intake("xss-1", "<script>alert(1)</script>", "+447700900789",
-                                              "x@example.org", "web", '<img src=x onerror="alert(2)">', {}))
+    save_submission(
+        dashboard["url"],
+        _intake(
+            "xss-1",
+            "<script>alert(1)</script>",
+            "+447700900789",
+            "x@example.org",
+            "web",
+            '<img src=x onerror="alert(2)">',
+            {},
+        ),
+    )
     context = browser.new_context(viewport=TABLET, locale="en-GB")
     page = context.new_page()
     dialogs = []
@@ -194,11 +276,18 @@ def test_patient_text_is_shown_as_text_and_staff_cannot_export(browser, dashboar
 
 
 def test_staff_find_a_callback_the_bot_stored_call_and_mark_it_done(browser, dashboard, tmp_path):
-    saved = save_callback(dashboard["url"], CallbackSubmission(
-        idempotency_key="telegram-731904586:callback:1", channel="telegram", conversation_id="telegram-731904586",
-        name="Tom <b>Reed</b>", phone="+447700900987", preferred_time="after 5pm, not Fridays",
-        consent_at=datetime.now(timezone.utc),
-    ))
+    saved = save_callback(
+        dashboard["url"],
+        CallbackSubmission(
+            idempotency_key="telegram-731904586:callback:1",
+            channel="telegram",
+            conversation_id="telegram-731904586",
+            name="Tom <b>Reed</b>",
+            phone="+447700900987",
+            preferred_time="after 5pm, not Fridays",
+            consent_at=datetime.now(timezone.utc),
+        ),
+    )
     context = browser.new_context(viewport=TABLET, locale="en-GB")
     page = context.new_page()
     _sign_in(page, dashboard["base"], *STAFF)

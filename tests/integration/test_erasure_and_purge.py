@@ -1,5 +1,6 @@
 """A patient erases their data from the chat, and `make purge` applies the retention to what the real
 assistant stored: real Rasa, the real action server, the intake database and the tracker store."""
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,8 @@ from sqlalchemy import select
 from bot.dashboard.models import AuditEvent
 from bot.db.base import session_scope
 from bot.db.models import ConsultationRequest
-from bot.stack import APP_PYTHON
 from bot.settings import PROJECT_ROOT
+from bot.stack import APP_PYTHON
 from tests.integration.test_intake_rest import reference_in
 from tests.support.conversation import Patient, run_intake
 from tests.support.tracker_db import senders_in, tracker_rows
@@ -41,14 +42,23 @@ def test_declining_deletes_nothing(rasa_stack, sender_id):
     rasa_stack.send(sender_id, "delete my data")
     assert "haven't deleted anything" in " ".join(rasa_stack.texts(sender_id, "no"))
     with session_scope(rasa_stack.database_url) as session:
-        kept = session.scalars(select(ConsultationRequest).where(ConsultationRequest.conversation_id == sender_id)).one()
+        kept = session.scalars(
+            select(ConsultationRequest).where(ConsultationRequest.conversation_id == sender_id)
+        ).one()
     assert kept.erased_at is None
 
 
 def _make_purge(stack, now: datetime) -> str:
     env = dict(os.environ, DATABASE_URL=stack.database_url, TRACKER_STORE_URL=stack.tracker_store_url)
-    result = subprocess.run([str(APP_PYTHON), "-m", "bot.privacy.purge", "--now", now.isoformat()],
-                            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120, check=True)
+    result = subprocess.run(
+        [str(APP_PYTHON), "-m", "bot.privacy.purge", "--now", now.isoformat()],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return result.stdout
 
 

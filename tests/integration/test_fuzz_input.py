@@ -9,6 +9,7 @@ whole module takes a few minutes on 2 cores. The four tests' minimum counts add 
 Examples are derandomized, so CI runs the same inputs every time. A 429 (rate limits), and a
 403 for a session the relay no longer recognises, are well-formed answers too.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +22,8 @@ from collections import Counter
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 from telegram import Update
 
@@ -38,34 +40,88 @@ from tests.fakes.telegram_api import BOT_USER, BadRequest, TelegramApiStandIn, t
 pytestmark = pytest.mark.timeout(900)
 
 CLINIC = load_clinic(get_settings().clinic_config)
-FUZZ = dict(deadline=None, derandomize=True, database=None, print_blob=False,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                   HealthCheck.filter_too_much, HealthCheck.large_base_example])
+FUZZ = dict(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=False,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.large_base_example,
+    ],
+)
 sent: Counter = Counter()  # what reached each app, per test; printed with -s
 
 # Texts a patient (or someone poking at us) might type: markup of Telegram's HTML and of our
 # markdown, formulas, intents typed by hand, red flags, direction overrides, emoji, very long.
-FRAGMENTS = ["does it hurt?", "how much is microneedling", "book a consultation", "yes", "no", "stop",
-             "<b>", "</i>", "<script>alert(1)</script>", "&amp;", "&", "&#0;", ">", "**bold**", "__x__",
-             "[x](javascript:alert(1))", "=HYPERLINK(\"http://x\")", "/inform{\"name\": \"x\"}", "/restart",
-             "/request_consultation", "my lips are swelling and I can't breathe", "\u202eevil", "😀" * 3,
-             "' OR 1=1 --", "{{ slot }}", "%s%n", "\n\n", "\t", "Zoë O'Brien-Smith", "+44 7911 123456", "a" * 400]
-texts = st.one_of(st.text(min_size=1, max_size=200),
-                  st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=4).map(" ".join))
+FRAGMENTS = [
+    "does it hurt?",
+    "how much is microneedling",
+    "book a consultation",
+    "yes",
+    "no",
+    "stop",
+    "<b>",
+    "</i>",
+    "<script>alert(1)</script>",
+    "&amp;",
+    "&",
+    "&#0;",
+    ">",
+    "**bold**",
+    "__x__",
+    "[x](javascript:alert(1))",
+    '=HYPERLINK("http://x")',
+    '/inform{"name": "x"}',
+    "/restart",
+    "/request_consultation",
+    "my lips are swelling and I can't breathe",
+    "\u202eevil",
+    "😀" * 3,
+    "' OR 1=1 --",
+    "{{ slot }}",
+    "%s%n",
+    "\n\n",
+    "\t",
+    "Zoë O'Brien-Smith",
+    "+44 7911 123456",
+    "a" * 400,
+]
+texts = st.one_of(
+    st.text(min_size=1, max_size=200), st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=4).map(" ".join)
+)
 
 # ---------------------------------------------------------------- the widget's relay
 
 SAFE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                           max_leaves=12)
-bad_ids = st.one_of(st.text(max_size=70).filter(lambda v: not SAFE_ID.fullmatch(v)), st.integers(), st.none(),
-                    st.lists(st.text(max_size=3), max_size=2), st.just("session0001\n"), st.just("../../etc/passwd"))
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+bad_ids = st.one_of(
+    st.text(max_size=70).filter(lambda v: not SAFE_ID.fullmatch(v)),
+    st.integers(),
+    st.none(),
+    st.lists(st.text(max_size=3), max_size=2),
+    st.just("session0001\n"),
+    st.just("../../etc/passwd"),
+)
 good_id = st.from_regex(SAFE_ID, fullmatch=True)
-empty_texts = st.one_of(st.none(), st.integers(), st.just(""), st.text(alphabet=" \t\r\n\x00\x07\u200b", max_size=8)
-                        .filter(lambda t: not t.replace("\u200b", "").strip(" \t\r\n\x00\x07")),
-                        st.text(min_size=MAX_TEXT_CHARS + 1, max_size=MAX_TEXT_CHARS + 50).filter(lambda t: len(t.strip()) > MAX_TEXT_CHARS),
-                        st.lists(st.text(max_size=5), max_size=3))
+empty_texts = st.one_of(
+    st.none(),
+    st.integers(),
+    st.just(""),
+    st.text(alphabet=" \t\r\n\x00\x07\u200b", max_size=8).filter(
+        lambda t: not t.replace("\u200b", "").strip(" \t\r\n\x00\x07")
+    ),
+    st.text(min_size=MAX_TEXT_CHARS + 1, max_size=MAX_TEXT_CHARS + 50).filter(
+        lambda t: len(t.strip()) > MAX_TEXT_CHARS
+    ),
+    st.lists(st.text(max_size=5), max_size=3),
+)
 
 
 def _json(value) -> bytes:
@@ -77,35 +133,76 @@ JSON_TYPE = {"content-type": "application/json"}
 malformed = st.one_of(
     st.tuples(st.just("POST"), st.just("/api/chat"), st.binary(max_size=300), st.just(JSON_TYPE)),
     st.tuples(st.just("POST"), st.just("/api/chat"), json_values.map(_json), st.just(JSON_TYPE)),
-    st.tuples(st.just("POST"), st.just("/api/chat"),
-              st.fixed_dictionaries({"session_id": bad_ids, "message_id": st.one_of(good_id, bad_ids), "text": texts}).map(_json),
-              st.just(JSON_TYPE)),
-    st.tuples(st.just("POST"), st.just("/api/chat"),
-              st.fixed_dictionaries({"session_id": good_id, "message_id": good_id, "text": empty_texts}).map(_json),
-              st.just(JSON_TYPE)),
-    st.tuples(st.just("POST"), st.just("/api/chat"),
-              st.integers(1000, 8000).map(lambda depth: b"[" * depth + b"]" * depth), st.just(JSON_TYPE)),
-    st.tuples(st.just("POST"), st.just("/api/chat"),
-              st.integers(MAX_BODY_BYTES + 1, 4 * MAX_BODY_BYTES).map(lambda size: b'{"text": "' + b"a" * size + b'"}'),
-              st.just(JSON_TYPE)),
-    st.tuples(st.just("POST"), st.just("/api/chat"),
-              st.binary(min_size=1, max_size=20).map(lambda raw: b'{"session_id": "abcdefgh12", "message_id": "abcdefgh12", "text": "' + raw + b'"}'),
-              st.just(JSON_TYPE)),
-    st.tuples(st.just("POST"), st.just("/api/chat"), st.just(_json({"session_id": "abcdefgh12", "message_id": "m0000001", "text": "hi"})),
-              st.sampled_from(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-                               "", "application/xml", "text/json"]).map(lambda ct: {"content-type": ct})),
+    st.tuples(
+        st.just("POST"),
+        st.just("/api/chat"),
+        st.fixed_dictionaries({"session_id": bad_ids, "message_id": st.one_of(good_id, bad_ids), "text": texts}).map(
+            _json
+        ),
+        st.just(JSON_TYPE),
+    ),
+    st.tuples(
+        st.just("POST"),
+        st.just("/api/chat"),
+        st.fixed_dictionaries({"session_id": good_id, "message_id": good_id, "text": empty_texts}).map(_json),
+        st.just(JSON_TYPE),
+    ),
+    st.tuples(
+        st.just("POST"),
+        st.just("/api/chat"),
+        st.integers(1000, 8000).map(lambda depth: b"[" * depth + b"]" * depth),
+        st.just(JSON_TYPE),
+    ),
+    st.tuples(
+        st.just("POST"),
+        st.just("/api/chat"),
+        st.integers(MAX_BODY_BYTES + 1, 4 * MAX_BODY_BYTES).map(lambda size: b'{"text": "' + b"a" * size + b'"}'),
+        st.just(JSON_TYPE),
+    ),
+    st.tuples(
+        st.just("POST"),
+        st.just("/api/chat"),
+        st.binary(min_size=1, max_size=20).map(
+            lambda raw: b'{"session_id": "abcdefgh12", "message_id": "abcdefgh12", "text": "' + raw + b'"}'
+        ),
+        st.just(JSON_TYPE),
+    ),
+    st.tuples(
+        st.just("POST"),
+        st.just("/api/chat"),
+        st.just(_json({"session_id": "abcdefgh12", "message_id": "m0000001", "text": "hi"})),
+        st.sampled_from(
+            [
+                "text/plain",
+                "application/x-www-form-urlencoded",
+                "multipart/form-data; boundary=x",
+                "",
+                "application/xml",
+                "text/json",
+            ]
+        ).map(lambda ct: {"content-type": ct}),
+    ),
     st.tuples(st.sampled_from(["GET", "PUT", "DELETE", "PATCH"]), st.just("/api/chat"), st.just(b""), st.just({})),
-    st.tuples(st.sampled_from(["GET", "POST"]),
-              st.text(max_size=40).map(lambda p: "/static/" + quote(p, safe="")), st.just(b""), st.just({})),
-    st.tuples(st.just("GET"), st.text(max_size=40).map(lambda q: "/?q=" + quote(q, safe="")), st.just(b""), st.just({})),
+    st.tuples(
+        st.sampled_from(["GET", "POST"]),
+        st.text(max_size=40).map(lambda p: "/static/" + quote(p, safe="")),
+        st.just(b""),
+        st.just({}),
+    ),
+    st.tuples(
+        st.just("GET"), st.text(max_size=40).map(lambda q: "/?q=" + quote(q, safe="")), st.just(b""), st.just({})
+    ),
 )
 
 
 @pytest.fixture(scope="module")
 def relay(rasa_stack):
     # The relay's own RasaClient, configured like production, so its URL is not ours to know.
-    with TestClient(create_app(Settings(rasa_url=rasa_stack.rasa_url)), base_url="http://localhost:8000",
-                    raise_server_exceptions=False) as client:
+    with TestClient(
+        create_app(Settings(rasa_url=rasa_stack.rasa_url)),
+        base_url="http://localhost:8000",
+        raise_server_exceptions=False,
+    ) as client:
         yield client
 
 
@@ -123,9 +220,15 @@ def check_relay_answer(response, path: str) -> None:
     for message in body["messages"]:
         assert set(message) <= {"text", "buttons"} and message, message
         if "text" in message:
-            assert isinstance(message["text"], str) and message["text"].strip() and len(message["text"]) <= MAX_BOT_TEXT_CHARS
+            assert (
+                isinstance(message["text"], str)
+                and message["text"].strip()
+                and len(message["text"]) <= MAX_BOT_TEXT_CHARS
+            )
         for button in message.get("buttons", []):
-            assert set(button) == {"title", "payload"} and all(isinstance(v, str) and v.strip() for v in button.values())
+            assert set(button) == {"title", "payload"} and all(
+                isinstance(v, str) and v.strip() for v in button.values()
+            )
         assert len(message.get("buttons", [])) <= MAX_BUTTONS
 
 
@@ -167,13 +270,16 @@ def test_well_formed_texts_reach_the_real_assistant_and_are_answered(relay):
 
     started = time.monotonic()
     fuzz()
-    print(f"\nrelay, well-formed: {sent['relay, to Rasa']} messages in {time.monotonic() - started:.0f}s, "
-          f"statuses {dict(answered)}")
+    print(
+        f"\nrelay, well-formed: {sent['relay, to Rasa']} messages in {time.monotonic() - started:.0f}s, "
+        f"statuses {dict(answered)}"
+    )
     assert sent["relay, to Rasa"] >= 200
     assert answered[200] or answered[429], "no well-formed text was answered"
 
 
 # ---------------------------------------------------------------- the Telegram bridge
+
 
 @pytest.fixture(scope="module")
 def telegram(rasa_stack):
@@ -181,8 +287,9 @@ def telegram(rasa_stack):
     with TelegramApiStandIn() as api:
         loop = asyncio.new_event_loop()
         rasa = RasaClient(rasa_stack.rasa_url, secret=rasa_stack.channel_secret)
-        application = TelegramBridge(TelegramConfig(token=api.token, base_url=api.base_url), CLINIC,
-                                     rasa=rasa).build_application()
+        application = TelegramBridge(
+            TelegramConfig(token=api.token, base_url=api.base_url), CLINIC, rasa=rasa
+        ).build_application()
         errors: list[str] = []
 
         async def record_error(update, context) -> None:
@@ -202,17 +309,30 @@ def _private(chat_id: int) -> dict:
     return {"id": chat_id, "type": "private", "first_name": "Patient"}
 
 
-NOT_TEXT = st.sampled_from([
-    {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]},
-    {"sticker": {"file_id": "s1", "file_unique_id": "u2", "width": 512, "height": 512, "is_animated": False,
-                 "is_video": False, "type": "regular"}},
-    {"location": {"latitude": 51.5, "longitude": -0.12}},
-    {"contact": {"phone_number": "+447911123456", "first_name": "Zoë"}},
-    {"dice": {"emoji": "🎲", "value": 3}},
-    {"voice": {"file_id": "v1", "file_unique_id": "u3", "duration": 2}},
-])
-unknown_commands = st.tuples(st.from_regex(r"[a-z0-9_]{1,20}", fullmatch=True).filter(lambda c: c not in ("start", "help", "cancel")),
-                             st.text(max_size=30)).map(lambda parts: f"/{parts[0]} {parts[1]}".rstrip())
+NOT_TEXT = st.sampled_from(
+    [
+        {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]},
+        {
+            "sticker": {
+                "file_id": "s1",
+                "file_unique_id": "u2",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            }
+        },
+        {"location": {"latitude": 51.5, "longitude": -0.12}},
+        {"contact": {"phone_number": "+447911123456", "first_name": "Zoë"}},
+        {"dice": {"emoji": "🎲", "value": 3}},
+        {"voice": {"file_id": "v1", "file_unique_id": "u3", "duration": 2}},
+    ]
+)
+unknown_commands = st.tuples(
+    st.from_regex(r"[a-z0-9_]{1,20}", fullmatch=True).filter(lambda c: c not in ("start", "help", "cancel")),
+    st.text(max_size=30),
+).map(lambda parts: f"/{parts[0]} {parts[1]}".rstrip())
 chat_ids = st.integers(1, 10**12)
 # Ids of hand-made updates: unique, or the bridge would rightly drop them as redeliveries.
 _update_ids = itertools.count(10**8)
@@ -222,22 +342,38 @@ _update_ids = itertools.count(10**8)
 def cheap_update(draw, api: TelegramApiStandIn):
     """(update, whether the bridge must answer it) for updates the bridge handles without Rasa."""
     chat_id = draw(chat_ids)
-    kind = draw(st.sampled_from(["not text", "unknown command", "expired button", "inaccessible button",
-                                 "group", "edited", "no content"]))
+    kind = draw(
+        st.sampled_from(
+            ["not text", "unknown command", "expired button", "inaccessible button", "group", "edited", "no content"]
+        )
+    )
     if kind == "not text":
         return api.message_update(chat_id, **draw(NOT_TEXT)), True
     if kind == "unknown command":
         return api.text_update(chat_id, draw(unknown_commands)), True
     if kind in ("expired button", "inaccessible button"):
-        query = {"id": uuid.uuid4().hex, "from": {"id": chat_id, "is_bot": False, "first_name": "P"},
-                 "chat_instance": "1", "data": "~k" + draw(st.text(alphabet="0123456789abcdef", max_size=8))}
+        query = {
+            "id": uuid.uuid4().hex,
+            "from": {"id": chat_id, "is_bot": False, "first_name": "P"},
+            "chat_instance": "1",
+            "data": "~k" + draw(st.text(alphabet="0123456789abcdef", max_size=8)),
+        }
         if kind == "expired button":
-            query["message"] = {"message_id": draw(st.integers(10**6, 10**9)), "date": int(time.time()), "chat": _private(chat_id),
-                                "from": BOT_USER, "text": "Question?"}
+            query["message"] = {
+                "message_id": draw(st.integers(10**6, 10**9)),
+                "date": int(time.time()),
+                "chat": _private(chat_id),
+                "from": BOT_USER,
+                "text": "Question?",
+            }
         return {"update_id": next(_update_ids), "callback_query": query}, True
     if kind == "group":
         update = api.text_update(-chat_id, draw(texts))
-        update["message"]["chat"] = {"id": -chat_id, "type": draw(st.sampled_from(["group", "supergroup"])), "title": "Staff"}
+        update["message"]["chat"] = {
+            "id": -chat_id,
+            "type": draw(st.sampled_from(["group", "supergroup"])),
+            "title": "Staff",
+        }
         return update, False
     if kind == "edited":
         update = api.text_update(chat_id, draw(texts))
@@ -295,16 +431,30 @@ def test_texts_and_buttons_through_the_bridge_reach_the_real_assistant(telegram)
     before = sent["bridge"]
 
     @settings(max_examples=250, **FUZZ)
-    @given(st.integers(1, 6), st.one_of(texts, st.sampled_from(["/start", "/help", "/cancel"]),
-                                        texts.map(lambda t: ("button", t[:60]))))
+    @given(
+        st.integers(1, 6),
+        st.one_of(texts, st.sampled_from(["/start", "/help", "/cancel"]), texts.map(lambda t: ("button", t[:60]))),
+    )
     def fuzz(chat, content):
         chat_id = 880_000 + chat
         if isinstance(content, tuple):  # a press on a button whose data is a plain payload
-            message = {"message_id": int(uuid.uuid4().int % 10**9), "date": int(time.time()), "chat": _private(chat_id),
-                       "from": BOT_USER, "text": "Question?"}
-            update = {"update_id": next(_update_ids), "callback_query": {
-                "id": uuid.uuid4().hex, "from": {"id": chat_id, "is_bot": False, "first_name": "P"},
-                "chat_instance": "1", "data": content[1] or "yes", "message": message}}
+            message = {
+                "message_id": int(uuid.uuid4().int % 10**9),
+                "date": int(time.time()),
+                "chat": _private(chat_id),
+                "from": BOT_USER,
+                "text": "Question?",
+            }
+            update = {
+                "update_id": next(_update_ids),
+                "callback_query": {
+                    "id": uuid.uuid4().hex,
+                    "from": {"id": chat_id, "is_bot": False, "first_name": "P"},
+                    "chat_instance": "1",
+                    "data": content[1] or "yes",
+                    "message": message,
+                },
+            }
         else:
             update = api.text_update(chat_id, content)
         _feed(telegram, [(update, True)])
@@ -313,7 +463,9 @@ def test_texts_and_buttons_through_the_bridge_reach_the_real_assistant(telegram)
     fuzz()
     answers = [str(c.params["text"]) for c in api.calls_to("sendMessage") if 880_000 < c.params["chat_id"] <= 880_006]
     trouble = sum(text.startswith("I'm having trouble") for text in answers)
-    print(f"\nbridge, to Rasa: {sent['bridge'] - before} updates in {time.monotonic() - started:.0f}s, "
-          f"{len(answers)} answers, {trouble} of them 'having trouble'")
+    print(
+        f"\nbridge, to Rasa: {sent['bridge'] - before} updates in {time.monotonic() - started:.0f}s, "
+        f"{len(answers)} answers, {trouble} of them 'having trouble'"
+    )
     assert sent["bridge"] - before >= 200
     assert trouble < len(answers) / 4, "the assistant itself should answer most of them"

@@ -1,5 +1,6 @@
 """Whole intakes through Rasa's REST channel, the real action server and a real database, checked
 in what `make export` prints."""
+
 from __future__ import annotations
 
 import json
@@ -56,16 +57,26 @@ def test_happy_path_is_stored_as_eligible_and_exported(rasa_stack, sender_id):
         ({"isotretinoin": "yes"}, {"isotretinoin": "I still take it"}, "no", "deferred", {"isotretinoin"}),
         ({}, {}, "no blood thinners, but I take Eliquis", "needs_review", {"blood_thinners"}),
         ({}, {}, "I've never had cold sores", "eligible", set()),
-        ({"pregnancy": "yes", "bleeding_disorder": "yes, haemophilia"}, {}, "no", "not_eligible",
-         {"pregnancy", "bleeding_disorder"}),
+        (
+            {"pregnancy": "yes", "bleeding_disorder": "yes, haemophilia"},
+            {},
+            "no",
+            "not_eligible",
+            {"pregnancy", "bleeding_disorder"},
+        ),
         ({"pregnancy": "maybe, my period is late"}, {}, "no", "needs_review", {"pregnancy"}),
         ({"cold_sore_history": "yes, I get one maybe once a year"}, {}, "no", "eligible", {"cold_sore_history"}),
         ({"isotretinoin": "yes"}, {"isotretinoin": "I can't remember when"}, "no", "needs_review", {"isotretinoin"}),
         # A group's list answered in the patient's own words
         ({"right_now": "I was in Spain 10 days ago and got a little bit burnt"}, {}, "no", "deferred", {"recent_sun"}),
         ({"treatments_and_medicines": "no, but I take warfrin"}, {}, "no", "needs_review", {"blood_thinners"}),
-        ({"treatments_and_medicines": "I took roaccutane"}, {"isotretinoin": "I stopped 3 months ago"}, "no",
-         "needs_review", {"isotretinoin"}),
+        (
+            {"treatments_and_medicines": "I took roaccutane"},
+            {"isotretinoin": "I stopped 3 months ago"},
+            "no",
+            "needs_review",
+            {"isotretinoin"},
+        ),
         ({"conditions": "not sure about 6"}, {}, "no", "needs_review", {"cold_sore_history"}),
         ({"allergies": "1"}, {}, "no", "not_eligible", {"metal_allergy"}),
     ],
@@ -128,7 +139,9 @@ def test_bad_answers_get_a_kind_reask_and_nothing_is_lost(rasa_stack, sender_id)
     send("zoe@example.com")
     send("Email")
     send("🙂" * 400)  # concerns: emoji only has no letters
-    transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), Patient(), opening="fine lines on my forehead")
+    transcript = run_intake(
+        lambda text: rasa_stack.send(sender_id, text), Patient(), opening="fine lines on my forehead"
+    )
     stored = stored_request(rasa_stack, transcript)
     assert stored["name"] == "Zoë O'Brien-Nguyen"
     assert stored["date_of_birth"] == "1980-04-01"
@@ -165,7 +178,8 @@ def test_a_faq_mid_intake_is_answered_and_the_question_is_asked_again(rasa_stack
 
 
 def test_an_emergency_mid_intake_is_answered_first_and_stops_the_form_until_the_patient_carries_on(
-        rasa_stack, sender_id):
+    rasa_stack, sender_id
+):
     rasa_stack.send(sender_id, "I'd like to book a consultation")
     rasa_stack.send(sender_id, "yes")
     rasa_stack.send(sender_id, "Jane Smith")
@@ -252,8 +266,10 @@ def test_questions_about_a_screening_question_get_an_answer_and_the_question_aga
 
 
 def test_the_review_shows_the_answers_and_a_correction_with_its_value_takes_one_message(rasa_stack, sender_id):
-    patient = Patient(screening={"cold_sore_history": "yes, now and then"},
-                      review=["change my phone to my mobile 07912 345678", "confirm"])
+    patient = Patient(
+        screening={"cold_sore_history": "yes, now and then"},
+        review=["change my phone to my mobile 07912 345678", "confirm"],
+    )
     transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), patient)
     summaries = [text for text in transcript if "Here is what I'll send" in text]
     assert len(summaries) == 2, "the corrected summary is shown once more, nothing else asked"

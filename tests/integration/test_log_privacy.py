@@ -4,6 +4,7 @@ The real Rasa and action server run with a fault injected from outside the produ
 `sitecustomize.py` on the action server's PYTHONPATH makes `action_finish_intake` raise an error
 whose message embeds the whole submission (as SQLAlchemy's errors embed their SQL parameters).
 """
+
 from __future__ import annotations
 
 import os
@@ -32,12 +33,21 @@ PATIENT = Patient(
 )
 # As typed and as the intake normalises them (E.164 phone, lower-cased email, ISO date of birth).
 SECRETS = [
-    "Zelda", "Quux", "Testperson", "29/02/1984", "1984-02-29", "07912 345678", "07912345678", "7912345678",
-    "Zelda.Quux@Example.COM", "zelda.quux@example.com", "zzqq",
+    "Zelda",
+    "Quux",
+    "Testperson",
+    "29/02/1984",
+    "1984-02-29",
+    "07912 345678",
+    "07912345678",
+    "7912345678",
+    "Zelda.Quux@Example.COM",
+    "zelda.quux@example.com",
+    "zzqq",
 ]
 
 # Patches action_finish_intake's module once it is imported (only the action server imports it).
-FAULT = textwrap.dedent('''
+FAULT = textwrap.dedent("""
     import importlib.abc, importlib.machinery, sys
 
     class _Fault(importlib.abc.MetaPathFinder):
@@ -60,7 +70,7 @@ FAULT = textwrap.dedent('''
             return spec
 
     sys.meta_path.insert(0, _Fault())
-''')
+""")
 
 
 @pytest.fixture(scope="module", params=["INFO", "DEBUG"])  # as we run it, and as someone debugging might
@@ -91,8 +101,9 @@ def test_a_failing_action_logs_the_failure_but_none_of_the_patients_answers(fail
         assert answer is not None, f"the intake ended although storing fails: {texts}"
         texts = [m["text"] for m in stack.send(sender_id, answer) if m.get("text")]
         if answer == "confirm":
-            assert any("something went wrong" in text and CLINIC.phone in text for text in texts), \
+            assert any("something went wrong" in text and CLINIC.phone in text for text in texts), (
                 f"the patient is told kindly, with the clinic's number, never left in silence: {texts}"
+            )
             break
         transcript += texts
     else:

@@ -1,6 +1,7 @@
 """`make run`'s supervisor (bot/run.py): starts every part, says where each listens, answers the
 README's curl, and stops everything on Ctrl-C; problems a person must fix get one sentence; every
 file it creates is its owner's only."""
+
 from __future__ import annotations
 
 import os
@@ -24,10 +25,18 @@ CLINIC = load_clinic(get_settings().clinic_config)
 
 
 def run_env(tmp_path: Path, **overrides: int | str) -> dict[str, str]:
-    env = dict(os.environ, VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path / 'intake.db'}",
-               TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'tracker.db'}", LOCK_STORE_TYPE="in_memory",
-               REDIS_HOST="localhost", REDIS_PORT="6379", REDIS_DB="1", REDIS_PASSWORD="",
-               RASA_TELEMETRY_ENABLED="false")
+    env = dict(
+        os.environ,
+        VAR_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'intake.db'}",
+        TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
+        LOCK_STORE_TYPE="in_memory",
+        REDIS_HOST="localhost",
+        REDIS_PORT="6379",
+        REDIS_DB="1",
+        REDIS_PASSWORD="",
+        RASA_TELEMETRY_ENABLED="false",
+    )
     for unset in ("TELEGRAM_BOT_TOKEN", "ACTION_ENDPOINT_URL", "BIND_HOST", *LOCAL_FILES):
         env.pop(unset, None)  # local defaults: loopback, secrets generated into var/
     env.update({name: str(value) for name, value in overrides.items()})
@@ -55,12 +64,22 @@ def kill_if_running(process: subprocess.Popen) -> None:
 
 def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path):
     # A conversation long past the clinic's retention: make run's own purge must delete it.
-    make_tracker_db(tmp_path / "tracker.db", [("expired-chat", "user", datetime.now(timezone.utc) - timedelta(days=90))])
-    ports = {"RASA_PORT": free_port(), "ACTION_PORT": free_port(), "WEB_PORT": free_port(),
-             "DASHBOARD_PORT": free_port()}
+    make_tracker_db(
+        tmp_path / "tracker.db", [("expired-chat", "user", datetime.now(timezone.utc) - timedelta(days=90))]
+    )
+    ports = {
+        "RASA_PORT": free_port(),
+        "ACTION_PORT": free_port(),
+        "WEB_PORT": free_port(),
+        "DASHBOARD_PORT": free_port(),
+    }
     process = subprocess.Popen(
-        [str(APP_PYTHON), "-m", "bot.run"], cwd=PROJECT_ROOT, env=run_env(tmp_path, **ports),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [str(APP_PYTHON), "-m", "bot.run"],
+        cwd=PROJECT_ROOT,
+        env=run_env(tmp_path, **ports),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         # Started as a script's background job would start it: with SIGINT ignored. Ctrl-C must
         # still stop everything (this is how the suite runs under some CI shells).
         preexec_fn=_ignore_sigint,
@@ -82,8 +101,9 @@ def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path
         answer = httpx.post(rest, json={"sender": "t1", "message": "hi"}, headers={**secret, **origin}, timeout=60)
         assert CLINIC.name in answer.json()[0]["text"]
         assert not any(name.lower().startswith("access-control-") for name in answer.headers), "no CORS on Rasa"
-        price = httpx.post(rest, json={"sender": "t1", "message": "how much does microneedling cost?"},
-                           headers=secret, timeout=60).json()
+        price = httpx.post(
+            rest, json={"sender": "t1", "message": "how much does microneedling cost?"}, headers=secret, timeout=60
+        ).json()
         assert CLINIC.prices[1].price in price[0]["text"], "custom action answered through the action server"
         assert httpx.post(rest, json={"sender": "web-t2", "message": "hi"}, timeout=60).status_code == 403
         for part in ("RASA_PORT", "ACTION_PORT"):
@@ -108,31 +128,58 @@ def test_run_starts_every_part_answers_curl_and_stops_cleanly_on_ctrl_c(tmp_path
         assert (tmp_path / filename).read_text().strip() not in logged, f"{filename} reached a log"
 
 
-
 def test_every_file_make_run_creates_is_readable_by_its_owner_only(tmp_path):
     var = tmp_path / "var"  # not there yet: make run creates it
-    ports = {"RASA_PORT": free_port(), "ACTION_PORT": free_port(), "WEB_PORT": free_port(),
-             "DASHBOARD_PORT": free_port()}
-    env = run_env(var, DATABASE_URL=f"sqlite:///{var / 'intake.db'}",
-                  TRACKER_STORE_URL=f"sqlite:///{var / 'rasa_tracker.db'}", **ports)
-    process = subprocess.Popen([str(APP_PYTHON), "-m", "bot.run"], cwd=PROJECT_ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               preexec_fn=_as_from_a_usual_shell)
+    ports = {
+        "RASA_PORT": free_port(),
+        "ACTION_PORT": free_port(),
+        "WEB_PORT": free_port(),
+        "DASHBOARD_PORT": free_port(),
+    }
+    env = run_env(
+        var,
+        DATABASE_URL=f"sqlite:///{var / 'intake.db'}",
+        TRACKER_STORE_URL=f"sqlite:///{var / 'rasa_tracker.db'}",
+        **ports,
+    )
+    process = subprocess.Popen(
+        [str(APP_PYTHON), "-m", "bot.run"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=_as_from_a_usual_shell,
+    )
     try:
         until_ready(process)
         # A conversation writes the tracker store; the dashboard has made its local session key.
-        httpx.post(f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook",
-                   json={"sender": "t1", "message": "hi"}, timeout=60,
-                   headers={CHANNEL_HEADER: (var / "rasa-channel.secret").read_text().strip()}).raise_for_status()
+        httpx.post(
+            f"http://localhost:{ports['RASA_PORT']}/webhooks/rest/webhook",
+            json={"sender": "t1", "message": "hi"},
+            timeout=60,
+            headers={CHANNEL_HEADER: (var / "rasa-channel.secret").read_text().strip()},
+        ).raise_for_status()
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
     finally:
         kill_if_running(process)
     files = {path.relative_to(var).as_posix(): path.stat().st_mode & 0o777 for path in var.rglob("*") if path.is_file()}
-    folders = {path.relative_to(tmp_path).as_posix(): path.stat().st_mode & 0o777
-               for path in [var, *var.rglob("*")] if path.is_dir()}
-    assert {"intake.db", "rasa_tracker.db", "dashboard-secret.key", "logs/rasa.log", "logs/actions.log",
-            "logs/web.log", "logs/dashboard.log", *LOCAL_FILES.values()} <= set(files)
+    folders = {
+        path.relative_to(tmp_path).as_posix(): path.stat().st_mode & 0o777
+        for path in [var, *var.rglob("*")]
+        if path.is_dir()
+    }
+    assert {
+        "intake.db",
+        "rasa_tracker.db",
+        "dashboard-secret.key",
+        "logs/rasa.log",
+        "logs/actions.log",
+        "logs/web.log",
+        "logs/dashboard.log",
+        *LOCAL_FILES.values(),
+    } <= set(files)
     assert {name: mode for name, mode in files.items() if mode != 0o600} == {}
     assert folders == {"var": 0o700, "var/logs": 0o700}
 
@@ -141,6 +188,7 @@ def _as_from_a_usual_shell() -> None:
     """Started with the umask most shells have (022, files readable by everyone) and SIGINT ignored."""
     os.umask(0o022)
     _ignore_sigint()
+
 
 def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -161,7 +209,11 @@ def test_a_port_in_use_is_one_clear_sentence(tmp_path):
         busy.listen(1)
         taken = busy.getsockname()[1]
         result = subprocess.run(
-            [str(APP_PYTHON), "-m", "bot.run"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+            [str(APP_PYTHON), "-m", "bot.run"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
             env=run_env(tmp_path, RASA_PORT=taken, ACTION_PORT=free_port()),
         )
     assert result.returncode == 2
@@ -175,8 +227,13 @@ def test_make_shell_beside_a_running_action_server_says_which_port_to_use_instea
         busy.listen(1)
         taken = busy.getsockname()[1]
         result = subprocess.run(
-            [str(APP_PYTHON), "-m", "bot.run", "--shell"], cwd=PROJECT_ROOT, capture_output=True, text=True,
-            timeout=120, env=run_env(tmp_path, ACTION_PORT=taken), stdin=subprocess.DEVNULL,
+            [str(APP_PYTHON), "-m", "bot.run", "--shell"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=run_env(tmp_path, ACTION_PORT=taken),
+            stdin=subprocess.DEVNULL,
         )
     assert result.returncode == 2
     assert f"ACTION_PORT={taken + 1} make shell" in result.stderr
@@ -185,18 +242,24 @@ def test_make_shell_beside_a_running_action_server_says_which_port_to_use_instea
 
 def test_a_mistake_in_the_clinic_file_is_named_at_start_up(tmp_path):
     broken = tmp_path / "clinic.yml"
-    broken.write_text((PROJECT_ROOT / "clinic" / "clinic.yml").read_text().replace('phone: "+44 20 7946 0321"', "phone: 123"))
+    broken.write_text(
+        (PROJECT_ROOT / "clinic" / "clinic.yml").read_text().replace('phone: "+44 20 7946 0321"', "phone: 123")
+    )
     env = run_env(tmp_path, CLINIC_CONFIG=broken)
-    result = subprocess.run([str(APP_PYTHON), "-m", "bot.run"], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                            timeout=120, env=env)
+    result = subprocess.run(
+        [str(APP_PYTHON), "-m", "bot.run"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, env=env
+    )
     assert result.returncode == 2
     assert "clinic config: 'phone'" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_missing_python_310_is_one_clear_sentence():
     result = subprocess.run(
-        ["/bin/bash", str(PROJECT_ROOT / "scripts" / "find-python.sh"), "rasa"], capture_output=True, text=True,
-        env={"PATH": "/nonexistent", "PYENV_ROOT": "/nonexistent", "HOME": "/nonexistent"}, timeout=30,
+        ["/bin/bash", str(PROJECT_ROOT / "scripts" / "find-python.sh"), "rasa"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/nonexistent", "PYENV_ROOT": "/nonexistent", "HOME": "/nonexistent"},
+        timeout=30,
     )
     assert result.returncode == 1
     assert result.stderr.startswith("Python 3.10 was not found") and result.stderr.count("\n") == 1

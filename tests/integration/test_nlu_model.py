@@ -1,5 +1,6 @@
 """The trained model's NLU output (config.yml's pipeline, bot/nlu/linear_classifier.py), read the
 way Rasa's own actions read it: intent, ranking and the FAQ answer chosen for `utter_faq`."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,14 @@ import pytest
 from bot.settings import PROJECT_ROOT
 from bot.stack import DEFAULT_MODEL, RASA_BIN, rasa_environment
 
-MESSAGES = ["does it hurt??", "how much is microneedling", "downtime?", "xkqzv wplm trrr",
-            "what's the capital of peru", "spf after??"]
+MESSAGES = [
+    "does it hurt??",
+    "how much is microneedling",
+    "downtime?",
+    "xkqzv wplm trrr",
+    "what's the capital of peru",
+    "spf after??",
+]
 
 PARSE = """
 import asyncio, json, sys
@@ -28,7 +35,10 @@ print(json.dumps(asyncio.run(parse_all())))
 def parses() -> dict:
     result = subprocess.run(
         [str(RASA_BIN.parent / "python"), "-c", PARSE, str(DEFAULT_MODEL), json.dumps(MESSAGES)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env=rasa_environment(5055, "sqlite://"),
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -40,7 +50,9 @@ def test_a_faq_question_gets_the_faq_intent_and_its_topic_for_utter_faq(parses):
     assert parse["intent"]["name"] == "faq" and parse["intent"]["confidence"] > 0.6
     chosen = parse["response_selector"]["faq"]["response"]
     assert chosen["intent_response_key"] == "faq/pain" and chosen["utter_action"] == "utter_faq/pain"
-    assert "numbing cream" in chosen["responses"][0]["text"], "the answer travels with the parse (mid-intake answers use it)"
+    assert "numbing cream" in chosen["responses"][0]["text"], (
+        "the answer travels with the parse (mid-intake answers use it)"
+    )
     assert parse["response_selector"]["all_retrieval_intents"] == ["faq"]
 
 

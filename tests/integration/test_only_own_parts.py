@@ -4,6 +4,7 @@
   calls, compressed or not, without its memory growing;
 - Rasa's REST channel takes a message only from our bridges (the channel secret), so nobody else
   can speak for a `web-` or `telegram-` conversation."""
+
 from __future__ import annotations
 
 import json
@@ -37,13 +38,23 @@ def action_server(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     env.update(DATABASE_URL=database_url, VAR_DIR=str(workdir), ACTION_SERVER_SECRET=secret)
     port = free_port()
-    service = Service("action server", action_server_command(port), f"http://127.0.0.1:{port}/health",
-                      env=env, log_path=workdir / "actions.log")
+    service = Service(
+        "action server",
+        action_server_command(port),
+        f"http://127.0.0.1:{port}/health",
+        env=env,
+        log_path=workdir / "actions.log",
+    )
     service.start()
     try:
         service.wait_ready(timeout=90)
-        yield {"url": f"http://127.0.0.1:{port}", "port": port, "secret": secret, "database_url": database_url,
-               "service": service}
+        yield {
+            "url": f"http://127.0.0.1:{port}",
+            "port": port,
+            "secret": secret,
+            "database_url": database_url,
+            "service": service,
+        }
     finally:
         service.stop()
 
@@ -57,19 +68,35 @@ def forged_finish_intake(sender: str) -> dict:
     """The old attack: `action_finish_intake` for a conversation that never happened, with slots
     that make an "eligible" request."""
     slots = {
-        "review_confirm": "confirmed", "intake_started_at": "2026-01-01T10:00:00", "full_name": FORGED_NAME,
-        "preferred_contact": "phone", "concerns": "acne scars", "consent_at": "2026-01-01T10:00:00+00:00",
-        "date_of_birth": "1985-03-14", "age": 40, "phone": "+447911123456", "email": None,
-        "preferred_time": "evenings", "health_notes": "none", "screening_answers": [],
-        "consent_version": consent_version("Do you agree?"), "consent_text": "Do you agree?",
+        "review_confirm": "confirmed",
+        "intake_started_at": "2026-01-01T10:00:00",
+        "full_name": FORGED_NAME,
+        "preferred_contact": "phone",
+        "concerns": "acne scars",
+        "consent_at": "2026-01-01T10:00:00+00:00",
+        "date_of_birth": "1985-03-14",
+        "age": 40,
+        "phone": "+447911123456",
+        "email": None,
+        "preferred_time": "evenings",
+        "health_notes": "none",
+        "screening_answers": [],
+        "consent_version": consent_version("Do you agree?"),
+        "consent_text": "Do you agree?",
     }
-    return {"next_action": "action_finish_intake", "sender_id": sender, "version": "3.6.21", "domain": {},
-            "tracker": {"sender_id": sender, "slots": slots, "latest_message": {}, "events": [], "active_loop": {}}}
+    return {
+        "next_action": "action_finish_intake",
+        "sender_id": sender,
+        "version": "3.6.21",
+        "domain": {},
+        "tracker": {"sender_id": sender, "slots": slots, "latest_message": {}, "events": [], "active_loop": {}},
+    }
 
 
 def post_action_call(server: dict, body: bytes, **headers: str) -> httpx.Response:
-    return httpx.post(f"{server['url']}/webhook", content=body, timeout=60,
-                      headers={"Content-Type": "application/json", **headers})
+    return httpx.post(
+        f"{server['url']}/webhook", content=body, timeout=60, headers={"Content-Type": "application/json", **headers}
+    )
 
 
 def test_the_action_server_listens_on_loopback_only(action_server):
@@ -83,8 +110,9 @@ def test_the_action_server_listens_on_loopback_only(action_server):
 def test_a_forged_action_call_without_the_secret_is_refused_and_stores_nothing(action_server, secret):
     before = stored(action_server["database_url"])
     headers = {} if secret is None else {ACTION_HEADER: secret}
-    answer = post_action_call(action_server, json.dumps(forged_finish_intake(f"web-{uuid.uuid4().hex}")).encode(),
-                              **headers)
+    answer = post_action_call(
+        action_server, json.dumps(forged_finish_intake(f"web-{uuid.uuid4().hex}")).encode(), **headers
+    )
     assert answer.status_code == 403
     assert FORGED_NAME not in answer.text and "events" not in answer.text
     assert stored(action_server["database_url"]) == before
@@ -138,7 +166,9 @@ def test_a_deflate_bomb_is_refused_without_the_memory_blowing_up(action_server):
     pid = action_server["service"].process.pid
     before = _peak_memory_kb(pid)
 
-    answer = post_action_call(action_server, bomb, **{"Content-Encoding": "deflate", ACTION_HEADER: action_server["secret"]})
+    answer = post_action_call(
+        action_server, bomb, **{"Content-Encoding": "deflate", ACTION_HEADER: action_server["secret"]}
+    )
     assert answer.status_code == 413
     assert _peak_memory_kb(pid) - before < 64 * 1024, "the bomb was inflated only up to the limit"
     assert action_server["service"].running()
@@ -147,16 +177,25 @@ def test_a_deflate_bomb_is_refused_without_the_memory_blowing_up(action_server):
 
 
 def test_a_small_deflate_call_from_rasa_still_runs(action_server):
-    body = zlib.compress(json.dumps(forged_finish_intake("web-small") | {"next_action": "action_session_start"}).encode())
-    answer = post_action_call(action_server, body, **{"Content-Encoding": "deflate", ACTION_HEADER: action_server["secret"]})
+    body = zlib.compress(
+        json.dumps(forged_finish_intake("web-small") | {"next_action": "action_session_start"}).encode()
+    )
+    answer = post_action_call(
+        action_server, body, **{"Content-Encoding": "deflate", ACTION_HEADER: action_server["secret"]}
+    )
     assert answer.status_code == 200, answer.text
 
 
 # --- Rasa's REST channel -----------------------------------------------------------------------
 
+
 def forged_message(rasa_stack, sender: str, text: str, **headers: str) -> httpx.Response:
-    return httpx.post(f"{rasa_stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                      headers=headers, timeout=60)
+    return httpx.post(
+        f"{rasa_stack.rasa_url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text},
+        headers=headers,
+        timeout=60,
+    )
 
 
 def test_rasa_and_its_action_server_listen_on_loopback_only(rasa_stack):
@@ -184,8 +223,11 @@ def test_a_forged_message_cannot_cancel_a_patients_intake(rasa_stack, channel):
 
 def test_rasa_sends_no_cors_headers(rasa_stack):
     origin = {"Origin": "http://localhost:8000"}
-    preflight = httpx.options(f"{rasa_stack.rasa_url}/webhooks/rest/webhook", timeout=10,
-                              headers={**origin, "Access-Control-Request-Method": "POST"})
+    preflight = httpx.options(
+        f"{rasa_stack.rasa_url}/webhooks/rest/webhook",
+        timeout=10,
+        headers={**origin, "Access-Control-Request-Method": "POST"},
+    )
     answer = forged_message(rasa_stack, "t-cors", "hi", **origin, **{CHANNEL_HEADER: rasa_stack.channel_secret})
     assert answer.status_code == 200
     for response in (preflight, answer):

@@ -1,5 +1,6 @@
 """The production configuration from the README: Rasa's tracker store in PostgreSQL and its lock
 store in Redis, set only through environment variables read by endpoints.yml."""
+
 from __future__ import annotations
 
 import uuid
@@ -23,10 +24,16 @@ def test_rasa_runs_on_a_postgresql_tracker_store_and_a_redis_lock_store(tmp_path
     tracker_url = sa.engine.make_url(postgres_url).set(drivername="postgresql", database=database)
     lock_store = redis.Redis(host="127.0.0.1", port=6379, db=LOCK_DB)
     stack = start_stack(
-        tmp_path, f"sqlite:///{tmp_path / 'intake.db'}",
+        tmp_path,
+        f"sqlite:///{tmp_path / 'intake.db'}",
         tracker_store_url=tracker_url.render_as_string(hide_password=False),
-        rasa_env={"LOCK_STORE_TYPE": "redis", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379",
-                  "REDIS_DB": str(LOCK_DB), "REDIS_PASSWORD": ""},
+        rasa_env={
+            "LOCK_STORE_TYPE": "redis",
+            "REDIS_HOST": "127.0.0.1",
+            "REDIS_PORT": "6379",
+            "REDIS_DB": str(LOCK_DB),
+            "REDIS_PASSWORD": "",
+        },
     )
     try:
         sender = f"prod-{uuid.uuid4().hex[:8]}"

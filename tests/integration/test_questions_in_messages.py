@@ -1,12 +1,15 @@
 """A question inside a long message, and two questions in one message, through the real stack."""
+
 from __future__ import annotations
 
 PAIN = "numbing cream"
 REDNESS = "look red"
 PRICE = "£"
 
-STORY = ("Hi there, I've been thinking about this for ages because of the scars my teenage acne left, and "
-         "I finally saved up. I stand all day at work in a shop, so I was wondering how much it will hurt")
+STORY = (
+    "Hi there, I've been thinking about this for ages because of the scars my teenage acne left, and "
+    "I finally saved up. I stand all day at work in a shop, so I was wondering how much it will hurt"
+)
 
 
 def test_a_question_inside_a_long_story_gets_its_answer(rasa_stack, sender_id):

@@ -1,4 +1,5 @@
 """The trained model behind Rasa's REST channel, with the real action server behind it."""
+
 from __future__ import annotations
 
 from bot.clinic import load_clinic

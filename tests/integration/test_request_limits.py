@@ -1,6 +1,7 @@
 """The hourly cap on stored requests, through the real Rasa and action server: per conversation,
 and per client as the website relay names it in the REST metadata. Past the cap the patient gets
 the clinic's phone number, and nothing is stored (so no staff notice either)."""
+
 from __future__ import annotations
 
 import uuid
@@ -19,6 +20,7 @@ REFUSED = "I can't take another request from here just now"
 def sender(stack, sender_id: str, client: str | None):
     def send(text: str) -> list[dict]:
         return stack.send(sender_id, text, metadata={"client": client} if client else None)
+
     return send
 
 
@@ -33,8 +35,9 @@ def request_callback(send) -> str:
 
 
 def stored_for(stack, conversation_ids: set[str]) -> int:
-    return (sum(c.conversation_id in conversation_ids for c in list_callbacks(stack.database_url))
-            + sum(r.conversation_id in conversation_ids for r in list_requests(stack.database_url)))
+    return sum(c.conversation_id in conversation_ids for c in list_callbacks(stack.database_url)) + sum(
+        r.conversation_id in conversation_ids for r in list_requests(stack.database_url)
+    )
 
 
 def test_one_conversation_stores_at_most_three_requests_an_hour(rasa_stack, sender_id):

@@ -2,6 +2,7 @@
 a scripted Rasa REST server: commands, buttons, formatting, splitting, repeats, non-text messages,
 Rasa going down and coming back, ordering within a chat and parallelism across chats, webhooks.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -28,12 +29,22 @@ _chat_ids = itertools.count(5001)
 def scripted_rasa(sender: str, message: str) -> list[dict]:
     """Answers like a small clinic assistant; enough to exercise every path of the bridge."""
     if message == "/greet":
-        return [{"text": "Hello! I'm the clinic's assistant. How can I help?",
-                 "buttons": [{"title": "Ask a question", "payload": "/ask_question"},
-                             {"title": "Request a consultation", "payload": "/request_consultation"}]}]
+        return [
+            {
+                "text": "Hello! I'm the clinic's assistant. How can I help?",
+                "buttons": [
+                    {"title": "Ask a question", "payload": "/ask_question"},
+                    {"title": "Request a consultation", "payload": "/request_consultation"},
+                ],
+            }
+        ]
     if message == "/request_consultation":
-        return [{"text": "Are you pregnant or breastfeeding?",
-                 "buttons": [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}]}]
+        return [
+            {
+                "text": "Are you pregnant or breastfeeding?",
+                "buttons": [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}],
+            }
+        ]
     if message in ("yes", "no"):
         return [{"text": f"Noted: {message}."}]
     if message == "show a long button":
@@ -41,7 +52,11 @@ def scripted_rasa(sender: str, message: str) -> list[dict]:
     if message.startswith("/inform"):
         return [{"text": "Thanks, I have your concern."}]
     if message == "special":
-        return [{"text": "Thanks **Ann_Marie *O'Neil* <3 & co**, see [our prices](https://clinic.example/p?a=1&b=2)\n- one\n- two"}]
+        return [
+            {
+                "text": "Thanks **Ann_Marie *O'Neil* <3 & co**, see [our prices](https://clinic.example/p?a=1&b=2)\n- one\n- two"
+            }
+        ]
     if message == "long":
         return [{"text": "\n".join(f"Line {n}: " + "aftercare detail " * 12 for n in range(60))}]
     if message == "/help":
@@ -125,8 +140,12 @@ def test_button_press_is_acknowledged_relayed_once_and_its_keyboard_removed(stan
 
     # The same old keyboard pressed again (say, from a second device): acknowledged, not relayed.
     stand_in.push(stand_in.press(chat_id, greeting["message_id"], "Ask a question"))
-    stand_in.wait_until(lambda: any(c.params.get("text") == "You have already answered this one."
-                                    for c in stand_in.calls_to("answerCallbackQuery")))
+    stand_in.wait_until(
+        lambda: any(
+            c.params.get("text") == "You have already answered this one."
+            for c in stand_in.calls_to("answerCallbackQuery")
+        )
+    )
     stand_in.push(stand_in.press(chat_id, question["message_id"], "No"))
     assert stand_in.wait_for_messages(chat_id, 3)[2]["text"] == "Noted: no."
     assert rasa.messages_from(f"telegram-{chat_id}") == ["/greet", "/request_consultation", "no"]
@@ -172,8 +191,10 @@ def test_long_answer_is_split_within_telegrams_limit(stand_in, bridge, chat_id):
     expected_words = scripted_rasa("x", "long")[0]["text"].split()
     messages = stand_in.wait_until(
         lambda: (lambda ms: ms if " ".join(texts(ms)).split() == expected_words else None)(
-            stand_in.sent_messages(chat_id)),
-        what="the whole long answer, every word in order")
+            stand_in.sent_messages(chat_id)
+        ),
+        what="the whole long answer, every word in order",
+    )
     assert len(messages) >= 3
     assert all(len(m["text"]) <= 4096 for m in messages)
 
@@ -188,13 +209,26 @@ def test_repeated_update_is_processed_once(stand_in, rasa, bridge, chat_id):
     assert texts(stand_in.sent_messages(chat_id)) == ["You said: what does it cost?", "You said: and after that?"]
 
 
-@pytest.mark.parametrize("content", [
-    {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}], "caption": "my skin"},
-    {"voice": {"file_id": "v1", "file_unique_id": "u2", "duration": 3}},
-    {"sticker": {"file_id": "s1", "file_unique_id": "u3", "type": "regular", "width": 512, "height": 512,
-                 "is_animated": False, "is_video": False}},
-    {"document": {"file_id": "d1", "file_unique_id": "u4", "file_name": "letter.pdf"}},
-], ids=["photo", "voice", "sticker", "document"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}], "caption": "my skin"},
+        {"voice": {"file_id": "v1", "file_unique_id": "u2", "duration": 3}},
+        {
+            "sticker": {
+                "file_id": "s1",
+                "file_unique_id": "u3",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            }
+        },
+        {"document": {"file_id": "d1", "file_unique_id": "u4", "file_name": "letter.pdf"}},
+    ],
+    ids=["photo", "voice", "sticker", "document"],
+)
 def test_non_text_message_gets_a_polite_answer(stand_in, rasa, bridge, chat_id, content):
     stand_in.push(stand_in.message_update(chat_id, **content))
     [answer] = stand_in.wait_for_messages(chat_id, 1)
@@ -255,9 +289,11 @@ def test_silent_rasa_means_trouble_not_silence(stand_in, bridge, chat_id):
 
 def test_one_chat_in_order_while_other_chats_do_not_wait(stand_in, rasa, bridge):
     slow_chat, quick_chat = next(_chat_ids), next(_chat_ids)
-    stand_in.push(stand_in.text_update(slow_chat, "slow first"),
-                  stand_in.text_update(slow_chat, "second"),
-                  stand_in.text_update(quick_chat, "quick"))
+    stand_in.push(
+        stand_in.text_update(slow_chat, "slow first"),
+        stand_in.text_update(slow_chat, "second"),
+        stand_in.text_update(quick_chat, "quick"),
+    )
     stand_in.wait_for_messages(slow_chat, 2)
     quick_sent = stand_in.calls_to("sendMessage", quick_chat)[0].at
     slow_sent = [c.at for c in stand_in.calls_to("sendMessage", slow_chat)]
@@ -269,8 +305,9 @@ def test_one_chat_in_order_while_other_chats_do_not_wait(stand_in, rasa, bridge)
 def test_a_hundred_chats_at_once_each_get_their_own_answer(stand_in, bridge):
     chats = [next(_chat_ids) for _ in range(100)]
     stand_in.push(*(stand_in.text_update(chat, f"question from {chat}") for chat in chats))
-    stand_in.wait_until(lambda: all(stand_in.sent_messages(chat) for chat in chats), timeout=30,
-                        what="an answer in each of 100 chats")
+    stand_in.wait_until(
+        lambda: all(stand_in.sent_messages(chat) for chat in chats), timeout=30, what="an answer in each of 100 chats"
+    )
     for chat in chats:
         assert texts(stand_in.sent_messages(chat)) == [f"You said: question from {chat}"]
 
@@ -286,7 +323,8 @@ def test_patient_text_never_reaches_the_log(stand_in, bridge, chat_id):
 
 def test_without_a_token_it_says_so_and_does_not_start():
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    result = subprocess.run([sys.executable, "-m", "bot.telegram"], cwd=PROJECT_ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.telegram"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0
     assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr

@@ -1,4 +1,5 @@
 """The staff notice goes to the staff chat through the Bot API stand-in, without health details."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,13 @@ def stand_in():
 
 
 def env_for(api: TelegramApiStandIn, **extra: str) -> dict[str, str]:
-    return {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_BASE_URL": api.base_url,
-            "TELEGRAM_STAFF_CHAT_ID": str(STAFF_CHAT), "DASHBOARD_URL": "https://staff.clinic.example", **extra}
+    return {
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_BASE_URL": api.base_url,
+        "TELEGRAM_STAFF_CHAT_ID": str(STAFF_CHAT),
+        "DASHBOARD_URL": "https://staff.clinic.example",
+        **extra,
+    }
 
 
 def test_notice_names_reference_outcome_channel_and_dashboard(stand_in):

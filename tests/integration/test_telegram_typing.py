@@ -1,4 +1,5 @@
-""""typing…" is shown at once and repeated while the assistant works (real Bot, stand-in API)."""
+""" "typing…" is shown at once and repeated while the assistant works (real Bot, stand-in API)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.timeout(60)
 
 def test_typing_is_repeated_until_the_work_is_done():
     with TelegramApiStandIn() as api:
+
         async def slow_answer() -> None:
             async with Bot(api.token, base_url=api.base_url) as bot:
                 async with keep_typing(bot, 42, every=0.2):

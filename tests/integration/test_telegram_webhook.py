@@ -1,6 +1,7 @@
 """Webhook mode: the bridge registers its URL and secret with the Bot API stand-in, which then
 posts updates to it as Telegram does. A wrong or missing secret is refused with 403 and nothing
 reaches Rasa."""
+
 from __future__ import annotations
 
 import itertools
@@ -11,9 +12,9 @@ import urllib.request
 
 import pytest
 
+from bot.stack import free_port
 from tests.fakes.fake_rasa import FakeRasa
 from tests.fakes.telegram_api import TelegramApiStandIn
-from bot.stack import free_port
 from tests.fakes.telegram_bridge_process import PROJECT_ROOT, bridge_env, running_bridge
 
 pytestmark = pytest.mark.timeout(120)
@@ -38,9 +39,14 @@ def rasa():
 @pytest.fixture(scope="module")
 def webhook_bridge(stand_in, rasa, tmp_path_factory):
     port = free_port()
-    with running_bridge(stand_in, rasa.url, tmp_path_factory.mktemp("webhook"),
-                        TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/updates",
-                        TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_WEBHOOK_PORT=str(port)) as process:
+    with running_bridge(
+        stand_in,
+        rasa.url,
+        tmp_path_factory.mktemp("webhook"),
+        TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/updates",
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_WEBHOOK_PORT=str(port),
+    ) as process:
         yield process
 
 
@@ -93,8 +99,14 @@ def test_malformed_deliveries_get_a_4xx_and_the_bridge_carries_on(stand_in, rasa
     secret = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     url = stand_in.webhook_url
     assert _post(url, b"[" * 5000 + b"]" * 5000, **secret, **{"Content-Type": "application/json"}) == 400
-    assert _post(url, b'{"update_id": 1, "message": {"text": "\xff"}}', **secret, **{"Content-Type": "application/json"}) == 400
-    assert _post(url, b'{"update_id": 2, "message": "my private words"}', **secret, **{"Content-Type": "application/json"}) == 400
+    assert (
+        _post(url, b'{"update_id": 1, "message": {"text": "\xff"}}', **secret, **{"Content-Type": "application/json"})
+        == 400
+    )
+    assert (
+        _post(url, b'{"update_id": 2, "message": "my private words"}', **secret, **{"Content-Type": "application/json"})
+        == 400
+    )
     assert _post(url, b"[]", **secret, **{"Content-Type": "application/json"}) == 400
     assert _post(url, b"{}", **secret, **{"Content-Type": "text/plain"}) == 415
     assert _post(url, b"x" * 2_000_000, **secret, **{"Content-Type": "application/json"}) == 413
@@ -107,8 +119,14 @@ def test_malformed_deliveries_get_a_4xx_and_the_bridge_carries_on(stand_in, rasa
 def test_webhook_mode_without_a_secret_refuses_to_start():
     with TelegramApiStandIn() as api:
         env = bridge_env(api, "http://127.0.0.1:9", TELEGRAM_WEBHOOK_URL="https://clinic.example/telegram")
-        result = subprocess.run([sys.executable, "-m", "bot.telegram"], cwd=PROJECT_ROOT, env=env,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.telegram"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 2
     assert "Webhook mode needs TELEGRAM_WEBHOOK_SECRET" in result.stderr
     assert api.calls == [], "nothing may be registered with Telegram"

@@ -1,6 +1,7 @@
 """The real bridge talking to the real trained assistant (Rasa + action server from `rasa_stack`),
 with the Bot API stand-in playing Telegram: greeting, FAQ, buttons, red flags, two chats at once,
 Rasa going down and coming back, and a whole intake that ends up in `make export`."""
+
 from __future__ import annotations
 
 import itertools
@@ -32,8 +33,12 @@ def stand_in():
 
 @pytest.fixture(scope="module")
 def bridge(stand_in, rasa_stack, tmp_path_factory):
-    with running_bridge(stand_in, rasa_stack.rasa_url, tmp_path_factory.mktemp("bridge-rasa"),
-                        RASA_CHANNEL_SECRET=rasa_stack.channel_secret) as process:
+    with running_bridge(
+        stand_in,
+        rasa_stack.rasa_url,
+        tmp_path_factory.mktemp("bridge-rasa"),
+        RASA_CHANNEL_SECRET=rasa_stack.channel_secret,
+    ) as process:
         yield process
 
 
@@ -46,8 +51,14 @@ def keyboard(message: dict) -> list[dict]:
     return [button for row in message.get("reply_markup", {}).get("inline_keyboard", []) for button in row]
 
 
-def answers_after(stand_in: TelegramApiStandIn, chat_id: int, already: int, text: str | None = None,
-                  press: tuple[int, str] | None = None, timeout: float = 60) -> list[dict]:
+def answers_after(
+    stand_in: TelegramApiStandIn,
+    chat_id: int,
+    already: int,
+    text: str | None = None,
+    press: tuple[int, str] | None = None,
+    timeout: float = 60,
+) -> list[dict]:
     """Sends one text (or one button press) and returns the bot's new messages once it has answered."""
     stand_in.push(stand_in.text_update(chat_id, text) if press is None else stand_in.button_update(chat_id, *press))
     stand_in.wait_for_messages(chat_id, already + 1, timeout=timeout)
@@ -56,7 +67,7 @@ def answers_after(stand_in: TelegramApiStandIn, chat_id: int, already: int, text
     while previous != len(stand_in.sent_messages(chat_id)):
         previous = len(stand_in.sent_messages(chat_id))
         try:
-            stand_in.wait_until(lambda: len(stand_in.sent_messages(chat_id)) > previous, timeout=1.0)
+            stand_in.wait_until(lambda seen=previous: len(stand_in.sent_messages(chat_id)) > seen, timeout=1.0)
         except AssertionError:
             break
     return stand_in.sent_messages(chat_id)[already:]
@@ -78,21 +89,26 @@ def test_faq_is_answered(stand_in, bridge, chat_id):
 def test_pressing_a_button_relays_its_payload_and_removes_the_keyboard(stand_in, bridge, chat_id):
     [greeting, *_] = answers_after(stand_in, chat_id, 0, "hello")
     pain = next(b for b in keyboard(greeting) if b["text"] == "Does it hurt?")
-    answers = answers_after(stand_in, chat_id, len(stand_in.sent_messages(chat_id)),
-                            press=(greeting["message_id"], pain["callback_data"]))
+    answers = answers_after(
+        stand_in, chat_id, len(stand_in.sent_messages(chat_id)), press=(greeting["message_id"], pain["callback_data"])
+    )
     assert "numbing cream" in " ".join(m["text"] for m in answers)
     assert keyboard(stand_in.sent_messages(chat_id)[0]) == []
 
 
 def test_red_flag_is_answered_with_the_emergency_number(stand_in, bridge, chat_id):
-    answers = answers_after(stand_in, chat_id, 0, "after my treatment my lips and tongue are swelling and I can't breathe")
+    answers = answers_after(
+        stand_in, chat_id, 0, "after my treatment my lips and tongue are swelling and I can't breathe"
+    )
     assert CLINIC.emergency_number in " ".join(m["text"] for m in answers)
 
 
 def test_two_chats_at_once_each_get_their_own_answer(stand_in, bridge):
     prices_chat, hours_chat = next(_chat_ids), next(_chat_ids)
-    stand_in.push(stand_in.text_update(prices_chat, "how much does microneedling cost?"),
-                  stand_in.text_update(hours_chat, "what are your opening hours?"))
+    stand_in.push(
+        stand_in.text_update(prices_chat, "how much does microneedling cost?"),
+        stand_in.text_update(hours_chat, "what are your opening hours?"),
+    )
     prices = " ".join(m["text"] for m in stand_in.wait_for_messages(prices_chat, 1, timeout=60))
     hours = " ".join(m["text"] for m in stand_in.wait_for_messages(hours_chat, 1, timeout=60))
     assert CLINIC.prices[1].price in prices and CLINIC.hours[0].days not in prices
@@ -113,6 +129,7 @@ def test_rasa_down_then_back(stand_in, bridge, rasa_stack, chat_id):
 
 
 # -- the whole intake -------------------------------------------------------------------------
+
 
 def _intake_is_implemented() -> bool:
     return any("intake_form" in path.read_text(encoding="utf-8") for path in (PROJECT_ROOT / "actions").rglob("*.py"))
@@ -179,8 +196,15 @@ def test_full_intake_over_telegram_ends_in_the_export_with_channel_telegram(stan
     else:
         pytest.fail("the intake did not finish within 40 turns:\n" + "\n".join(transcript))
 
-    export = subprocess.run(["make", "--silent", "export"], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                            env=dict(os.environ, DATABASE_URL=rasa_stack.database_url), timeout=120, check=True)
+    export = subprocess.run(
+        ["make", "--silent", "export"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, DATABASE_URL=rasa_stack.database_url),
+        timeout=120,
+        check=True,
+    )
     records = [r for r in json.loads(export.stdout) if r["reference"] == reference.group(1)]
     assert len(records) == 1, export.stdout[:500]
     assert records[0]["channel"] == "telegram"

@@ -3,6 +3,7 @@
 Real Rasa with our tracker store class, the real action server, SQLite (the local default) and
 PostgreSQL (production). Every check reads the store as an outsider would: raw rows, raw bytes.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -16,8 +17,12 @@ from tests.support.tracker_db import all_stored_text, files_text, tracker_rows
 
 # Distinctive values, so finding one anywhere can only mean it leaked.
 PATIENT = dict(
-    name="Zora Quimby-Tester", birth="02/07/1979", phone="07911 246810", email="Zora.Quimby@example.org",
-    concerns="zzqconcern scars on my chin", health_notes="zzqnotes I take zzqmedicine daily",
+    name="Zora Quimby-Tester",
+    birth="02/07/1979",
+    phone="07911 246810",
+    email="Zora.Quimby@example.org",
+    concerns="zzqconcern scars on my chin",
+    health_notes="zzqnotes I take zzqmedicine daily",
 )
 # ... and as the intake normalises them.
 NORMALISED = ["1979-07-02", "+447911246810", "zora.quimby@example.org"]
@@ -145,13 +150,19 @@ def test_postgresql_tracker_store_is_encrypted_forgets_and_encrypts_what_an_olde
     # A row as Rasa's own SQL store wrote it before this version: in clear, intent name and all.
     legacy = sa.create_engine(tracker_url.set(drivername="postgresql+psycopg"))
     with legacy.begin() as connection:
-        connection.execute(sa.text(
-            "CREATE TABLE events (id SERIAL PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) "
-            "NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"))
-        connection.execute(sa.text(
-            "INSERT INTO events (sender_id, type_name, timestamp, intent_name, data) VALUES "
-            "('old-one', 'user', 1, 'inform', :data)"),
-            {"data": '{"event": "user", "timestamp": 1, "text": "Zora Quimby-Tester", "parse_data": {}}'})
+        connection.execute(
+            sa.text(
+                "CREATE TABLE events (id SERIAL PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) "
+                "NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO events (sender_id, type_name, timestamp, intent_name, data) VALUES "
+                "('old-one', 'user', 1, 'inform', :data)"
+            ),
+            {"data": '{"event": "user", "timestamp": 1, "text": "Zora Quimby-Tester", "parse_data": {}}'},
+        )
     legacy.dispose()
 
     stack = start_stack(tmp_path, f"sqlite:///{tmp_path / 'intake.db'}", tracker_store_url=tracker_store_url)

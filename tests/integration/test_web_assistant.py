@@ -4,6 +4,7 @@ Uses `rasa_stack` (tests/conftest.py) and our web server in front of it, as a pa
 Screenshots of the open widget are taken every run; with UPDATE_SCREENSHOTS=1 they are written to
 docs/widget-desktop.png and docs/widget-phone.png for the README.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,13 @@ pytestmark = pytest.mark.timeout(300)
 @pytest.fixture(scope="module")
 def site(rasa_stack):
     port = free_port()
-    app = create_app(Settings(rasa_url=rasa_stack.rasa_url, rasa_channel_secret=rasa_stack.channel_secret,
-                              site_origins=[f"http://127.0.0.1:{port}"]))
+    app = create_app(
+        Settings(
+            rasa_url=rasa_stack.rasa_url,
+            rasa_channel_secret=rasa_stack.channel_secret,
+            site_origins=[f"http://127.0.0.1:{port}"],
+        )
+    )
     with serve_in_background(app, port) as url:
         yield url
 
@@ -152,8 +158,9 @@ def test_keyboard_alone_is_enough_to_ask_answer_a_quick_reply_and_close(page):
 
 
 def test_on_a_phone_the_open_widget_fills_the_screen(browser, site, tmp_path):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     try:
         page = context.new_page()
         page.goto(site + "/")
@@ -171,11 +178,15 @@ def test_on_a_phone_the_open_widget_fills_the_screen(browser, site, tmp_path):
 
 # ---- a whole consultation request through the widget, down to `make export` --------------------
 
+
 def _intake_ready() -> bool:
-    domain = (PROJECT_ROOT / "domain.yml")
+    domain = PROJECT_ROOT / "domain.yml"
     actions = PROJECT_ROOT / "actions"
-    return (domain.exists() and "intake_form" in domain.read_text()
-            and any("validate_intake_form" in path.read_text() for path in actions.glob("**/*.py")))
+    return (
+        domain.exists()
+        and "intake_form" in domain.read_text()
+        and any("validate_intake_form" in path.read_text() for path in actions.glob("**/*.py"))
+    )
 
 
 # What a patient answers, by what the assistant asks last (first match wins). The screening
@@ -217,8 +228,9 @@ def test_a_full_intake_through_the_widget_is_exported_with_channel_web(page, ras
         if DONE.search(last) or asked[-2:] == [last, last]:  # done, or stuck on one question
             break
         asked.append(last)
-        answer = next((reply for pattern, reply in INTAKE_ANSWERS
-                       if re.search(pattern, last, re.IGNORECASE | re.DOTALL)), None)
+        answer = next(
+            (reply for pattern, reply in INTAKE_ANSWERS if re.search(pattern, last, re.IGNORECASE | re.DOTALL)), None
+        )
         assert answer is not None, f"an intake question this test cannot answer: {last!r}"
         count = bot_bubbles(page).count()
         answer_like_a_patient(page, answer)
@@ -230,12 +242,22 @@ def test_a_full_intake_through_the_widget_is_exported_with_channel_web(page, ras
     stored = page.evaluate("JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage)])")
     assert "Alex Webb" not in stored and "alex.webb" not in stored.lower() and "reference" not in stored
 
-    exported = subprocess.run(
-        ["make", "--no-print-directory", "-s", "export", f"DATABASE_URL={rasa_stack.database_url}"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
-    ) if _make_has_export() else subprocess.run(
-        [sys.executable, "-m", "bot.export", "--database-url", rasa_stack.database_url],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+    exported = (
+        subprocess.run(
+            ["make", "--no-print-directory", "-s", "export", f"DATABASE_URL={rasa_stack.database_url}"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if _make_has_export()
+        else subprocess.run(
+            [sys.executable, "-m", "bot.export", "--database-url", rasa_stack.database_url],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     )
     assert exported.returncode == 0, exported.stderr
     records = [r for r in json.loads(exported.stdout) if r["name"] == "Alex Webb"]

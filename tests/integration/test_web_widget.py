@@ -4,6 +4,7 @@ Rasa here is the small fake from tests/fakes/fake_rasa.py, because these tests m
 real assistant cannot on demand: answer with hostile markup, fail, and count every message it gets.
 The same widget against the real assistant is in test_web_assistant.py.
 """
+
 from __future__ import annotations
 
 import re
@@ -92,13 +93,16 @@ def browser_storage(page) -> str:
 
 
 def age_stored_conversation(page, hours: float) -> None:
-    page.evaluate("""hours => {
+    page.evaluate(
+        """hours => {
         for (const key of Object.keys(sessionStorage).filter((k) => k.startsWith("clinic-chat:"))) {
             const state = JSON.parse(sessionStorage.getItem(key));
             state.savedAt = Date.now() - hours * 3600 * 1000;
             sessionStorage.setItem(key, JSON.stringify(state));
         }
-    }""", hours)
+    }""",
+        hours,
+    )
 
 
 def go_through_an_intake(page):
@@ -135,12 +139,21 @@ def test_a_quick_reply_sends_its_payload_and_shows_its_title(page, fake_rasa):
 
 
 def test_bot_markdown_renders_but_markup_from_bot_or_patient_never_becomes_html(page, fake_rasa):
-    fake_rasa.responder = lambda sender, text: [{"text": (
-        "**Prices**\n- Full face: £250\n- Face and neck: £320\n1. first\n2. second\n"
-        "See https://lumenskin.example/prices. or [our page](https://lumenskin.example/faq), "
-        "write to mailto:hello@lumenskin.example or call tel:+442079460321.\n"
-        "[click me](javascript:window.__pwned=1) <img src=x onerror=\"window.__pwned=1\">"
-        "<script>window.__pwned=1</script>")}] if text != "hi" else responder(sender, text)
+    fake_rasa.responder = lambda sender, text: (
+        [
+            {
+                "text": (
+                    "**Prices**\n- Full face: £250\n- Face and neck: £320\n1. first\n2. second\n"
+                    "See https://lumenskin.example/prices. or [our page](https://lumenskin.example/faq), "
+                    "write to mailto:hello@lumenskin.example or call tel:+442079460321.\n"
+                    '[click me](javascript:window.__pwned=1) <img src=x onerror="window.__pwned=1">'
+                    "<script>window.__pwned=1</script>"
+                )
+            }
+        ]
+        if text != "hi"
+        else responder(sender, text)
+    )
     open_chat(page)
     send(page, 'I am <b>bold</b> <img src=x onerror="window.__pwned=1">')
     answer = bot_bubbles(page).last
@@ -150,8 +163,12 @@ def test_bot_markdown_renders_but_markup_from_bot_or_patient_never_becomes_html(
     links = answer.locator("a")
     expect(links).to_have_count(4)
     hrefs = [links.nth(i).get_attribute("href") for i in range(4)]
-    assert hrefs == ["https://lumenskin.example/prices", "https://lumenskin.example/faq",
-                     "mailto:hello@lumenskin.example", "tel:+442079460321"]
+    assert hrefs == [
+        "https://lumenskin.example/prices",
+        "https://lumenskin.example/faq",
+        "mailto:hello@lumenskin.example",
+        "tel:+442079460321",
+    ]
     for i in range(4):
         expect(links.nth(i)).to_have_attribute("rel", "noopener noreferrer")
         expect(links.nth(i)).to_have_attribute("target", "_blank")
@@ -208,7 +225,8 @@ def test_bot_markdown_follows_the_shared_cases(page, fake_rasa):
     """Every case of tests/markdown_cases.yml (docs/markdown.md), as the widget builds it."""
     cases = markdown_cases()
     fake_rasa.responder = lambda sender, text: (
-        [{"text": case["input"]} for case in cases] if text == "show the cases" else responder(sender, text))
+        [{"text": case["input"]} for case in cases] if text == "show the cases" else responder(sender, text)
+    )
     open_chat(page)
     send(page, "show the cases")
     expect(bot_bubbles(page)).to_have_count(1 + len(cases))
@@ -216,7 +234,9 @@ def test_bot_markdown_follows_the_shared_cases(page, fake_rasa):
     for case, structure in zip(cases, built):
         assert structure == blocks(case["blocks"]), case["name"]
     links = bot_bubbles(page).locator("a")
-    assert set(links.evaluate_all("links => links.map((a) => a.target + ' ' + a.rel)")) == {"_blank noopener noreferrer"}
+    assert set(links.evaluate_all("links => links.map((a) => a.target + ' ' + a.rel)")) == {
+        "_blank noopener noreferrer"
+    }
 
 
 def test_history_survives_a_reload_and_the_session_continues_on_another_page(page, site, fake_rasa):
@@ -369,9 +389,11 @@ def _clinic_site(chat_server: str):
     from starlette.responses import HTMLResponse
     from starlette.routing import Route
 
-    html = (f'<!doctype html><html lang="en"><head><title>Another clinic site</title></head><body>'
-            f'<h1>Welcome</h1><script src="{chat_server}/widget.js" data-title="Lumen Skin Clinic" '
-            f'data-color="#f4c7b8" data-lang="en"></script></body></html>')
+    html = (
+        f'<!doctype html><html lang="en"><head><title>Another clinic site</title></head><body>'
+        f'<h1>Welcome</h1><script src="{chat_server}/widget.js" data-title="Lumen Skin Clinic" '
+        f'data-color="#f4c7b8" data-lang="en"></script></body></html>'
+    )
 
     async def home(request):
         return HTMLResponse(html)
@@ -385,8 +407,10 @@ def test_embedded_in_another_site_it_works_only_for_the_listed_origins(browser, 
     clinic_origin = f"http://127.0.0.1:{clinic_port}"
     origins = [clinic_origin] if listed else ["https://some-other-clinic.example"]
     chat_app = create_app(Settings(rasa_url=fake_rasa.url, site_origins=origins))
-    with serve_in_background(chat_app, chat_port) as chat_server, \
-            serve_in_background(_clinic_site(chat_server), clinic_port) as clinic_site:
+    with (
+        serve_in_background(chat_app, chat_port) as chat_server,
+        serve_in_background(_clinic_site(chat_server), clinic_port) as clinic_site,
+    ):
         context = browser.new_context()
         try:
             page = context.new_page()
@@ -472,11 +496,14 @@ def test_a_tab_left_open_forgets_the_conversation_after_four_idle_hours(context,
 
 
 def test_the_old_conversation_in_local_storage_is_removed_and_nothing_new_goes_there(page, site, fake_rasa):
-    page.evaluate("""([key, name]) => {
+    page.evaluate(
+        """([key, name]) => {
         localStorage.setItem(key, JSON.stringify({ sessionId: "old0000001", open: true, queue: [],
             messages: [{ from: "user", text: name }] }));
         localStorage.setItem("the-clinic-site-own-key", "kept");
-    }""", [f"clinic-chat:v1:{site}", PATIENT_NAME])
+    }""",
+        [f"clinic-chat:v1:{site}", PATIENT_NAME],
+    )
     page.reload()
     open_chat(page)
     send(page, PATIENT_PHONE)
@@ -513,21 +540,24 @@ class Clock:
 def test_too_many_messages_show_the_servers_kind_pause_and_one_retry_after_it(context, fake_rasa):
     clock = Clock()
     port = free_port()
-    app = create_app(Settings(rasa_url=fake_rasa.url, site_origins=[f"http://127.0.0.1:{port}"],
-                              chat_per_conversation_per_minute=2), limits=MemoryLimiter(clock=clock))
+    app = create_app(
+        Settings(rasa_url=fake_rasa.url, site_origins=[f"http://127.0.0.1:{port}"], chat_per_conversation_per_minute=2),
+        limits=MemoryLimiter(clock=clock),
+    )
     with serve_in_background(app, port) as url:
         page = context.new_page()
         chat_posts: list[str] = []
         page.on("request", lambda request: chat_posts.append(request.url) if "/api/chat" in request.url else None)
         page.goto(url + "/")
-        open_chat(page)                      # "hi": the first of two this minute
+        open_chat(page)  # "hi": the first of two this minute
         send(page, "first")
         expect(bot_bubbles(page).last).to_have_text("You said: first")
-        clock.now += 57                      # the minute ends in 3 seconds
+        clock.now += 57  # the minute ends in 3 seconds
         send(page, "second")
         status = page.get_by_role("status")
-        expect(status).to_have_text("That's a lot of messages at once, so I'm taking a short pause. "
-                                    "I'll send yours in about 3 seconds.")
+        expect(status).to_have_text(
+            "That's a lot of messages at once, so I'm taking a short pause. I'll send yours in about 3 seconds."
+        )
         clock.now += 4
         expect(bot_bubbles(page).last).to_have_text("You said: second", timeout=15_000)
         expect(page.locator(".status")).to_have_text("")  # the pause notice is gone
@@ -552,10 +582,14 @@ def test_a_refused_session_is_replaced_and_the_message_still_delivered(page, fak
 
 
 def test_an_emergency_answer_stands_out_with_a_tap_to_call_link(page, fake_rasa):
-    fake_rasa.responder = lambda sender, text: [
-        {"text": "EMERGENCY: call 999 now.\nThis could be an emergency."},
-        {"custom": {"alert": "emergency", "call": "999"}},
-    ] if "breathe" in text else responder(sender, text)
+    fake_rasa.responder = lambda sender, text: (
+        [
+            {"text": "EMERGENCY: call 999 now.\nThis could be an emergency."},
+            {"custom": {"alert": "emergency", "call": "999"}},
+        ]
+        if "breathe" in text
+        else responder(sender, text)
+    )
     open_chat(page)
     send(page, "I can't breathe")
     alert = page.locator(".message.alert-emergency")
@@ -570,9 +604,12 @@ def test_an_emergency_answer_stands_out_with_a_tap_to_call_link(page, fake_rasa)
 
 # ---- on a phone -------------------------------------------------------------------------------
 
+
 def _focused(page) -> str:
-    return page.evaluate("() => { const a = document.activeElement; const r = a && a.shadowRoot ? "
-                         "a.shadowRoot.activeElement : a; return r ? r.tagName + '.' + r.className : ''; }")
+    return page.evaluate(
+        "() => { const a = document.activeElement; const r = a && a.shadowRoot ? "
+        "a.shadowRoot.activeElement : a; return r ? r.tagName + '.' + r.className : ''; }"
+    )
 
 
 def test_a_tapped_button_leaves_the_keyboard_closed_and_a_keyboard_press_stays_in_the_text_box(page, fake_rasa):
@@ -605,9 +642,11 @@ def test_after_a_reload_the_conversation_opens_at_the_last_message(page, fake_ra
 def test_phone_and_email_questions_bring_up_the_matching_keyboard(page, fake_rasa):
     fake_rasa.responder = lambda sender, text: (
         [{"text": "What phone number can the clinic reach you on?"}, {"custom": {"input": "tel"}}]
-        if text == "phone please" else
-        [{"text": "And your email address?"}, {"custom": {"input": "email"}}] if text == PATIENT_PHONE
-        else responder(sender, text))
+        if text == "phone please"
+        else [{"text": "And your email address?"}, {"custom": {"input": "email"}}]
+        if text == PATIENT_PHONE
+        else responder(sender, text)
+    )
     open_chat(page)
     box = page.get_by_role("textbox", name="Type your message")
     assert box.get_attribute("inputmode") is None

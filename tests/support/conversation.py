@@ -1,4 +1,5 @@
 """Drives a whole intake through the REST channel by reading what the bot asks, as a patient would."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -77,8 +78,12 @@ def group_reply(patient: Patient, group) -> str:
     return "not sure"
 
 
-def run_intake(send: Callable[[str], list[dict]], patient: Patient, opening: str = "I'd like to book a consultation",
-               max_turns: int = 80) -> list[str]:
+def run_intake(
+    send: Callable[[str], list[dict]],
+    patient: Patient,
+    opening: str = "I'd like to book a consultation",
+    max_turns: int = 80,
+) -> list[str]:
     """Sends the opening and answers every question; returns everything the bot said."""
     transcript: list[str] = []
     messages = send(opening)

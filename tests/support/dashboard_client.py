@@ -1,4 +1,5 @@
 """Driving the dashboard app with Starlette's TestClient: sign in, read CSRF tokens, read the audit log."""
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,9 @@ from tests.support.dashboard_db import PASSWORDS
 
 def make_app(db_url: str, **options):
     """Plain-HTTP test app; a limiter that never pauses unless the test passes its own."""
-    security = SecurityConfig(secret_key="x" * 48, secure_cookies=False,
-                              require_admin_2fa=options.pop("require_admin_2fa", False))
+    security = SecurityConfig(
+        secret_key="x" * 48, secure_cookies=False, require_admin_2fa=options.pop("require_admin_2fa", False)
+    )
     options.setdefault("limiter", SignInLimiter(max_failures=1000, max_per_address=1000))
     return create_app(db_url, security, clinic_name="Test Clinic", **options)
 
@@ -45,9 +47,15 @@ def page_token(client: TestClient, path: str = "/") -> str:
 
 def sign_in(client: TestClient, username: str, password: str | None = None, next_page: str = "/"):
     token = csrf_from(client.get("/signin").text)
-    return client.post("/signin", data={
-        "username": username, "password": password or PASSWORDS[username], "csrf_token": token, "next": next_page,
-    })
+    return client.post(
+        "/signin",
+        data={
+            "username": username,
+            "password": password or PASSWORDS[username],
+            "csrf_token": token,
+            "next": next_page,
+        },
+    )
 
 
 def signed_in(app, username: str) -> TestClient:
@@ -59,8 +67,10 @@ def signed_in(app, username: str) -> TestClient:
 
 def audit_entries(url: str) -> list[tuple[str, str, str | None, str]]:
     with session_scope(url) as session:
-        return [(e.actor, e.action, e.reference, e.detail)
-                for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+        return [
+            (e.actor, e.action, e.reference, e.detail)
+            for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+        ]
 
 
 def account(url: str, username: str) -> StaffUser:

@@ -1,5 +1,6 @@
 """A dashboard database for HTTP-level tests: migrated once with one staff and one admin account,
 then copied for each test (argon2 hashing is deliberately slow, so accounts are made once)."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,5 @@
 """Which addresses a TCP port listens on, read from the kernel's tables (/proc/net/tcp, tcp6)."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -11,7 +12,7 @@ LISTEN = "0A"
 def _address(hex_address: str) -> str:
     raw = bytes.fromhex(hex_address)
     # The kernel prints each 32-bit word in host byte order (little-endian here).
-    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
     return str(ipaddress.ip_address(words))
 
 

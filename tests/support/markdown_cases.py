@@ -6,6 +6,7 @@ as plain data:
     item  = {"n": number or None, "li": spans, "sub": [block, ...]}
     spans = [str | {"b": spans} | {"a": href, "text": label}, ...]   (no empty or adjacent strings)
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,5 +1,6 @@
 """Two saves of the same thing at once, both past the "already stored?" check before either
 inserts, so the database's unique constraint (not the check) has to settle the race."""
+
 from __future__ import annotations
 
 import threading

@@ -1,6 +1,7 @@
 """The patient-facing text of what an action sends, rendered from the domain's responses as Rasa's
 NLG renders them (slot values and the action's own variables put into `{name}`), so unit tests can
 read what the patient would read without starting Rasa."""
+
 from __future__ import annotations
 
 import re

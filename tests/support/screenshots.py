@@ -1,5 +1,6 @@
 """Screenshots from browser tests: always kept with the test's files; written to docs/ (what the
 README shows) only when UPDATE_SCREENSHOTS=1, so a test run never changes tracked files."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """A migrated, empty database for storage tests, on both engines the project supports."""
+
 from __future__ import annotations
 
 import pytest

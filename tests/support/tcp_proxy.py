@@ -1,4 +1,5 @@
 """A TCP forwarder the tests can cut and restore, to make a real service "go down" and come back."""
+
 from __future__ import annotations
 
 import socket

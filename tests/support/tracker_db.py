@@ -1,4 +1,5 @@
 """Reading Rasa's tracker store as an outsider would: raw rows and raw file bytes, no decryption."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,10 +14,14 @@ def tracker_rows(tracker_store_url: str, sender_id: str) -> list[dict]:
     engine = sa.create_engine(app_side_url(tracker_store_url))
     try:
         with engine.connect() as connection:
-            rows = connection.execute(
-                sa.text("SELECT type_name, intent_name, action_name, data FROM events WHERE sender_id = :sender"),
-                {"sender": sender_id},
-            ).mappings().all()
+            rows = (
+                connection.execute(
+                    sa.text("SELECT type_name, intent_name, action_name, data FROM events WHERE sender_id = :sender"),
+                    {"sender": sender_id},
+                )
+                .mappings()
+                .all()
+            )
         return [dict(row) for row in rows]
     finally:
         engine.dispose()
@@ -46,13 +51,17 @@ def make_tracker_db(path: Path, events: list[tuple[str, str, datetime]]) -> str:
     url = f"sqlite:///{path}"
     engine = sa.create_engine(url)
     with engine.begin() as connection:
-        connection.execute(sa.text(
-            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) "
-            "NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"))
+        connection.execute(
+            sa.text(
+                "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) "
+                "NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
+            )
+        )
         for sender, type_name, at in events:
-            connection.execute(sa.text("INSERT INTO events (sender_id, type_name, timestamp, data) "
-                                       "VALUES (:s, :t, :ts, 'fernet:x')"),
-                               {"s": sender, "t": type_name, "ts": at.timestamp()})
+            connection.execute(
+                sa.text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (:s, :t, :ts, 'fernet:x')"),
+                {"s": sender, "t": type_name, "ts": at.timestamp()},
+            )
     engine.dispose()
     return url
 

@@ -1,4 +1,5 @@
 """clinic/clinic.yml is staff-edited: every mistake stops start-up with a message naming the field."""
+
 from __future__ import annotations
 
 import copy
@@ -32,17 +33,20 @@ def test_the_shipped_file_loads():
     assert clinic.prices and all(item.price for item in clinic.prices)
 
 
-@pytest.mark.parametrize(("path", "value", "message"), [
-    ("name", ..., "'name' is missing"),
-    ("phone", "12", "'phone'"),
-    ("default_region", "XX", "'default_region' 'XX'"),
-    ("email", "not-an-address", "'email'"),
-    ("hours", [], "'hours' must be a non-empty list"),
-    ("hours.0.open", "9am", "'hours[0].open' must look like 09:30"),
-    ("hours.0.close", "08:00", "'hours[0].open' must be before 'close'"),
-    ("prices", "cheap", "'prices' must be a non-empty list"),
-    ("prices.0.price", "", "'prices[0].price' is missing"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("name", ..., "'name' is missing"),
+        ("phone", "12", "'phone'"),
+        ("default_region", "XX", "'default_region' 'XX'"),
+        ("email", "not-an-address", "'email'"),
+        ("hours", [], "'hours' must be a non-empty list"),
+        ("hours.0.open", "9am", "'hours[0].open' must look like 09:30"),
+        ("hours.0.close", "08:00", "'hours[0].open' must be before 'close'"),
+        ("prices", "cheap", "'prices' must be a non-empty list"),
+        ("prices.0.price", "", "'prices[0].price' is missing"),
+    ],
+)
 def test_each_mistake_names_its_field(path, value, message):
     with pytest.raises(ClinicConfigError) as raised:
         parse_clinic(with_change(path, value))

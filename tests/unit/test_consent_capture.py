@@ -1,5 +1,6 @@
 """Both forms record which consent text was agreed to: the bot's consent question as the
 patient saw it (its latest utterance), with the version of that exact text."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,13 +24,21 @@ def bot(text: str) -> dict:
     return {"event": "bot", "text": text, "data": {}}
 
 
-@pytest.mark.parametrize(("form", "validator", "slot"), [
-    ("intake_form", ValidateIntakeForm(), "intake_consent"),
-    ("callback_form", ValidateCallbackForm(), "callback_consent"),
-])
+@pytest.mark.parametrize(
+    ("form", "validator", "slot"),
+    [
+        ("intake_form", ValidateIntakeForm(), "intake_consent"),
+        ("callback_form", ValidateCallbackForm(), "callback_consent"),
+    ],
+)
 def test_agreeing_records_the_consent_question_just_shown_and_its_version(form, validator, slot):
-    events = [bot("Hello! How can I help?"), {"event": "user", "text": "book"}, bot("Sure."), bot(ASKED),
-              {"event": "user", "text": "yes"}]
+    events = [
+        bot("Hello! How can I help?"),
+        {"event": "user", "text": "book"},
+        bot("Sure."),
+        bot(ASKED),
+        {"event": "user", "text": "yes"},
+    ]
     result = getattr(validator, f"validate_{slot}")("yes", CollectingDispatcher(), tracker(form, events), {})
     assert result[slot] == "yes" and result["consent_at"]
     assert result["consent_text"] == ASKED
@@ -38,7 +47,9 @@ def test_agreeing_records_the_consent_question_just_shown_and_its_version(form, 
 
 def test_refusing_records_no_consent_text():
     events = [bot(ASKED), {"event": "user", "text": "no"}]
-    result = ValidateIntakeForm().validate_intake_consent("no", CollectingDispatcher(), tracker("intake_form", events), {})
+    result = ValidateIntakeForm().validate_intake_consent(
+        "no", CollectingDispatcher(), tracker("intake_form", events), {}
+    )
     assert "consent_text" not in result and "consent_version" not in result
 
 

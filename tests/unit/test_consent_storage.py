@@ -1,6 +1,7 @@
 """Demonstrable consent (GDPR Art. 7): the version id of a consent text, and each consultation and
 callback request stored with the version it agreed to and the text kept once per version, on a
 real SQLite file and a real PostgreSQL (migration 0004)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -23,16 +24,29 @@ SHOWN = "Your answers are seen only by Bright Skin Clinic's staff.\nDo you agree
 
 def intake(key: str = "web-abc:2025-11-23T10:29:00Z", shown: str | None = SHOWN) -> IntakeSubmission:
     return IntakeSubmission(
-        idempotency_key=key, channel="web", conversation_id="web-abc", name="Ann Lee", preferred_contact="email",
-        concerns="acne scars", email="ann@example.com", consent_at=CONSENT_AT,
-        consent_version=consent_version(shown) if shown is not None else None, consent_text=shown,
+        idempotency_key=key,
+        channel="web",
+        conversation_id="web-abc",
+        name="Ann Lee",
+        preferred_contact="email",
+        concerns="acne scars",
+        email="ann@example.com",
+        consent_at=CONSENT_AT,
+        consent_version=consent_version(shown) if shown is not None else None,
+        consent_text=shown,
     )
 
 
 def callback(key: str = "web-abc:callback:1", shown: str = SHOWN) -> CallbackSubmission:
     return CallbackSubmission(
-        idempotency_key=key, channel="web", conversation_id="web-abc", name="Ann Lee", phone="+447911123456",
-        consent_at=CONSENT_AT, consent_version=consent_version(shown), consent_text=shown,
+        idempotency_key=key,
+        channel="web",
+        conversation_id="web-abc",
+        name="Ann Lee",
+        phone="+447911123456",
+        consent_at=CONSENT_AT,
+        consent_version=consent_version(shown),
+        consent_text=shown,
     )
 
 
@@ -47,10 +61,15 @@ def test_the_version_is_a_short_stable_hash_of_the_exact_text():
     assert int(version[2:], 16) >= 0  # hex
 
 
-@pytest.mark.parametrize("changed", [
-    SHOWN.replace("Bright Skin Clinic", "Other Clinic"),  # another clinic's name rendered in
-    SHOWN + " ", SHOWN.replace("?", "."), SHOWN.lower(),
-])
+@pytest.mark.parametrize(
+    "changed",
+    [
+        SHOWN.replace("Bright Skin Clinic", "Other Clinic"),  # another clinic's name rendered in
+        SHOWN + " ",
+        SHOWN.replace("?", "."),
+        SHOWN.lower(),
+    ],
+)
 def test_changing_the_consent_text_changes_the_version(changed):
     assert consent_version(changed) != consent_version(SHOWN)
 
@@ -95,11 +114,15 @@ def test_requests_stored_before_0004_have_no_version(db_url):
     command.downgrade(alembic_config(db_url), "0003_callbacks")
     assert "consent_texts" not in inspect(engine_for(db_url)).get_table_names()
     with engine_for(db_url).begin() as connection:  # a request as 0003 stored it
-        connection.execute(text(
-            "INSERT INTO consultation_requests (reference, idempotency_key, created_at, updated_at, channel,"
-            " conversation_id, name, preferred_contact, concerns, preferred_time, health_notes, outcome,"
-            " consent_at, status) VALUES ('MN-OLD234', 'old', :at, :at, 'web', 'web-old', 'Old Patient',"
-            " 'email', 'lines', '', '', 'eligible', :at, 'new')"), {"at": CONSENT_AT})
+        connection.execute(
+            text(
+                "INSERT INTO consultation_requests (reference, idempotency_key, created_at, updated_at, channel,"
+                " conversation_id, name, preferred_contact, concerns, preferred_time, health_notes, outcome,"
+                " consent_at, status) VALUES ('MN-OLD234', 'old', :at, :at, 'web', 'web-old', 'Old Patient',"
+                " 'email', 'lines', '', '', 'eligible', :at, 'new')"
+            ),
+            {"at": CONSENT_AT},
+        )
     upgrade_to_head(db_url)
     [old] = list_requests(db_url)
     assert old.consent_version is None and old.consent_text is None

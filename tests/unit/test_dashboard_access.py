@@ -1,5 +1,6 @@
 """The dashboard over HTTP: who may do what. Signed-out visitors are sent to sign in, staff
 use the request pages but not the admin ones, admins use every route."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,8 @@ from tests.support.dashboard_client import csrf_from, new_client, page_token, si
 from tests.support.dashboard_db import db_url, template_db  # noqa: F401  (fixtures)
 from tests.support.dashboard_http import add_request, app, clock  # noqa: F401  (fixtures)
 
-
 GET_PAGES = ["/", "/requests/R-1", "/audit", "/staff"]
+
 
 @pytest.mark.parametrize("path", GET_PAGES)
 def test_signed_out_pages_redirect_to_sign_in_and_remember_the_page(app, db_url, path):
@@ -23,13 +24,16 @@ def test_signed_out_pages_redirect_to_sign_in_and_remember_the_page(app, db_url,
     assert response.headers["location"].startswith("/signin?next=")
 
 
-@pytest.mark.parametrize("path,data", [
-    ("/requests/R-1/status", {"to_status": "contacted"}),
-    ("/requests/R-1/erase", {"confirm_reference": "R-1"}),
-    ("/export.csv", {}),
-    ("/staff/sam", {"change": "deactivate"}),
-    ("/signout", {}),
-])
+@pytest.mark.parametrize(
+    "path,data",
+    [
+        ("/requests/R-1/status", {"to_status": "contacted"}),
+        ("/requests/R-1/erase", {"confirm_reference": "R-1"}),
+        ("/export.csv", {}),
+        ("/staff/sam", {"change": "deactivate"}),
+        ("/signout", {}),
+    ],
+)
 def test_signed_out_posts_are_refused_even_with_a_valid_csrf_token(app, db_url, path, data):
     add_request(db_url, "R-1")
     client = new_client(app)

@@ -1,5 +1,6 @@
 """The dashboard's admin pages over HTTP: staff accounts (deactivation ends a session at once,
 not one's own) and the audit log."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -10,8 +11,8 @@ from tests.support.dashboard_client import audit_entries, new_client, page_token
 from tests.support.dashboard_db import db_url, template_db  # noqa: F401  (fixtures)
 from tests.support.dashboard_http import add_request, app, clock  # noqa: F401  (fixtures)
 
-
 # ---------------------------------------------------------------- staff accounts
+
 
 def test_deactivated_account_loses_its_open_session_at_once(app, db_url):
     client = signed_in(app, "sam")
@@ -31,6 +32,7 @@ def test_admin_cannot_deactivate_themself(app, db_url):
 
 
 # ---------------------------------------------------------------- audit log
+
 
 def test_audit_log_records_sign_ins_views_changes_exports_and_erasures(app, db_url):
     add_request(db_url, "R-1")

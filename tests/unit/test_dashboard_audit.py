@@ -1,6 +1,7 @@
 """Audit completeness: list views (with the filter names, never a search term), searches (posted,
 never in an address), the callback list, refused requests (role, CSRF), failed sign-ins credited only
 to accounts that exist, and `make staff-add` credited to the operating-system user."""
+
 from __future__ import annotations
 
 import io
@@ -30,12 +31,23 @@ def app(db_url):
 
 def add_request(url: str, reference: str, name: str = "Maria Lopez", outcome: str = "eligible", **extra) -> None:
     with session_scope(url) as session:
-        session.add(ConsultationRequest(
-            reference=reference, idempotency_key=f"key-{reference}", channel="web", name=name,
-            conversation_id=f"web-{reference}",
-            phone="+447700900123", preferred_contact="phone", concerns="acne scars", outcome=outcome,
-            consent_at=datetime.now(timezone.utc), status="new",
-            created_at=extra.pop("created_at", datetime.now(timezone.utc)), **extra))
+        session.add(
+            ConsultationRequest(
+                reference=reference,
+                idempotency_key=f"key-{reference}",
+                channel="web",
+                name=name,
+                conversation_id=f"web-{reference}",
+                phone="+447700900123",
+                preferred_contact="phone",
+                concerns="acne scars",
+                outcome=outcome,
+                consent_at=datetime.now(timezone.utc),
+                status="new",
+                created_at=extra.pop("created_at", datetime.now(timezone.utc)),
+                **extra,
+            )
+        )
 
 
 def last(url: str, action: str):
@@ -62,8 +74,7 @@ def test_a_search_is_posted_audited_as_a_search_and_its_words_are_nowhere(app, d
     assert 'href="/requests/R-1"' in html and 'value="Maria"' in html  # the form keeps the term
     assert last(db_url, "search") == ("sam", "search", None, "requests: 1 matching; outcome=eligible, search=yes")
     assert "maria" not in str(audit_entries(db_url)).lower()
-    assert not any("maria" in record.getMessage().lower() for record in caplog.records
-                   if record.name.startswith("bot"))
+    assert not any("maria" in record.getMessage().lower() for record in caplog.records if record.name.startswith("bot"))
 
 
 def test_a_search_in_the_address_is_ignored(app, db_url):
@@ -88,9 +99,18 @@ def test_pages_of_a_search_are_posted_so_the_term_never_becomes_a_link(app, db_u
 
 
 def test_the_callback_list_and_admin_lists_are_audited(app, db_url):
-    save_callback(db_url, CallbackSubmission(
-        idempotency_key="telegram-1:callback:1", channel="telegram", conversation_id="telegram-1",
-        name="Tom Reed", phone="+447700900987", preferred_time="after 5pm", consent_at=datetime.now(timezone.utc)))
+    save_callback(
+        db_url,
+        CallbackSubmission(
+            idempotency_key="telegram-1:callback:1",
+            channel="telegram",
+            conversation_id="telegram-1",
+            name="Tom Reed",
+            phone="+447700900987",
+            preferred_time="after 5pm",
+            consent_at=datetime.now(timezone.utc),
+        ),
+    )
     admin = signed_in(app, "ada")
     admin.get("/callbacks")
     assert last(db_url, "list") == ("ada", "list", None, "callbacks: 1 waiting, 0 done shown")
@@ -109,7 +129,9 @@ def test_refused_requests_are_audited_role_and_csrf(app, db_url):
     token = page_token(staff)
     staff.post("/requests/R-1/erase", data={"confirm_reference": "R-1", "csrf_token": token})
     assert last(db_url, "refused") == ("sam", "refused", None, "admins only: POST /requests/R-1/erase")
-    assert staff.post("/requests/R-1/status", data={"to_status": "contacted", "csrf_token": "forged"}).status_code == 403
+    assert (
+        staff.post("/requests/R-1/status", data={"to_status": "contacted", "csrf_token": "forged"}).status_code == 403
+    )
     assert last(db_url, "refused") == ("sam", "refused", None, "form token missing or wrong: POST /requests/R-1/status")
     before = len(audit_entries(db_url))
     anonymous = new_client(app)
@@ -122,8 +144,12 @@ def test_failed_sign_ins_name_only_accounts_that_exist(app, db_url):
     sign_in(new_client(app), "Maria.Lopez 07700", "whatever was typed")
     sign_in(new_client(app), "sam", "wrong password here")
     with session_scope(db_url) as session:
-        failed = [(e.actor, e.detail) for e in session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "sign_in_failed").order_by(AuditEvent.id))]
+        failed = [
+            (e.actor, e.detail)
+            for e in session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "sign_in_failed").order_by(AuditEvent.id)
+            )
+        ]
     assert failed == [("(unknown account)", ""), ("sam", "wrong password")]
     assert "maria" not in str(audit_entries(db_url)).lower()
 

@@ -3,6 +3,7 @@ escaping what patients typed, and erasure by an admin only.
 
 Callbacks are stored with the bot's own `save_callback` into a fresh SQLite database upgraded
 with the real Alembic migrations."""
+
 from __future__ import annotations
 
 import re
@@ -14,11 +15,11 @@ import pytest
 from sqlalchemy import select, text, update
 from starlette.testclient import TestClient
 
+from bot.consent import consent_version
 from bot.dashboard.app import create_app
 from bot.dashboard.auth import SignInLimiter
 from bot.dashboard.models import AuditEvent
 from bot.dashboard.security import SecurityConfig
-from bot.consent import consent_version
 from bot.db.base import engine_for, session_scope
 from bot.db.callbacks import CallbackSubmission, save_callback
 from bot.db.models import CallbackRequest
@@ -41,16 +42,33 @@ def app(db_url):
     return create_app(db_url, security, limiter=SignInLimiter(), clinic_name="Test Clinic")
 
 
-def store(url: str, key: str, name: str = "Maria Lopez", phone: str = "+447700900123",
-          preferred_time: str = "weekday mornings", hours_ago: float = 0) -> str:
-    saved = save_callback(url, CallbackSubmission(
-        idempotency_key=f"web-{key}:callback:1", channel="web", conversation_id=f"web-{key}", name=name,
-        phone=phone, preferred_time=preferred_time, consent_at=datetime.now(timezone.utc),
-    ))
+def store(
+    url: str,
+    key: str,
+    name: str = "Maria Lopez",
+    phone: str = "+447700900123",
+    preferred_time: str = "weekday mornings",
+    hours_ago: float = 0,
+) -> str:
+    saved = save_callback(
+        url,
+        CallbackSubmission(
+            idempotency_key=f"web-{key}:callback:1",
+            channel="web",
+            conversation_id=f"web-{key}",
+            name=name,
+            phone=phone,
+            preferred_time=preferred_time,
+            consent_at=datetime.now(timezone.utc),
+        ),
+    )
     if hours_ago:
         with session_scope(url) as session:
-            session.execute(update(CallbackRequest).where(CallbackRequest.reference == saved.reference)
-                            .values(created_at=datetime.now(timezone.utc) - timedelta(hours=hours_ago)))
+            session.execute(
+                update(CallbackRequest)
+                .where(CallbackRequest.reference == saved.reference)
+                .values(created_at=datetime.now(timezone.utc) - timedelta(hours=hours_ago))
+            )
     return saved.reference
 
 
@@ -63,8 +81,9 @@ def csrf_from(html: str) -> str:
 def signed_in(app, username: str) -> TestClient:
     client = TestClient(app, follow_redirects=False)
     token = csrf_from(client.get("/signin").text)
-    response = client.post("/signin", data={"username": username, "password": PASSWORDS[username],
-                                            "csrf_token": token, "next": "/"})
+    response = client.post(
+        "/signin", data={"username": username, "password": PASSWORDS[username], "csrf_token": token, "next": "/"}
+    )
     assert response.status_code == 303, response.text
     return client
 
@@ -77,9 +96,14 @@ def callback(url: str, reference: str) -> CallbackRequest:
 def audit_entries(url: str) -> list[tuple[str, str, str | None]]:
     """What was done to callbacks (accounts and sign-ins are left out)."""
     with session_scope(url) as session:
-        return [(e.actor, e.action, e.reference) for e in session.scalars(
-            select(AuditEvent).where(AuditEvent.action.in_(("callback_done", "callback_reopened", "erase")))
-            .order_by(AuditEvent.id))]
+        return [
+            (e.actor, e.action, e.reference)
+            for e in session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action.in_(("callback_done", "callback_reopened", "erase")))
+                .order_by(AuditEvent.id)
+            )
+        ]
 
 
 def rows_in_order(html: str) -> list[str]:
@@ -88,6 +112,7 @@ def rows_in_order(html: str) -> list[str]:
 
 # ---------------------------------------------------------------- who may do what
 
+
 def test_signed_out_visitors_are_sent_to_sign_in_and_cannot_change_anything(app, db_url):
     reference = store(db_url, "a")
     client = TestClient(app, follow_redirects=False)
@@ -95,8 +120,9 @@ def test_signed_out_visitors_are_sent_to_sign_in_and_cannot_change_anything(app,
     assert response.status_code == 303 and response.headers["location"] == "/signin?next=%2Fcallbacks"
     for action in ("done", "reopen", "erase"):
         token = csrf_from(client.get("/signin").text)  # a refused post ends the (anonymous) session
-        response = client.post(f"/callbacks/{reference}/{action}",
-                               data={"csrf_token": token, "confirm_reference": reference})
+        response = client.post(
+            f"/callbacks/{reference}/{action}", data={"csrf_token": token, "confirm_reference": reference}
+        )
         assert response.status_code == 303 and response.headers["location"].startswith("/signin")
     stored = callback(db_url, reference)
     assert stored.status == "new" and stored.name == "Maria Lopez" and stored.erased_at is None
@@ -120,20 +146,28 @@ def test_staff_see_calls_to_make_first_newest_first_with_a_tel_link(app, db_url)
     assert "Erase contact details" not in page.text  # admins only
 
 
-
 def test_each_callback_shows_which_consent_text_it_agreed_to_and_when(app, db_url):
     shown = "Your number is kept only for this call. Is that okay?"
-    saved = save_callback(db_url, CallbackSubmission(
-        idempotency_key="web-v:callback:1", channel="web", conversation_id="web-v", name="Ann Lee",
-        phone="+447700900123", consent_at=datetime(2025, 11, 23, 10, 30, tzinfo=timezone.utc),
-        consent_version=consent_version(shown), consent_text=shown,
-    ))
+    saved = save_callback(
+        db_url,
+        CallbackSubmission(
+            idempotency_key="web-v:callback:1",
+            channel="web",
+            conversation_id="web-v",
+            name="Ann Lee",
+            phone="+447700900123",
+            consent_at=datetime(2025, 11, 23, 10, 30, tzinfo=timezone.utc),
+            consent_version=consent_version(shown),
+            consent_text=shown,
+        ),
+    )
     old = store(db_url, "before-versions")
     page = signed_in(app, "sam").get("/callbacks").text
     row = page.split(f'id="{saved.reference}"')[1].split("</tr>")[0]
     assert f'2025-11-23 10:30 to text version <code class="consent-version">{consent_version(shown)}</code>' in row
     assert "Show the text agreed to" in row and shown in row
     assert "text version <em>not recorded</em>" in page.split(f'id="{old}"')[1].split("</tr>")[0]
+
 
 def test_staff_mark_done_and_reopen_are_recorded_and_audited(app, db_url):
     reference = store(db_url, "a")
@@ -174,7 +208,7 @@ def test_what_patients_typed_is_escaped(app, db_url):
     page = signed_in(app, "sam").get("/callbacks").text
     assert XSS not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert unescape('&#34;&gt;&lt;img src=x onerror=alert(2)&gt;') in unescape(page)
+    assert unescape("&#34;&gt;&lt;img src=x onerror=alert(2)&gt;") in unescape(page)
 
 
 def test_unknown_reference_gets_a_kind_404(app, db_url):
@@ -186,9 +220,11 @@ def test_unknown_reference_gets_a_kind_404(app, db_url):
 
 # ---------------------------------------------------------------- erasure
 
+
 def test_admin_erase_leaves_no_personal_value_in_the_table(app, db_url):
-    reference = store(db_url, "tg-555", name="Olivia Bennett", phone="+447700900456",
-                      preferred_time="Tuesday lunchtime")
+    reference = store(
+        db_url, "tg-555", name="Olivia Bennett", phone="+447700900456", preferred_time="Tuesday lunchtime"
+    )
     kept = store(db_url, "other", name="Tom Reed")
     client = signed_in(app, "ada")
     page = client.get("/callbacks").text
@@ -198,12 +234,14 @@ def test_admin_erase_leaves_no_personal_value_in_the_table(app, db_url):
     wrong = client.post(f"/callbacks/{reference}/erase", data={"csrf_token": token, "confirm_reference": "CB-X"})
     assert wrong.status_code == 303 and callback(db_url, reference).name == "Olivia Bennett"
 
-    response = client.post(f"/callbacks/{reference}/erase",
-                           data={"csrf_token": token, "confirm_reference": reference})
+    response = client.post(f"/callbacks/{reference}/erase", data={"csrf_token": token, "confirm_reference": reference})
     assert response.status_code == 303
     with engine_for(db_url).connect() as connection:
-        rows = connection.execute(text("SELECT * FROM callback_requests WHERE reference = :r"),
-                                  {"r": reference}).mappings().all()
+        rows = (
+            connection.execute(text("SELECT * FROM callback_requests WHERE reference = :r"), {"r": reference})
+            .mappings()
+            .all()
+        )
     [row] = rows
     dump = " ".join(str(value) for value in row.values())
     for personal in ("Olivia", "Bennett", "+447700900456", "900456", "Tuesday", "tg-555"):

@@ -1,5 +1,6 @@
 """Staff accounts from the command line, password rules, the sign-in limiter, and the start-up
 security settings (secret key, Secure cookies)."""
+
 from __future__ import annotations
 
 import io
@@ -35,8 +36,17 @@ def run_cli(db_url: str, monkeypatch, *args: str, stdin: str = "") -> int:
 
 
 def test_add_staff_reads_the_password_from_stdin_and_stores_only_an_argon2_hash(db_url, monkeypatch, capsys):
-    code = run_cli(db_url, monkeypatch, "add-staff", "--username", "Sam", "--role", "staff", "--password-stdin",
-                   stdin=GOOD_PASSWORD + "\n")
+    code = run_cli(
+        db_url,
+        monkeypatch,
+        "add-staff",
+        "--username",
+        "Sam",
+        "--role",
+        "staff",
+        "--password-stdin",
+        stdin=GOOD_PASSWORD + "\n",
+    )
     assert code == 0 and "Created staff account sam" in capsys.readouterr().out
     with session_scope(db_url) as session:
         user = session.scalar(select(StaffUser))
@@ -48,10 +58,16 @@ def test_add_staff_reads_the_password_from_stdin_and_stores_only_an_argon2_hash(
         assert event.action == "account_change" and event.actor.startswith("cli")
 
 
-@pytest.mark.parametrize("password,reason", [
-    ("", "empty"), ("short pw 1", "at least 12"), ("password1234", "too easy"),
-    ("aaaaaaaaaaaaaaaa", "too easy"), ("sam-is-my-name-2025", "must not contain the username"),
-])
+@pytest.mark.parametrize(
+    "password,reason",
+    [
+        ("", "empty"),
+        ("short pw 1", "at least 12"),
+        ("password1234", "too easy"),
+        ("aaaaaaaaaaaaaaaa", "too easy"),
+        ("sam-is-my-name-2025", "must not contain the username"),
+    ],
+)
 def test_weak_or_empty_passwords_are_refused_and_nothing_is_created(db_url, monkeypatch, capsys, password, reason):
     code = run_cli(db_url, monkeypatch, "add-staff", "--username", "sam", "--password-stdin", stdin=password + "\n")
     assert code == 2 and reason in capsys.readouterr().err
@@ -68,8 +84,10 @@ def test_duplicate_and_bad_usernames_are_refused(db_url, monkeypatch, capsys):
     assert run_cli(db_url, monkeypatch, "add-staff", "--username", "sam", "--password-stdin", stdin=GOOD_PASSWORD) == 0
     assert run_cli(db_url, monkeypatch, "add-staff", "--username", "SAM", "--password-stdin", stdin=GOOD_PASSWORD) == 2
     assert "already exists" in capsys.readouterr().err
-    assert run_cli(db_url, monkeypatch, "add-staff", "--username", "<b>x</b>", "--password-stdin",
-                   stdin=GOOD_PASSWORD) == 2
+    assert (
+        run_cli(db_url, monkeypatch, "add-staff", "--username", "<b>x</b>", "--password-stdin", stdin=GOOD_PASSWORD)
+        == 2
+    )
     assert "letters, digits" in capsys.readouterr().err
 
 
@@ -77,8 +95,17 @@ def test_list_deactivate_activate_and_set_password(db_url, monkeypatch, capsys):
     run_cli(db_url, monkeypatch, "list-staff")
     assert "No accounts yet" in capsys.readouterr().out
     for name, role in (("ada", "admin"), ("sam", "staff")):
-        run_cli(db_url, monkeypatch, "add-staff", "--username", name, "--role", role, "--password-stdin",
-                stdin=GOOD_PASSWORD)
+        run_cli(
+            db_url,
+            monkeypatch,
+            "add-staff",
+            "--username",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            stdin=GOOD_PASSWORD,
+        )
     capsys.readouterr()
     assert run_cli(db_url, monkeypatch, "deactivate", "--username", "sam") == 0
     run_cli(db_url, monkeypatch, "list-staff")
@@ -87,8 +114,18 @@ def test_list_deactivate_activate_and_set_password(db_url, monkeypatch, capsys):
     with session_scope(db_url) as session:
         assert authenticate(session, "sam", GOOD_PASSWORD) is None  # inactive accounts cannot sign in
     assert run_cli(db_url, monkeypatch, "activate", "--username", "sam") == 0
-    assert run_cli(db_url, monkeypatch, "set-password", "--username", "sam", "--password-stdin",
-                   stdin="a different long phrase") == 0
+    assert (
+        run_cli(
+            db_url,
+            monkeypatch,
+            "set-password",
+            "--username",
+            "sam",
+            "--password-stdin",
+            stdin="a different long phrase",
+        )
+        == 0
+    )
     with session_scope(db_url) as session:
         assert authenticate(session, "sam", "a different long phrase") is not None
     assert run_cli(db_url, monkeypatch, "deactivate", "--username", "ada") == 2
@@ -99,10 +136,20 @@ def test_list_deactivate_activate_and_set_password(db_url, monkeypatch, capsys):
 def test_the_documented_command_works_in_a_fresh_process(tmp_path):
     """As `make staff-add` runs it: a new process, a database that does not exist yet."""
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.db'}", VAR_DIR=str(tmp_path))
-    command = [sys.executable, "-m", "bot.dashboard.cli", "add-staff", "--username", "front.desk",
-               "--role", "admin", "--password-stdin"]
-    done = subprocess.run(command, input=GOOD_PASSWORD + "\n", capture_output=True, text=True, env=env,
-                          cwd=PROJECT_ROOT, timeout=60)
+    command = [
+        sys.executable,
+        "-m",
+        "bot.dashboard.cli",
+        "add-staff",
+        "--username",
+        "front.desk",
+        "--role",
+        "admin",
+        "--password-stdin",
+    ]
+    done = subprocess.run(
+        command, input=GOOD_PASSWORD + "\n", capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert "Created admin account front.desk" in done.stdout and GOOD_PASSWORD not in done.stdout + done.stderr
 
@@ -148,8 +195,9 @@ def test_a_dashboard_reachable_from_the_network_needs_a_key_and_gets_secure_cook
     assert production.secure_cookies and production.secret_key == key
     behind_proxy = load_security_config("127.0.0.1", environ={"DASHBOARD_SECRET_KEY": key}, var_dir=tmp_path)
     assert behind_proxy.secure_cookies
-    plain = load_security_config("0.0.0.0", environ={"DASHBOARD_SECRET_KEY": key, "DASHBOARD_PLAIN_HTTP": "1"},
-                                 var_dir=tmp_path)
+    plain = load_security_config(
+        "0.0.0.0", environ={"DASHBOARD_SECRET_KEY": key, "DASHBOARD_PLAIN_HTTP": "1"}, var_dir=tmp_path
+    )
     assert not plain.secure_cookies
     with pytest.raises(DashboardConfigError, match="DASHBOARD_PLAIN_HTTP"):
         load_security_config("127.0.0.1", environ={"DASHBOARD_DEV": "1"}, var_dir=tmp_path)
@@ -158,6 +206,7 @@ def test_a_dashboard_reachable_from_the_network_needs_a_key_and_gets_secure_cook
 
 def test_make_run_serves_its_local_dashboard_over_plain_http_unless_configured():
     from bot.run import dashboard_environment
+
     assert dashboard_environment({})["DASHBOARD_PLAIN_HTTP"] == "1"
     assert "DASHBOARD_PLAIN_HTTP" not in dashboard_environment({"DASHBOARD_SECRET_KEY": "k" * 40})
     assert dashboard_environment({"DASHBOARD_PLAIN_HTTP": "0"})["DASHBOARD_PLAIN_HTTP"] == "0"

@@ -1,4 +1,5 @@
 """The dashboard's CSV export over HTTP: the filtered list, formulas neutralised, audited."""
+
 from __future__ import annotations
 
 import csv
@@ -10,11 +11,12 @@ from tests.support.dashboard_http import add_request, app, clock  # noqa: F401  
 
 
 def test_export_is_the_filtered_list_as_csv_and_neutralises_formulas(app, db_url):
-    add_request(db_url, "R-1", outcome="needs_review", name="=HYPERLINK(\"http://x\")")
+    add_request(db_url, "R-1", outcome="needs_review", name='=HYPERLINK("http://x")')
     add_request(db_url, "R-2", outcome="eligible", name="John Smith")
     client = signed_in(app, "ada")
-    response = client.post("/export.csv", data={"outcome": "needs_review", "q": "hyperlink",
-                                                "csrf_token": page_token(client)})
+    response = client.post(
+        "/export.csv", data={"outcome": "needs_review", "q": "hyperlink", "csrf_token": page_token(client)}
+    )
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))

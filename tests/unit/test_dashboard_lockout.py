@@ -2,6 +2,7 @@
 the database (so a restart or a second dashboard process does not forget it), the person is told
 who can unlock it, and an admin unlocks it on the staff page or from the command line (audited).
 Separate from the in-memory per-address SignInLimiter, which these tests set out of the way."""
+
 from __future__ import annotations
 
 import io
@@ -13,7 +14,13 @@ import pytest
 from bot.dashboard import cli
 from bot.dashboard.auth import LOCKOUT_AFTER, SignInLimiter
 from tests.support.dashboard_client import (
-    account, audit_entries, make_app, new_client, page_token, sign_in, signed_in,
+    account,
+    audit_entries,
+    make_app,
+    new_client,
+    page_token,
+    sign_in,
+    signed_in,
 )
 from tests.support.dashboard_db import db_url, template_db  # noqa: F401  (fixtures)
 

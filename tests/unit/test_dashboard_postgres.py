@@ -1,5 +1,6 @@
 """The dashboard on PostgreSQL, as a clinic would run it: requests stored by the bot's own
 `save_submission`, found by search and filters, moved through the workflow, erased."""
+
 from __future__ import annotations
 
 import re
@@ -24,12 +25,27 @@ PASSWORD = "postgres harbour lantern 5"
 
 def submission(key: str, name: str, phone: str, level: Level | None, answer: str) -> IntakeSubmission:
     return IntakeSubmission(
-        idempotency_key=key, channel="telegram", conversation_id=f"telegram-{key}", name=name,
-        preferred_contact="phone", concerns="fine lines around the eyes", consent_at=datetime.now(timezone.utc),
-        age=44, phone=phone, email=f"{key}@example.org", preferred_time="Friday afternoon",
+        idempotency_key=key,
+        channel="telegram",
+        conversation_id=f"telegram-{key}",
+        name=name,
+        preferred_contact="phone",
+        concerns="fine lines around the eyes",
+        consent_at=datetime.now(timezone.utc),
+        age=44,
+        phone=phone,
+        email=f"{key}@example.org",
+        preferred_time="Friday afternoon",
         health_notes="mild nut allergy",
-        answers=(RuleAnswer(rule_id="blood_thinners", answer_text=answer, affirmed=True,
-                            level=level, question="Do you take blood thinners?"),),
+        answers=(
+            RuleAnswer(
+                rule_id="blood_thinners",
+                answer_text=answer,
+                affirmed=True,
+                level=level,
+                question="Do you take blood thinners?",
+            ),
+        ),
     )
 
 
@@ -41,7 +57,9 @@ def dashboard(fresh_postgres_url):
     app = create_app(fresh_postgres_url, SecurityConfig("p" * 48, secure_cookies=False))
     client = TestClient(app, follow_redirects=False)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text).group(1)
-    assert client.post("/signin", data={"username": "ada", "password": PASSWORD, "csrf_token": token}).status_code == 303
+    assert (
+        client.post("/signin", data={"username": "ada", "password": PASSWORD, "csrf_token": token}).status_code == 303
+    )
     # Signing in starts a new session with a new token.
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
     yield client, token, fresh_postgres_url
@@ -54,8 +72,9 @@ def refs(html: str) -> set[str]:
 
 def test_search_filter_workflow_and_erasure_on_postgresql(dashboard):
     client, token, url = dashboard
-    review = save_submission(url, submission("k1", "Ines Okafor", "+447700900321", Level.REVIEW,
-                                          "yes, apixaban twice a day"))
+    review = save_submission(
+        url, submission("k1", "Ines Okafor", "+447700900321", Level.REVIEW, "yes, apixaban twice a day")
+    )
     plain = save_submission(url, submission("k2", "Tom Berg", "+447700900654", None, "no"))
     assert review.outcome == "needs_review" and plain.outcome == "eligible"
 
@@ -69,11 +88,15 @@ def test_search_filter_workflow_and_erasure_on_postgresql(dashboard):
 
     detail = client.get(f"/requests/{review.reference}").text
     assert "yes, apixaban twice a day" in detail and 'class="flagged answer-review"' in detail
-    client.post(f"/requests/{review.reference}/status",
-                data={"to_status": "contacted", "note": "Ines will bring her prescription", "csrf_token": token})
+    client.post(
+        f"/requests/{review.reference}/status",
+        data={"to_status": "contacted", "note": "Ines will bring her prescription", "csrf_token": token},
+    )
     assert refs(client.get("/", params={"status": "contacted"}).text) == {review.reference}
 
-    client.post(f"/requests/{review.reference}/erase", data={"confirm_reference": review.reference, "csrf_token": token})
+    client.post(
+        f"/requests/{review.reference}/erase", data={"confirm_reference": review.reference, "csrf_token": token}
+    )
     secrets = ("Ines Okafor", "Okafor", "900321", "k1@example.org", "apixaban", "prescription", "telegram-k1")
     with engine_for(url).connect() as connection:
         inspector = inspect(connection)

@@ -1,5 +1,6 @@
 """Patient data goes only where it should: erasure leaves no personal value in any table nor the
 conversation in the tracker store, and the server's logs never carry health or contact data."""
+
 from __future__ import annotations
 
 import logging
@@ -18,8 +19,8 @@ from tests.support.dashboard_db import db_url, template_db  # noqa: F401  (fixtu
 from tests.support.dashboard_http import add_request, app, clock  # noqa: F401  (fixtures)
 from tests.support.tracker_db import make_tracker_db, senders_in
 
-
 # ---------------------------------------------------------------- erasure
+
 
 def _text_values_in_database(url: str) -> list[tuple[str, str, str]]:
     """Every non-empty value of every text column of every table, read with raw SQL."""
@@ -38,28 +39,42 @@ def _text_values_in_database(url: str) -> list[tuple[str, str, str]]:
 
 def test_erasure_leaves_no_personal_value_anywhere_in_the_database(app, db_url):
     personal = {
-        "name": "Zelda Quixote", "phone": "+447700900777", "email": "zelda.q@example.org",
-        "concerns": "deep rolling scars left cheek", "preferred_time": "Thursday after 5pm",
-        "health_notes": "allergic to penicillin", "conversation_id": "telegram-99887766",
+        "name": "Zelda Quixote",
+        "phone": "+447700900777",
+        "email": "zelda.q@example.org",
+        "concerns": "deep rolling scars left cheek",
+        "preferred_time": "Thursday after 5pm",
+        "health_notes": "allergic to penicillin",
+        "conversation_id": "telegram-99887766",
         "treatment_areas": "face and neck",
     }
-    add_request(db_url, "R-ERASE", answers=[
-        ("isotretinoin", "Isotretinoin?", "stopped roaccutane in march", True, "review", "When exactly?")],
-        **personal)
+    add_request(
+        db_url,
+        "R-ERASE",
+        answers=[("isotretinoin", "Isotretinoin?", "stopped roaccutane in march", True, "review", "When exactly?")],
+        **personal,
+    )
     add_request(db_url, "R-KEEP", name="Other Patient", answers=[])
     client = signed_in(app, "ada")
     token = page_token(client)
-    client.post("/requests/R-ERASE/status", data={"to_status": "contacted", "note": "Zelda asked about scars",
-                                                  "csrf_token": token})
+    client.post(
+        "/requests/R-ERASE/status",
+        data={"to_status": "contacted", "note": "Zelda asked about scars", "csrf_token": token},
+    )
     wrong = client.post("/requests/R-ERASE/erase", data={"confirm_reference": "R-KEPT", "csrf_token": token})
     assert wrong.status_code == 303 and "Nothing was erased" in client.get("/requests/R-ERASE").text
 
     response = client.post("/requests/R-ERASE/erase", data={"confirm_reference": "R-ERASE", "csrf_token": token})
     assert response.status_code == 303
 
-    leftovers = [(table, column, value) for table, column, value in _text_values_in_database(db_url)
-                 if any(secret.lower() in value.lower()
-                        for secret in [*personal.values(), "roaccutane", "When exactly", "Zelda", "99887766"])]
+    leftovers = [
+        (table, column, value)
+        for table, column, value in _text_values_in_database(db_url)
+        if any(
+            secret.lower() in value.lower()
+            for secret in [*personal.values(), "roaccutane", "When exactly", "Zelda", "99887766"]
+        )
+    ]
     assert leftovers == []
     with session_scope(db_url) as session:
         erased = session.scalar(select(ConsultationRequest).where(ConsultationRequest.reference == "R-ERASE"))
@@ -78,17 +93,27 @@ def test_erasure_leaves_no_personal_value_anywhere_in_the_database(app, db_url):
 
 
 def test_erasure_also_deletes_the_requests_conversation_from_the_tracker_store(db_url, clock, tmp_path):
-    tracker = make_tracker_db(tmp_path / "tracker.db", [
-        ("web-conv-R-ERASE", "user", datetime.now(timezone.utc)), ("web-conv-R-KEEP", "user", datetime.now(timezone.utc))])
+    tracker = make_tracker_db(
+        tmp_path / "tracker.db",
+        [
+            ("web-conv-R-ERASE", "user", datetime.now(timezone.utc)),
+            ("web-conv-R-KEEP", "user", datetime.now(timezone.utc)),
+        ],
+    )
     add_request(db_url, "R-ERASE")
-    app = create_app(db_url, SecurityConfig(secret_key="x" * 48, secure_cookies=False),
-                     limiter=SignInLimiter(clock=clock), tracker_store_url=tracker)
+    app = create_app(
+        db_url,
+        SecurityConfig(secret_key="x" * 48, secure_cookies=False),
+        limiter=SignInLimiter(clock=clock),
+        tracker_store_url=tracker,
+    )
     client = signed_in(app, "ada")
     client.post("/requests/R-ERASE/erase", data={"confirm_reference": "R-ERASE", "csrf_token": page_token(client)})
     assert senders_in(tracker) == {"web-conv-R-KEEP"}
 
 
 # ---------------------------------------------------------------- logs
+
 
 def test_no_health_or_contact_data_reaches_the_logs(app, db_url, caplog):
     add_request(db_url, "R-1")
@@ -97,12 +122,15 @@ def test_no_health_or_contact_data_reaches_the_logs(app, db_url, caplog):
     client.post("/", data={"q": "Maria Lopez", "csrf_token": page_token(client)})
     client.get("/requests/R-1")
     token = page_token(client)
-    client.post("/requests/R-1/status", data={"to_status": "contacted", "note": "warfarin discussed", "csrf_token": token})
+    client.post(
+        "/requests/R-1/status", data={"to_status": "contacted", "note": "warfarin discussed", "csrf_token": token}
+    )
     client.post("/export.csv", data={"q": "maria", "csrf_token": token})
     client.post("/requests/R-1/erase", data={"confirm_reference": "R-1", "csrf_token": token})
     # Only what the server side logs; httpx here is the test's own client.
-    logged = "\n".join(record.getMessage() for record in caplog.records
-                       if not record.name.startswith(("httpx", "httpcore", "asyncio"))).lower()
+    logged = "\n".join(
+        record.getMessage() for record in caplog.records if not record.name.startswith(("httpx", "httpcore", "asyncio"))
+    ).lower()
     assert "r-1" in logged  # the request is logged, by reference
     for secret in ("maria", "lopez", "7700900123", "example.org", "warfarin", "acne", "vitamin"):
         assert secret not in logged, secret

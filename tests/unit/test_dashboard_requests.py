@@ -1,5 +1,6 @@
 """The request pages over HTTP: the list (order, filters, posted search, pages), one request in
 full (answers, consent, contact in words) and the status workflow."""
+
 from __future__ import annotations
 
 import re
@@ -17,14 +18,20 @@ from tests.support.dashboard_client import audit_entries, page_token, signed_in
 from tests.support.dashboard_db import db_url, template_db  # noqa: F401  (fixtures)
 from tests.support.dashboard_http import add_request, app, clock  # noqa: F401  (fixtures)
 
-
 # ---------------------------------------------------------------- list, filters, search
+
 
 def test_list_is_newest_first_with_outcome_status_channel_and_date(app, db_url):
     base = datetime(2025, 3, 10, 9, 0, tzinfo=timezone.utc)
     add_request(db_url, "R-OLD", name="Old Patient", created_at=base)
-    add_request(db_url, "R-NEW", name="New Patient", created_at=base + timedelta(days=2),
-                outcome="needs_review", channel="telegram")
+    add_request(
+        db_url,
+        "R-NEW",
+        name="New Patient",
+        created_at=base + timedelta(days=2),
+        outcome="needs_review",
+        channel="telegram",
+    )
     html = signed_in(app, "sam").get("/").text
     assert html.index("R-NEW") < html.index("R-OLD")
     assert "Needs review" in html and "Telegram" in html and "2025-03-12 09:00" in html
@@ -33,8 +40,9 @@ def test_list_is_newest_first_with_outcome_status_channel_and_date(app, db_url):
 
 def test_filters_by_outcome_status_and_date(app, db_url):
     add_request(db_url, "R-A", outcome="needs_review", created_at=datetime(2025, 1, 5, 12, tzinfo=timezone.utc))
-    add_request(db_url, "R-B", outcome="deferred", status="contacted",
-                created_at=datetime(2025, 2, 5, 12, tzinfo=timezone.utc))
+    add_request(
+        db_url, "R-B", outcome="deferred", status="contacted", created_at=datetime(2025, 2, 5, 12, tzinfo=timezone.utc)
+    )
     add_request(db_url, "R-C", outcome="eligible", created_at=datetime(2025, 3, 5, 12, tzinfo=timezone.utc))
     client = signed_in(app, "sam")
 
@@ -52,11 +60,20 @@ def test_filters_by_outcome_status_and_date(app, db_url):
     assert "Unknown outcome ignored" in page and "not understood" in page
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("maria", {"R-1"}), ("LOPEZ", {"R-1"}), ("john@", {"R-2"}), ("R-2", {"R-2"}),
-    ("07700 900123", {"R-1"}), ("+44 7700 900123", {"R-1"}), ("900999", {"R-2"}), ("nobody", set()),
-    ("100%", set()),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("maria", {"R-1"}),
+        ("LOPEZ", {"R-1"}),
+        ("john@", {"R-2"}),
+        ("R-2", {"R-2"}),
+        ("07700 900123", {"R-1"}),
+        ("+44 7700 900123", {"R-1"}),
+        ("900999", {"R-2"}),
+        ("nobody", set()),
+        ("100%", set()),
+    ],
+)
 def test_search_by_name_phone_email_or_reference(app, db_url, query, expected):
     add_request(db_url, "R-1")
     add_request(db_url, "R-2", name="John Smith", phone="+447700900999", email="john@example.org")
@@ -78,13 +95,25 @@ def test_list_pages_after_fifty(app, db_url):
 
 # ---------------------------------------------------------------- detail and workflow
 
+
 def test_detail_shows_contact_answers_with_levels_notes_consent_and_channel(app, db_url):
     add_request(db_url, "R-1", channel="telegram")
     html = signed_in(app, "sam").get("/requests/R-1").text
-    for expected in ("Maria Lopez", "+447700900123", "maria@example.org", "acne scars on cheeks",
-                     "weekday mornings", "takes vitamin D", "Telegram", "Phone call", "Consent given",
-                     "yes I take warfarin daily", "Which medicine, and who prescribed it?",
-                     "no, not pregnant", "1980-05-17"):
+    for expected in (
+        "Maria Lopez",
+        "+447700900123",
+        "maria@example.org",
+        "acne scars on cheeks",
+        "weekday mornings",
+        "takes vitamin D",
+        "Telegram",
+        "Phone call",
+        "Consent given",
+        "yes I take warfarin daily",
+        "Which medicine, and who prescribed it?",
+        "no, not pregnant",
+        "1980-05-17",
+    ):
         assert expected in html, expected
     assert 'class="flagged answer-review"' in html  # the review-level answer stands out
 
@@ -115,14 +144,18 @@ def test_status_moves_through_the_workflow_recording_who_when_and_the_note(app, 
     add_request(db_url, "R-1")
     client = signed_in(app, "sam")
     token = page_token(client)
-    client.post("/requests/R-1/status", data={"to_status": "contacted", "note": "Left a voicemail", "csrf_token": token})
+    client.post(
+        "/requests/R-1/status", data={"to_status": "contacted", "note": "Left a voicemail", "csrf_token": token}
+    )
     client.post("/requests/R-1/status", data={"to_status": "booked", "note": "Tue 10:00", "csrf_token": token})
     page = client.get("/requests/R-1").text
     assert "Saved: status is now booked" in page and "Left a voicemail" in page and "Tue 10:00" in page
     with session_scope(db_url) as session:
         changes = session.scalars(select(StatusChange).order_by(StatusChange.id)).all()
         assert [(c.from_status, c.to_status, c.changed_by, c.note) for c in changes] == [
-            ("new", "contacted", "sam", "Left a voicemail"), ("contacted", "booked", "sam", "Tue 10:00")]
+            ("new", "contacted", "sam", "Left a voicemail"),
+            ("contacted", "booked", "sam", "Tue 10:00"),
+        ]
         assert all(c.changed_at is not None for c in changes)
     status_entries = [a for a in audit_entries(db_url) if a[1] == "status_change"]
     assert [a[3] for a in status_entries] == ["new -> contacted with note", "contacted -> booked with note"]

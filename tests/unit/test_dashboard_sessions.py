@@ -1,6 +1,7 @@
 """Dashboard sessions can be ended: sign-out, a password reset and deactivation raise the account's
 session epoch, and a copy of the cookie taken before stops working at once. Also the migration
 that adds the columns, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,7 +13,14 @@ from bot.dashboard.access import _load_current_user
 from bot.db.base import engine_for, session_scope
 from bot.db.migrate import alembic_config, upgrade_to_head
 from tests.support.dashboard_client import (
-    account, audit_entries, make_app, new_client, page_token, session_cookie, sign_in, signed_in,
+    account,
+    audit_entries,
+    make_app,
+    new_client,
+    page_token,
+    session_cookie,
+    sign_in,
+    signed_in,
 )
 from tests.support.dashboard_db import db_url, template_db  # noqa: F401  (fixtures)
 
@@ -76,14 +84,20 @@ def test_migration_adds_the_columns_with_defaults_and_downgrades_cleanly(backend
     config = alembic_config(url)
     command.upgrade(config, "0004_consent_texts")
     with engine_for(url).begin() as connection:
-        connection.execute(text(
-            "INSERT INTO staff_users (username, password_hash, role, active, created_at) "
-            "VALUES ('old', 'x', 'staff', true, CURRENT_TIMESTAMP)"))
+        connection.execute(
+            text(
+                "INSERT INTO staff_users (username, password_hash, role, active, created_at) "
+                "VALUES ('old', 'x', 'staff', true, CURRENT_TIMESTAMP)"
+            )
+        )
     upgrade_to_head(url)
     with engine_for(url).connect() as connection:
-        row = connection.execute(text(
-            "SELECT session_epoch, failed_sign_ins, locked_at, totp_secret, totp_enabled_at, totp_last_step "
-            "FROM staff_users WHERE username = 'old'")).one()
+        row = connection.execute(
+            text(
+                "SELECT session_epoch, failed_sign_ins, locked_at, totp_secret, totp_enabled_at, totp_last_step "
+                "FROM staff_users WHERE username = 'old'"
+            )
+        ).one()
     assert tuple(row) == (0, 0, None, None, None, None)
     command.downgrade(config, "0004_consent_texts")
     columns = {column["name"] for column in inspect(engine_for(url)).get_columns("staff_users")}

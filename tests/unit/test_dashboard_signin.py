@@ -1,5 +1,6 @@
 """Signing in to the dashboard over HTTP: one answer for a wrong password and an unknown
 account, the page to return to, the rate limit, cookie flags and when a session ends."""
+
 from __future__ import annotations
 
 from starlette.testclient import TestClient
@@ -9,8 +10,7 @@ from bot.dashboard.app import create_app
 from bot.dashboard.auth import SessionPolicy
 from bot.dashboard.security import SecurityConfig
 from tests.support.dashboard_client import audit_entries, csrf_from, new_client, sign_in, signed_in
-from tests.support.dashboard_db import PASSWORDS
-from tests.support.dashboard_db import db_url, template_db  # noqa: F401  (fixtures)
+from tests.support.dashboard_db import PASSWORDS, db_url, template_db  # noqa: F401  (fixtures)
 from tests.support.dashboard_http import add_request, app, clock  # noqa: F401  (fixtures)
 
 
@@ -25,13 +25,16 @@ def test_sign_in_returns_to_the_requested_page_but_never_off_site(app, db_url):
     add_request(db_url, "R-1")
     client = new_client(app)
     token = csrf_from(client.get("/signin?next=/requests/R-1").text)
-    response = client.post("/signin", data={"username": "sam", "password": PASSWORDS["sam"],
-                                            "csrf_token": token, "next": "/requests/R-1"})
+    response = client.post(
+        "/signin", data={"username": "sam", "password": PASSWORDS["sam"], "csrf_token": token, "next": "/requests/R-1"}
+    )
     assert response.headers["location"] == "/requests/R-1"
     other = new_client(app)
     token = csrf_from(other.get("/signin").text)
-    response = other.post("/signin", data={"username": "sam", "password": PASSWORDS["sam"],
-                                           "csrf_token": token, "next": "//evil.example/x"})
+    response = other.post(
+        "/signin",
+        data={"username": "sam", "password": PASSWORDS["sam"], "csrf_token": token, "next": "//evil.example/x"},
+    )
     assert response.headers["location"] == "/"
 
 

@@ -2,6 +2,7 @@
 confirm with a code, then sign-in asks for a code after the password. Codes are not accepted twice,
 wrong codes count towards the lockout, DASHBOARD_REQUIRE_ADMIN_2FA sends an admin without one to
 set it up first, and an admin can remove it for a lost phone."""
+
 from __future__ import annotations
 
 import logging
@@ -14,7 +15,13 @@ import pytest
 
 from bot.dashboard.auth import LOCKOUT_AFTER
 from tests.support.dashboard_client import (
-    account, audit_entries, make_app, new_client, page_token, sign_in, signed_in,
+    account,
+    audit_entries,
+    make_app,
+    new_client,
+    page_token,
+    sign_in,
+    signed_in,
 )
 from tests.support.dashboard_db import db_url, template_db  # noqa: F401  (fixtures)
 
@@ -51,8 +58,14 @@ def enrol(client) -> str:
     secret = re.search(r'<code class="totp-secret">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
     uri = unescape(re.search(r'<code class="totp-uri">([^<]+)</code>', page).group(1))
     assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri and "issuer=Test%20Clinic" in uri
-    response = client.post("/account/second-factor", data={
-        "step": "confirm", "code": pyotp.TOTP(secret).at(time.time()), "csrf_token": page_token(client, "/account")})
+    response = client.post(
+        "/account/second-factor",
+        data={
+            "step": "confirm",
+            "code": pyotp.TOTP(secret).at(time.time()),
+            "csrf_token": page_token(client, "/account"),
+        },
+    )
     assert response.headers["location"] == "/account?done=on"
     assert "Two-step sign-in is on" in client.get("/account?done=on").text
     return secret
@@ -110,7 +123,7 @@ def test_a_code_one_step_early_or_late_is_accepted_but_not_further(app, clock):
 
 
 def test_wrong_codes_count_towards_the_lockout(app, db_url, clock):
-    secret = enrol(signed_in(app, "sam"))
+    enrol(signed_in(app, "sam"))
     client = code_page(app, "sam")
     for _ in range(LOCKOUT_AFTER - 1):
         assert send_code(client, "12345x").status_code == 401
@@ -127,7 +140,9 @@ def test_the_code_page_closes_after_five_minutes(app, clock):
     client = code_page(app, "sam")
     clock.now += 5 * 60 + 1
     assert client.get("/signin/code").headers["location"] == "/signin"
-    response = client.post("/signin/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": page_token(client, "/signin")})
+    response = client.post(
+        "/signin/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": page_token(client, "/signin")}
+    )
     assert response.status_code == 401 and "open too long" in response.text
     assert client.get("/").status_code == 303
 
@@ -139,7 +154,9 @@ def test_turning_it_off_needs_a_current_code(app, db_url, clock):
     token = page_token(client, "/account")
     wrong = client.post("/account/second-factor", data={"step": "turn_off", "code": "000000", "csrf_token": token})
     assert wrong.headers["location"] == "/account?done=wrong_code" and account(db_url, "sam").totp_secret
-    client.post("/account/second-factor", data={"step": "turn_off", "code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    client.post(
+        "/account/second-factor", data={"step": "turn_off", "code": pyotp.TOTP(secret).now(), "csrf_token": token}
+    )
     assert account(db_url, "sam").totp_secret is None
     assert sign_in(new_client(app), "sam").headers["location"] == "/"
 
@@ -152,13 +169,17 @@ def test_clinic_can_require_it_for_admins_who_must_enrol_before_anything_else(db
         assert admin.get(path).headers.get("location") == "/account", path
     page = admin.get("/account").text
     assert "requires two-step sign-in for admin accounts" in page
-    assert admin.post("/export.csv", data={"csrf_token": page_token(admin, "/account")}).headers["location"] == "/account"
+    assert (
+        admin.post("/export.csv", data={"csrf_token": page_token(admin, "/account")}).headers["location"] == "/account"
+    )
     secret = enrol(admin)
     assert admin.get("/audit").status_code == 200
     assert "Turn off two-step sign-in" not in admin.get("/account").text
     clock.next_step()
-    refused = admin.post("/account/second-factor", data={
-        "step": "turn_off", "code": pyotp.TOTP(secret).now(), "csrf_token": page_token(admin, "/account")})
+    refused = admin.post(
+        "/account/second-factor",
+        data={"step": "turn_off", "code": pyotp.TOTP(secret).now(), "csrf_token": page_token(admin, "/account")},
+    )
     assert refused.headers["location"] == "/account?done=required" and account(db_url, "ada").totp_secret
     assert signed_in(app, "sam").get("/").status_code == 200  # staff accounts are not asked
 
@@ -179,6 +200,7 @@ def test_the_secret_never_reaches_the_logs_or_the_audit_log(app, db_url, clock, 
     secret = enrol(signed_in(app, "sam"))
     clock.next_step()
     send_code(code_page(app, "sam"), pyotp.TOTP(secret).now())
-    logged = "\n".join(record.getMessage() for record in caplog.records
-                       if not record.name.startswith(("httpx", "httpcore", "asyncio")))
+    logged = "\n".join(
+        record.getMessage() for record in caplog.records if not record.name.startswith(("httpx", "httpcore", "asyncio"))
+    )
     assert secret not in logged and secret not in str(audit_entries(db_url))

@@ -1,20 +1,21 @@
 """`python -m bot.export` against a temporary SQLite database, run as a real subprocess; the
 CSV cell rules with hostile cells; the dashboard's "Export CSV" giving the very same bytes."""
-from __future__ import annotations
 
-import os
-import pwd
+from __future__ import annotations
 
 import csv
 import io
 import json
+import os
+import pwd
 import re
 import subprocess
 import sys
 from datetime import date, datetime, timezone
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -23,11 +24,11 @@ from bot.dashboard.accounts import create_account
 from bot.dashboard.app import create_app
 from bot.dashboard.models import AuditEvent
 from bot.dashboard.security import SecurityConfig
-from bot.export import _safe_cell
 from bot.db.base import session_scope
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
 from bot.db.repository import IntakeSubmission, save_submission
+from bot.export import _safe_cell
 from bot.screening.answers import answer_rule
 from bot.screening.follow_ups import answer_follow_up
 from bot.screening.rules import load_rules
@@ -40,15 +41,27 @@ SHOWN = "Your answers are seen only by the clinic's staff.\nDo you agree to shar
 def run_export(url: str, *args: str, cwd=None, as_bytes: bool = False, **env_extra: str) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), "DATABASE_URL": url, **env_extra}
     text = {} if as_bytes else {"text": True, "encoding": "utf-8"}
-    return subprocess.run([sys.executable, "-m", "bot.export", *args], capture_output=True, env=env,
-                          cwd=cwd or PROJECT_ROOT, timeout=120, **text)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.export", *args],
+        capture_output=True,
+        env=env,
+        cwd=cwd or PROJECT_ROOT,
+        timeout=120,
+        **text,
+    )
 
 
 def _submission(key: str, name: str, answers, **extra) -> IntakeSubmission:
     values = dict(
-        idempotency_key=key, channel="telegram", conversation_id=f"telegram-{key}", name=name,
-        preferred_contact="phone", concerns="fine lines", phone="+447911123456",
-        consent_at=datetime(2025, 11, 23, 9, 0, tzinfo=timezone.utc), answers=answers,
+        idempotency_key=key,
+        channel="telegram",
+        conversation_id=f"telegram-{key}",
+        name=name,
+        preferred_contact="phone",
+        concerns="fine lines",
+        phone="+447911123456",
+        consent_at=datetime(2025, 11, 23, 9, 0, tzinfo=timezone.utc),
+        answers=answers,
     )
     values.update(extra)
     return IntakeSubmission(**values)
@@ -60,16 +73,31 @@ def filled_db(tmp_path):
     upgrade_to_head(url)
     iso = RULES["isotretinoin"]
     iso_answer = answer_follow_up(iso, answer_rule(iso, "yes, roaccutane"), "3 months ago", date(2025, 11, 23))
-    first = save_submission(url, _submission(
-        "k1", "Zoë O'Brien-Nguyen", [answer_rule(RULES["pregnancy"], "no"), iso_answer,
-                                     answer_rule(RULES["numbing_allergy"], "yes, lidocaine")],
-        date_of_birth=date(1985, 3, 12), age=40, email="zoe@example.com", treatment_areas="=cheeks",
-        preferred_time="mornings", health_notes="Line one, \"quoted\"",
-        consent_version=consent_version(SHOWN), consent_text=SHOWN,
-    ))
+    first = save_submission(
+        url,
+        _submission(
+            "k1",
+            "Zoë O'Brien-Nguyen",
+            [
+                answer_rule(RULES["pregnancy"], "no"),
+                iso_answer,
+                answer_rule(RULES["numbing_allergy"], "yes, lidocaine"),
+            ],
+            date_of_birth=date(1985, 3, 12),
+            age=40,
+            email="zoe@example.com",
+            treatment_areas="=cheeks",
+            preferred_time="mornings",
+            health_notes='Line one, "quoted"',
+            consent_version=consent_version(SHOWN),
+            consent_text=SHOWN,
+        ),
+    )
     second = save_submission(url, _submission("k2", "Erased Person", [answer_rule(RULES["metal_allergy"], "yes")]))
     with session_scope(url) as session:  # what the dashboard's right-to-erasure leaves behind
-        row = session.scalars(select(ConsultationRequest).where(ConsultationRequest.reference == second.reference)).one()
+        row = session.scalars(
+            select(ConsultationRequest).where(ConsultationRequest.reference == second.reference)
+        ).one()
         row.name, row.phone, row.concerns, row.erased_at = "", None, "", datetime.now(timezone.utc)
     return url, first.reference, second.reference
 
@@ -140,54 +168,65 @@ def test_cli_exports_are_audited_with_the_operating_system_user(filled_db):
     assert run_export(url, "--format", "csv", LOGNAME="nurse-kim", USERNAME="nurse-kim").returncode == 0
     assert run_export(url, "--format", "json", LOGNAME="nurse-kim").returncode == 0
     with session_scope(url) as session:
-        entries = [(e.actor, e.action, e.reference, e.detail) for e in session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.id))]
+        entries = [
+            (e.actor, e.action, e.reference, e.detail)
+            for e in session.scalars(select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.id))
+        ]
     me = f"cli:{pwd.getpwuid(os.getuid()).pw_name}"
-    assert entries == [(me, "export", None, "2 requests; format=csv; command line"),
-                       (me, "export", None, "2 requests; format=json; command line")]
+    assert entries == [
+        (me, "export", None, "2 requests; format=csv; command line"),
+        (me, "export", None, "2 requests; format=json; command line"),
+    ]
 
 
 # ---------------------------------------------------------------- CSV cells
 
-@pytest.mark.parametrize("value,expected", [
-    ('=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")'),
-    (';=HYPERLINK("http://evil.example")', ';\'=HYPERLINK("http://evil.example")'),  # Excel in a ';' locale
-    ("fine lines,=1+2", "fine lines,\'=1+2"),
-    ("cheeks; @SUM(A1)", "cheeks; \'@SUM(A1)"),
-    ("no\n-2+3", "no\n\'-2+3"),
-    ("no\r\n=cmd|' /C calc'!A0", "no\r\n\'=cmd|' /C calc'!A0"),
-    ("a\t+1", "a\t\'+1"),
-    ("\t=1", "\'\t\'=1"),
-    ("\r=1", "\'\r\'=1"),
-    ("  =1", "  \'=1"),  # "trim spaces" on import would leave =1
-    ("＝HYPERLINK(\"x\")", "\'＝HYPERLINK(\"x\")"),
-    ("a;＋1 and ＠x, －2", "a;\'＋1 and ＠x, \'－2"),
-    ("-", "\'-"),
-    # Ordinary text and our own values stay as they are.
-    ('Line one, "quoted"', 'Line one, "quoted"'),
-    ("2025-11-23T09:00:00+00:00", "2025-11-23T09:00:00+00:00"),
-    ("isotretinoin (review): yes, roaccutane; numbing_allergy (info): yes", None),
-    ("Zoë O'Brien-Nguyen", None),
-    ("a = b, c + d", None),
-])
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ('=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")'),
+        (';=HYPERLINK("http://evil.example")', ';\'=HYPERLINK("http://evil.example")'),  # Excel in a ';' locale
+        ("fine lines,=1+2", "fine lines,'=1+2"),
+        ("cheeks; @SUM(A1)", "cheeks; '@SUM(A1)"),
+        ("no\n-2+3", "no\n'-2+3"),
+        ("no\r\n=cmd|' /C calc'!A0", "no\r\n'=cmd|' /C calc'!A0"),
+        ("a\t+1", "a\t'+1"),
+        ("\t=1", "'\t'=1"),
+        ("\r=1", "'\r'=1"),
+        ("  =1", "  '=1"),  # "trim spaces" on import would leave =1
+        ('＝HYPERLINK("x")', '\'＝HYPERLINK("x")'),
+        ("a;＋1 and ＠x, －2", "a;'＋1 and ＠x, '－2"),
+        ("-", "'-"),
+        # Ordinary text and our own values stay as they are.
+        ('Line one, "quoted"', 'Line one, "quoted"'),
+        ("2025-11-23T09:00:00+00:00", "2025-11-23T09:00:00+00:00"),
+        ("isotretinoin (review): yes, roaccutane; numbing_allergy (info): yes", None),
+        ("Zoë O'Brien-Nguyen", None),
+        ("a = b, c + d", None),
+    ],
+)
 def test_formula_characters_are_neutralised_at_the_start_and_after_separators(value, expected):
     assert _safe_cell("concerns", value) == (value if expected is None else expected)
 
 
-@pytest.mark.parametrize("phone,expected", [
-    ("+447911123456", "+447911123456"),  # E.164: dialable, no apostrophe
-    ("+1234567", "+1234567"),
-    ("+44 7911 123456", "\'+44 7911 123456"),  # not how we store phones: the general rule
-    ("+12345", "\'+12345"),  # fewer than 6 digits
-    ("+1234567890123456", "\'+1234567890123456"),  # more than E.164's 15
-    ("+447911123456\n=cmd|' /C calc'!A0", "\'+447911123456\n\'=cmd|' /C calc'!A0"),  # ^...$ would pass this
-    ("+٤٤٧٩١١١٢٣٤٥٦", "\'+٤٤٧٩١١١٢٣٤٥٦"),  # other scripts' digits (\\d would pass them)
-    ("+44791112345)", "\'+44791112345)"),
-    ("=1+447911123456", "\'=1+447911123456"),
-])
+@pytest.mark.parametrize(
+    "phone,expected",
+    [
+        ("+447911123456", "+447911123456"),  # E.164: dialable, no apostrophe
+        ("+1234567", "+1234567"),
+        ("+44 7911 123456", "'+44 7911 123456"),  # not how we store phones: the general rule
+        ("+12345", "'+12345"),  # fewer than 6 digits
+        ("+1234567890123456", "'+1234567890123456"),  # more than E.164's 15
+        ("+447911123456\n=cmd|' /C calc'!A0", "'+447911123456\n'=cmd|' /C calc'!A0"),  # ^...$ would pass this
+        ("+٤٤٧٩١١١٢٣٤٥٦", "'+٤٤٧٩١١١٢٣٤٥٦"),  # other scripts' digits (\\d would pass them)
+        ("+44791112345)", "'+44791112345)"),
+        ("=1+447911123456", "'=1+447911123456"),
+    ],
+)
 def test_only_e164_phones_in_the_phone_column_keep_their_plus(phone, expected):
     assert _safe_cell("phone", phone) == expected
-    assert _safe_cell("name", "+447911123456") == "\'+447911123456"  # a "+" elsewhere is a formula
+    assert _safe_cell("name", "+447911123456") == "'+447911123456"  # a "+" elsewhere is a formula
 
 
 _STARTS = re.compile(r"(?:^|(?<=[,;\t\r\n]))[^\S\t\r\n]*[=+\-@\t\r＝＋－＠]")
@@ -197,7 +236,7 @@ _STARTS = re.compile(r"(?:^|(?<=[,;\t\r\n]))[^\S\t\r\n]*[=+\-@\t\r＝＋－＠]"
 @given(st.text(alphabet=st.sampled_from("=+-@\t\r\n,; '\"＝＋－＠ab1"), max_size=30))
 def test_no_cell_or_split_piece_starts_a_formula(value):
     safe = _safe_cell("concerns", value)
-    assert safe.replace("\'", "") == value.replace("\'", "")  # only apostrophes were added
+    assert safe.replace("'", "") == value.replace("'", "")  # only apostrophes were added
     assert not _STARTS.search(safe), repr(safe)
 
 
@@ -212,26 +251,34 @@ def test_every_csv_cell_is_quoted(filled_db):
 
 def test_the_dashboard_and_the_cli_export_the_same_bytes(filled_db):
     url, _, _ = filled_db
-    save_submission(url, _submission(
-        "k3", ';=HYPERLINK("http://evil.example","Open")', [answer_rule(RULES["pregnancy"], "no")],
-        concerns="@SUM(1+1)\n-2", treatment_areas="cheeks,=1", health_notes="＝cmd|' /C calc'!A0",
-        email="+447911123456", phone="+447911123456",
-    ))
+    save_submission(
+        url,
+        _submission(
+            "k3",
+            ';=HYPERLINK("http://evil.example","Open")',
+            [answer_rule(RULES["pregnancy"], "no")],
+            concerns="@SUM(1+1)\n-2",
+            treatment_areas="cheeks,=1",
+            health_notes="＝cmd|' /C calc'!A0",
+            email="+447911123456",
+            phone="+447911123456",
+        ),
+    )
     with session_scope(url) as session:
         create_account(session, "ada", "admin", "admin harbour lantern 7", actor="test")
     cli = run_export(url, "--format", "csv", as_bytes=True)
     assert cli.returncode == 0, cli.stderr
 
-    client = TestClient(create_app(url, SecurityConfig("k" * 48, secure_cookies=False)),
-                        follow_redirects=False)
+    client = TestClient(create_app(url, SecurityConfig("k" * 48, secure_cookies=False)), follow_redirects=False)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text).group(1)
-    client.post("/signin", data={"username": "ada", "password": "admin harbour lantern 7",
-                                 "csrf_token": token, "next": "/"})
+    client.post(
+        "/signin", data={"username": "ada", "password": "admin harbour lantern 7", "csrf_token": token, "next": "/"}
+    )
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
     dashboard = client.post("/export.csv", data={"csrf_token": token})
     assert dashboard.status_code == 200
     assert dashboard.content == cli.stdout
     hostile = list(csv.DictReader(io.StringIO(cli.stdout.decode("utf-8"))))[-1]
     assert hostile["name"] == ';\'=HYPERLINK("http://evil.example","Open")'
-    assert (hostile["phone"], hostile["email"]) == ("+447911123456", "\'+447911123456")
-    assert hostile["concerns"] == "\'@SUM(1+1)\n\'-2" and hostile["health_notes"].startswith("\'＝")
+    assert (hostile["phone"], hostile["email"]) == ("+447911123456", "'+447911123456")
+    assert hostile["concerns"] == "'@SUM(1+1)\n'-2" and hostile["health_notes"].startswith("'＝")

@@ -11,12 +11,35 @@ ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = ROOT / "data" / "nlu"
 
 SUB_INTENTS = [
-    "what_is", "benefits", "procedure", "pain", "candidates", "sessions", "aftercare", "makeup",
-    "exercise", "sun", "recovery", "side_effects", "practitioner", "results", "contraindications",
-    "pregnancy", "darker_skin", "home_roller", "combining", "fda", "age",
+    "what_is",
+    "benefits",
+    "procedure",
+    "pain",
+    "candidates",
+    "sessions",
+    "aftercare",
+    "makeup",
+    "exercise",
+    "sun",
+    "recovery",
+    "side_effects",
+    "practitioner",
+    "results",
+    "contraindications",
+    "pregnancy",
+    "darker_skin",
+    "home_roller",
+    "combining",
+    "fda",
+    "age",
 ]
 CLINIC_INTENTS = [
-    "ask_price", "ask_hours", "ask_location", "ask_contact", "ask_appointment_length", "human_handoff",
+    "ask_price",
+    "ask_hours",
+    "ask_location",
+    "ask_contact",
+    "ask_appointment_length",
+    "human_handoff",
 ]
 BUTTONS = [
     {"title": "Book a consultation", "payload": "/request_consultation"},

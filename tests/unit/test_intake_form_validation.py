@@ -1,5 +1,6 @@
 """The intake form's validation, run as the action server runs it: a tracker in, slot values and
 the patient-facing messages out."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,17 +12,22 @@ from actions.intake.outcome_messages import notes_for, notes_text, outcome_respo
 from actions.intake.review import field_to_change
 from actions.intake.screening import screening_rules
 from actions.intake.slots import SCREENING_DONE, SKIPPED
-from tests.support.responses import rendered, texts
 from bot.consultation import Outcome
 from bot.screening.answers import RuleAnswer
 from bot.screening.rules import Level
+from tests.support.responses import rendered, texts
 
 FORM = ValidateIntakeForm()
 RULES = screening_rules()
 
 
-def tracker(slots: dict | None = None, text: str = "", intent: str = "inform", confidence: float = 0.9,
-            response_selector: dict | None = None) -> Tracker:
+def tracker(
+    slots: dict | None = None,
+    text: str = "",
+    intent: str = "inform",
+    confidence: float = 0.9,
+    response_selector: dict | None = None,
+) -> Tracker:
     message = {"text": text, "intent": {"name": intent, "confidence": confidence}}
     if response_selector:
         message["response_selector"] = response_selector
@@ -52,11 +58,19 @@ def test_unclear_consent_is_asked_again_kindly():
 
 
 def test_a_faq_instead_of_an_answer_is_answered_with_the_topics_response():
-    selector = {"faq": {"response": {"confidence": 0.95, "intent_response_key": "faq/pain",
-                                     "responses": [{"text": "Numbing cream is used."}]}}}
+    selector = {
+        "faq": {
+            "response": {
+                "confidence": 0.95,
+                "intent_response_key": "faq/pain",
+                "responses": [{"text": "Numbing cream is used."}],
+            }
+        }
+    }
     dispatcher = CollectingDispatcher()
-    result = FORM.validate_intake_consent("does it hurt", dispatcher,
-                                          tracker(None, "does it hurt", intent="faq", response_selector=selector), {})
+    result = FORM.validate_intake_consent(
+        "does it hurt", dispatcher, tracker(None, "does it hurt", intent="faq", response_selector=selector), {}
+    )
     assert result["intake_consent"] is None
     assert [m["response"] for m in dispatcher.messages] == ["utter_faq/pain"]
 
@@ -165,10 +179,16 @@ def test_review_confirm_and_corrections():
     assert result["screening_index"] == 0 and result["screening_answers"] == []
 
 
-@pytest.mark.parametrize(("text", "field"), [
-    ("change my email", "email"), ("my date of birth is wrong", "birth"), ("fix the name", "full_name"),
-    ("I want to change the times", "preferred_time"), ("looks good", None),
-])
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("change my email", "email"),
+        ("my date of birth is wrong", "birth"),
+        ("fix the name", "full_name"),
+        ("I want to change the times", "preferred_time"),
+        ("looks good", None),
+    ],
+)
 def test_field_to_change(text, field):
     assert field_to_change(text) == field
 
@@ -206,14 +226,17 @@ def test_notes_say_each_thing_once_and_an_unsure_answer_goes_to_a_practitioner()
     assert all(notes.count(note) == 1 for note in notes)
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("change my phone to 07912 345678", "07912 345678"),
-    ("change my phone number to my mobile 07912 345678", "my mobile 07912 345678"),
-    ("my email should be ana@example.org", "ana@example.org"),
-    ("name: Ana Lopez", "Ana Lopez"),
-    ("change my phone number", None),
-    ("my phone is wrong", None),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("change my phone to 07912 345678", "07912 345678"),
+        ("change my phone number to my mobile 07912 345678", "my mobile 07912 345678"),
+        ("my email should be ana@example.org", "ana@example.org"),
+        ("name: Ana Lopez", "Ana Lopez"),
+        ("change my phone number", None),
+        ("my phone is wrong", None),
+    ],
+)
 def test_a_correction_can_carry_its_new_value(text, value):
     from actions.intake.review import new_value_in
 
@@ -221,8 +244,9 @@ def test_a_correction_can_carry_its_new_value(text, value):
 
 
 def test_a_correction_with_a_valid_value_is_applied_in_one_message():
-    result, said = validate("review_confirm", "change my phone to my mobile 07912 345678",
-                            slots={"phone": "+447911123456"})
+    result, said = validate(
+        "review_confirm", "change my phone to my mobile 07912 345678", slots={"phone": "+447911123456"}
+    )
     assert result["phone"] == "+447912345678" and result["review_confirm"] is None
     assert said == []
     result, said = validate("review_confirm", "change my phone to 12", slots={"phone": "+447911123456"})
@@ -232,6 +256,7 @@ def test_a_correction_with_a_valid_value_is_applied_in_one_message():
 
 def test_the_summary_lists_each_yes_and_not_sure_in_the_patients_words():
     from actions.intake.review import health_answer_lines
+
     answers = [
         RuleAnswer("pregnancy", "maybe, my period is late", False, Level.REVIEW, unsure=True),
         RuleAnswer("cold_sore_history", "yes, now and then", True, Level.INFO),

@@ -1,5 +1,6 @@
 """`action_finish_intake` as the action server runs it: a filled-in tracker in, a stored request,
 the patient's message, a staff notice on Telegram (stand-in Bot API) and cleared slots out."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -11,8 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.config
 import actions.request_limits
 from actions.intake.finish import ActionFinishIntake
-from bot.db.migrate import upgrade_to_head
 from actions.intake.slots import INTAKE_SLOTS
+from bot.db.migrate import upgrade_to_head
 from bot.db.repository import list_requests
 from bot.settings import get_settings
 from tests.fakes.telegram_api import TelegramApiStandIn
@@ -22,13 +23,32 @@ STAFF_CHAT = -100200300
 
 def filled_tracker(sender: str = "telegram-4242", metadata: dict | None = None) -> Tracker:
     slots = {
-        "intake_consent": "yes", "consent_at": datetime.now(timezone.utc).isoformat(),
-        "intake_started_at": "2026-11-23T10:00:00+00:00", "full_name": "Ada Lovelace", "birth": "10/12/1985",
-        "date_of_birth": "1985-12-10", "age": 40, "phone": "+447911123456", "email": "skipped",
-        "preferred_contact": "phone", "concerns": "acne scars", "preferred_time": "mornings",
-        "screening_reply": "done", "health_notes": "I take warfarin", "review_confirm": "confirmed",
-        "screening_answers": [{"rule_id": "pregnancy", "answer_text": "no", "affirmed": False, "level": None,
-                               "follow_up": None, "question": "Pregnant?", "awaiting_follow_up": False}],
+        "intake_consent": "yes",
+        "consent_at": datetime.now(timezone.utc).isoformat(),
+        "intake_started_at": "2026-11-23T10:00:00+00:00",
+        "full_name": "Ada Lovelace",
+        "birth": "10/12/1985",
+        "date_of_birth": "1985-12-10",
+        "age": 40,
+        "phone": "+447911123456",
+        "email": "skipped",
+        "preferred_contact": "phone",
+        "concerns": "acne scars",
+        "preferred_time": "mornings",
+        "screening_reply": "done",
+        "health_notes": "I take warfarin",
+        "review_confirm": "confirmed",
+        "screening_answers": [
+            {
+                "rule_id": "pregnancy",
+                "answer_text": "no",
+                "affirmed": False,
+                "level": None,
+                "follow_up": None,
+                "question": "Pregnant?",
+                "awaiting_follow_up": False,
+            }
+        ],
     }
     latest = {"text": "confirm", "intent": {"name": "affirm"}, "metadata": metadata or {}}
     return Tracker(sender, slots, latest, [], False, None, {}, "intake_form")
@@ -82,7 +102,8 @@ async def test_without_telegram_configured_the_request_is_still_stored(configure
 
 
 async def test_past_the_hourly_cap_nothing_is_stored_no_staff_notice_and_the_patient_gets_the_phone(
-        configured, monkeypatch):
+    configured, monkeypatch
+):
     monkeypatch.setenv("REQUEST_LIMIT_PER_CLIENT", "2")
     monkeypatch.setattr(actions.config, "_settings", get_settings())
     client = {"client": "c0ffee" * 5}

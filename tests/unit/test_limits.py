@@ -1,5 +1,6 @@
 """The shared rate limiter: counting, windows, bounded memory, hashed keys, and many attempts at
 once never passing more than the limit, in memory and in Redis."""
+
 from __future__ import annotations
 
 import threading
@@ -75,7 +76,7 @@ def test_memory_is_bounded_forgetting_the_least_recently_used_keys():
     limiter.reserve("a", 1, 60)  # refused, but touched: "b" is now the oldest
     limiter.reserve("d", 1, 60)
     assert len(limiter._windows) == 3
-    assert limiter.reserve("b", 1, 60).allowed      # forgotten, so counted afresh
+    assert limiter.reserve("b", 1, 60).allowed  # forgotten, so counted afresh
     assert not limiter.reserve("a", 1, 60).allowed  # still remembered
 
 
@@ -85,8 +86,9 @@ def test_keys_are_kept_hashed_never_in_clear(redis_limiter, redis_url):
     memory = MemoryLimiter()
     memory.reserve("chat:client:203.0.113.7", 5, 60)
     redis_limiter.reserve("chat:client:203.0.113.7", 5, 60)
-    stored = list(memory._windows) + [k.decode() for k in redis.Redis.from_url(redis_url).scan_iter(
-        f"{redis_limiter._prefix}*")]
+    stored = list(memory._windows) + [
+        k.decode() for k in redis.Redis.from_url(redis_url).scan_iter(f"{redis_limiter._prefix}*")
+    ]
     assert len(stored) == 2
     assert not any("203.0.113" in key or "client" in key for key in stored)
 

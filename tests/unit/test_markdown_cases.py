@@ -1,5 +1,6 @@
 """The Telegram bridge renders the bot's markdown as the shared cases say (tests/markdown_cases.yml,
 docs/markdown.md); the widget is checked on the same cases in tests/integration/test_web_widget.py."""
+
 from __future__ import annotations
 
 import pytest

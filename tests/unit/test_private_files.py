@@ -1,5 +1,6 @@
 """At rest: the intake's SQLite database overwrites what is deleted or erased (secure_delete), and
 the project's folders are owner-only."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -20,8 +21,14 @@ NOTES = "distinctive-health-note-7781 warfarin"
 
 def _submission(key: str) -> IntakeSubmission:
     return IntakeSubmission(
-        idempotency_key=key, channel="web", conversation_id=f"web-{key}", name=NAME, preferred_contact="email",
-        concerns="acne scars", email="zebedee@example.com", health_notes=NOTES,
+        idempotency_key=key,
+        channel="web",
+        conversation_id=f"web-{key}",
+        name=NAME,
+        preferred_contact="email",
+        concerns="acne scars",
+        email="zebedee@example.com",
+        health_notes=NOTES,
         consent_at=datetime(2025, 11, 23, 10, 30, tzinfo=timezone.utc),
     )
 

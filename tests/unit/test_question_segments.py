@@ -1,4 +1,5 @@
 """Questions inside long messages and two questions in one: which parts of a message answer it."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,15 +11,20 @@ def _answerable(label: str) -> bool:
     return label.startswith("faq/") or label == "ask_price"
 
 
-@pytest.mark.parametrize(("text", "parts"), [
-    ("does it hurt?", []),
-    ("does it hurt and how many sessions will I need?", ["does it hurt", "how many sessions will I need"]),
-    ("How much is it? Also, are you open on Saturdays", ["How much is it", "are you open on Saturdays"]),
-    ("1) does it hurt 2) how long is recovery", ["does it hurt", "how long is recovery"]),
-    ("I work in a shop. So my main question is how much will it hurt",
-     ["I work in a shop", "my main question is how much will it hurt"]),
-    ("salt and pepper", []),  # "and" alone does not split
-])
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("does it hurt?", []),
+        ("does it hurt and how many sessions will I need?", ["does it hurt", "how many sessions will I need"]),
+        ("How much is it? Also, are you open on Saturdays", ["How much is it", "are you open on Saturdays"]),
+        ("1) does it hurt 2) how long is recovery", ["does it hurt", "how long is recovery"]),
+        (
+            "I work in a shop. So my main question is how much will it hurt",
+            ["I work in a shop", "my main question is how much will it hurt"],
+        ),
+        ("salt and pepper", []),  # "and" alone does not split
+    ],
+)
 def test_a_message_is_read_in_sentences_and_in_clauses_that_start_a_new_question(text, parts):
     assert [part.text for part in split_parts(text)] == parts
 

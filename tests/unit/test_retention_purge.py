@@ -1,5 +1,6 @@
 """The clinic's retention, applied with a moved clock: what expires goes, what does not stays, and
 each purge is counted in the audit log without contents."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -24,28 +25,54 @@ RETENTION = Retention(unfinished_form_hours=2, conversation_days=30, request_mon
 
 def _request(reference: str, updated: datetime, conversation: str = "web-abc") -> ConsultationRequest:
     return ConsultationRequest(
-        reference=reference, idempotency_key=f"k-{reference}", created_at=updated, updated_at=updated,
-        channel="web", conversation_id=conversation, name="Iris Purgeable", preferred_contact="phone",
-        concerns="scars", outcome="eligible", consent_at=updated,
+        reference=reference,
+        idempotency_key=f"k-{reference}",
+        created_at=updated,
+        updated_at=updated,
+        channel="web",
+        conversation_id=conversation,
+        name="Iris Purgeable",
+        preferred_contact="phone",
+        concerns="scars",
+        outcome="eligible",
+        consent_at=updated,
         answers=[ScreeningAnswer(rule_id="pregnancy", question="Pregnant?", answer="no", affirmed=False, position=0)],
     )
 
 
 def _callback(reference: str, updated: datetime) -> CallbackRequest:
-    return CallbackRequest(reference=reference, idempotency_key=f"k-{reference}", created_at=updated,
-                           updated_at=updated, channel="web", conversation_id="web-cb", name="Iris Purgeable",
-                           phone="+447911123456", consent_at=updated)
+    return CallbackRequest(
+        reference=reference,
+        idempotency_key=f"k-{reference}",
+        created_at=updated,
+        updated_at=updated,
+        channel="web",
+        conversation_id="web-cb",
+        name="Iris Purgeable",
+        phone="+447911123456",
+        consent_at=updated,
+    )
 
 
 def test_requests_and_audit_entries_expire_after_their_periods(db_url):  # noqa: F811
     old, recent = NOW - timedelta(days=25 * 30.44), NOW - timedelta(days=23 * 30.44)
     with session_scope(db_url) as session:
-        session.add_all([_request("OLD1", old), _request("NEW1", recent), _callback("CBOLD", old),
-                         _callback("CBNEW", recent)])
+        session.add_all(
+            [_request("OLD1", old), _request("NEW1", recent), _callback("CBOLD", old), _callback("CBNEW", recent)]
+        )
         session.flush()
         old_id = session.scalar(select(ConsultationRequest.id).where(ConsultationRequest.reference == "OLD1"))
-        session.add(StatusChange(request_id=old_id, reference="OLD1", from_status="new", to_status="contacted",
-                                 note="called Iris at home", changed_by="sam", changed_at=old))
+        session.add(
+            StatusChange(
+                request_id=old_id,
+                reference="OLD1",
+                from_status="new",
+                to_status="contacted",
+                note="called Iris at home",
+                changed_by="sam",
+                changed_at=old,
+            )
+        )
         session.add(AuditEvent(at=NOW - timedelta(days=73 * 30.44), actor="sam", action="view", reference="X"))
         session.add(AuditEvent(at=NOW - timedelta(days=1), actor="sam", action="view", reference="OLD1"))
 
@@ -84,14 +111,17 @@ def test_a_purge_that_finds_nothing_is_audited_only_when_asked(db_url):  # noqa:
 
 
 def test_conversations_expire_when_idle_and_unfinished_forms_much_sooner(tmp_path):
-    url = make_tracker_db(tmp_path / "tracker.db", [
-        ("faq-recent", "user", NOW - timedelta(days=29)),
-        ("faq-old", "user", NOW - timedelta(days=31)),
-        ("form-left", "active_loop", NOW - timedelta(hours=3)),
-        ("form-left", "user", NOW - timedelta(hours=3)),
-        ("form-now", "active_loop", NOW - timedelta(minutes=20)),
-        ("form-now", "user", NOW - timedelta(minutes=5)),
-    ])
+    url = make_tracker_db(
+        tmp_path / "tracker.db",
+        [
+            ("faq-recent", "user", NOW - timedelta(days=29)),
+            ("faq-old", "user", NOW - timedelta(days=31)),
+            ("form-left", "active_loop", NOW - timedelta(hours=3)),
+            ("form-left", "user", NOW - timedelta(hours=3)),
+            ("form-now", "active_loop", NOW - timedelta(minutes=20)),
+            ("form-now", "user", NOW - timedelta(minutes=5)),
+        ],
+    )
     assert purge_conversations(url, RETENTION, NOW) == 2
     assert senders_in(url) == {"faq-recent", "form-now"}
 
@@ -105,8 +135,10 @@ def test_the_shipped_retention_is_read_and_a_wrong_one_is_named():
 
     raw = read_yaml(get_settings().clinic_config, ClinicConfigError, "clinic config")
     assert parse_clinic(raw).retention == RETENTION
-    for wrong, named in (({"conversation_days": 0}, "retention.conversation_days"),
-                         ({"request_months": "two years"}, "retention.request_months"),
-                         ({"keep_forever": 1}, "retention.keep_forever")):
+    for wrong, named in (
+        ({"conversation_days": 0}, "retention.conversation_days"),
+        ({"request_months": "two years"}, "retention.request_months"),
+        ({"keep_forever": 1}, "retention.keep_forever"),
+    ):
         with pytest.raises(ClinicConfigError, match=named):
             parse_clinic({**raw, "retention": wrong})

@@ -1,4 +1,5 @@
 """Free-text replies to screening questions: yes/no, a rule's terms, and the follow-up timing."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -28,39 +29,115 @@ def rules():
     return RULES
 
 
-@pytest.mark.parametrize("text", [
-    "yes", "Yes.", "YES!", "yep", "y", "Y", "yeah", "yup", "sure", "correct", "I am", "I do",
-    "I'm 5 months pregnant", "only aspirin", "just a little", "of course", "/affirm", "👍", "👍🏽", "✅",
-    "yes please", "yes, I get one maybe once a year", "I still take it", "yeah a little bit",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "yes",
+        "Yes.",
+        "YES!",
+        "yep",
+        "y",
+        "Y",
+        "yeah",
+        "yup",
+        "sure",
+        "correct",
+        "I am",
+        "I do",
+        "I'm 5 months pregnant",
+        "only aspirin",
+        "just a little",
+        "of course",
+        "/affirm",
+        "👍",
+        "👍🏽",
+        "✅",
+        "yes please",
+        "yes, I get one maybe once a year",
+        "I still take it",
+        "yeah a little bit",
+    ],
+)
 def test_yes(text):
     assert interpret_yes_no(text) is True
 
 
-@pytest.mark.parametrize("text", [
-    "no", "No.", "nope", "n", "N", "nah", "not at all", "never",
-    "I’m not pregnant", "im not", "absolutely not", "of course not", "none", "nothing", "I haven't",
-    "I've never had one", "/deny", "👎", "❌", "no thanks", "I have none",
-    "I have no allergies", "I'm never in the sun",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no",
+        "No.",
+        "nope",
+        "n",
+        "N",
+        "nah",
+        "not at all",
+        "never",
+        "I’m not pregnant",
+        "im not",
+        "absolutely not",
+        "of course not",
+        "none",
+        "nothing",
+        "I haven't",
+        "I've never had one",
+        "/deny",
+        "👎",
+        "❌",
+        "no thanks",
+        "I have none",
+        "I have no allergies",
+        "I'm never in the sun",
+    ],
+)
 def test_no(text):
     assert interpret_yes_no(text) is False
 
 
-@pytest.mark.parametrize("text", [
-    "not sure", "I'm not sure", "no idea", "maybe", "I don't know", "idk", "dunno", "perhaps",
-    "maybe, my period is late", "I think so", "i don't think so", "I dont think so", "not that i know of",
-    "probably not", "no... I don't know", "I can't remember",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not sure",
+        "I'm not sure",
+        "no idea",
+        "maybe",
+        "I don't know",
+        "idk",
+        "dunno",
+        "perhaps",
+        "maybe, my period is late",
+        "I think so",
+        "i don't think so",
+        "I dont think so",
+        "not that i know of",
+        "probably not",
+        "no... I don't know",
+        "I can't remember",
+    ],
+)
 def test_unsure_replies_are_read_as_unsure_and_never_as_a_clean_yes_or_no(text):
     assert read_yes_no(text) is YesNo.UNSURE
     assert interpret_yes_no(text) is None, "a question that needs a clear answer (consent) asks again"
 
 
-@pytest.mark.parametrize("text", [
-    "asdkjh", "qwerty uiop", "", "   ", "🤷", "👍👎", "what do you mean?", "?", None, 42,
-    "I'm fine", "im good thanks", "ok",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "asdkjh",
+        "qwerty uiop",
+        "",
+        "   ",
+        "🤷",
+        "👍👎",
+        "what do you mean?",
+        "?",
+        None,
+        42,
+        "I'm fine",
+        "im good thanks",
+        "ok",
+    ],
+)
 def test_unreadable_replies_give_none_so_the_form_asks_again(text):
     assert read_yes_no(text) is None
     assert interpret_yes_no(text) is None
@@ -87,22 +164,25 @@ def test_very_long_and_odd_unicode_messages_do_not_crash():
     assert interpret_yes_no("🙂" * 10_000) is None
 
 
-@pytest.mark.parametrize(("rule_id", "text", "affirmed"), [
-    ("blood_thinners", "only aspirin", True),
-    ("blood_thinners", "I take Eliquis twice a day", True),
-    ("blood_thinners", "Plavix", True),
-    ("blood_thinners", "no blood thinners, but I take Xarelto", True),
-    ("blood_thinners", "no", False),
-    ("blood_thinners", "not taking warfarin any more", False),
-    ("blood_thinners", "never taken warfarin", False),
-    ("blood_thinners", "no warfarin, no aspirin", False),
-    ("blood_thinners", "I take warfrin every day", True),  # a typo reads as the notes read it
-    ("isotretinoin", "roaccutane a while back", True),
-    ("pregnancy", "I'm 5 months pregnant", True),
-    ("pregnancy", "not pregnant", False),
-    ("cold_sore_history", "I've never had cold sores", False),
-    ("cold_sore_history", "yes, a few times a year", True),
-])
+@pytest.mark.parametrize(
+    ("rule_id", "text", "affirmed"),
+    [
+        ("blood_thinners", "only aspirin", True),
+        ("blood_thinners", "I take Eliquis twice a day", True),
+        ("blood_thinners", "Plavix", True),
+        ("blood_thinners", "no blood thinners, but I take Xarelto", True),
+        ("blood_thinners", "no", False),
+        ("blood_thinners", "not taking warfarin any more", False),
+        ("blood_thinners", "never taken warfarin", False),
+        ("blood_thinners", "no warfarin, no aspirin", False),
+        ("blood_thinners", "I take warfrin every day", True),  # a typo reads as the notes read it
+        ("isotretinoin", "roaccutane a while back", True),
+        ("pregnancy", "I'm 5 months pregnant", True),
+        ("pregnancy", "not pregnant", False),
+        ("cold_sore_history", "I've never had cold sores", False),
+        ("cold_sore_history", "yes, a few times a year", True),
+    ],
+)
 def test_answer_rule_combines_yes_no_with_the_rules_terms(rules, rule_id, text, affirmed):
     rule = rules[rule_id]
     answer = answer_rule(rule, text)
@@ -130,14 +210,25 @@ def test_follow_up_rule_waits_for_its_follow_up(rules):
     assert answer_rule(rules["blood_thinners"], "yes").awaiting_follow_up is False
 
 
-@pytest.mark.parametrize(("text", "months"), [
-    ("3 months ago", 3), ("3months", 3), ("about 5 weeks ago", 5 * 7 / 30.44), ("2 years", 24),
-    ("a year ago", 12), ("a year and a half ago", 18), ("half a year ago", 6), ("six months ago", 6),
-    ("less than a year ago", 0), ("yesterday", 0), ("in 2019", (TODAY - date(2019, 12, 31)).days / 30.44),
-    ("last year", (TODAY - date(2024, 12, 31)).days / 30.44),
-    ("in March", (TODAY - date(2025, 3, 31)).days / 30.44),
-    ("december", (TODAY - date(2024, 12, 31)).days / 30.44),
-])
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("3 months ago", 3),
+        ("3months", 3),
+        ("about 5 weeks ago", 5 * 7 / 30.44),
+        ("2 years", 24),
+        ("a year ago", 12),
+        ("a year and a half ago", 18),
+        ("half a year ago", 6),
+        ("six months ago", 6),
+        ("less than a year ago", 0),
+        ("yesterday", 0),
+        ("in 2019", (TODAY - date(2019, 12, 31)).days / 30.44),
+        ("last year", (TODAY - date(2024, 12, 31)).days / 30.44),
+        ("in March", (TODAY - date(2025, 3, 31)).days / 30.44),
+        ("december", (TODAY - date(2024, 12, 31)).days / 30.44),
+    ],
+)
 def test_months_since_is_read_as_a_lower_bound(text, months):
     parsed = parse_months_since(text, TODAY)
     assert parsed is not None and parsed.ongoing is False
@@ -158,13 +249,16 @@ def test_unreadable_timing_gives_none(text):
     assert parse_months_since(text, TODAY) is None
 
 
-@pytest.mark.parametrize(("text", "level"), [
-    ("still taking it", Level.DEFER),
-    ("3 months ago", Level.REVIEW),
-    ("5 months", Level.REVIEW),
-    ("6 months ago", None),
-    ("2 years ago", None),
-])
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("still taking it", Level.DEFER),
+        ("3 months ago", Level.REVIEW),
+        ("5 months", Level.REVIEW),
+        ("6 months ago", None),
+        ("2 years ago", None),
+    ],
+)
 def test_isotretinoin_follow_up_sets_the_level_by_threshold(rules, text, level):
     rule = rules["isotretinoin"]
     first = answer_rule(rule, "yes, accutane")

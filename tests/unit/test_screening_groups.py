@@ -1,4 +1,5 @@
 """The screening group by group: one reply to a list of items, and how the questions follow."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,24 +28,27 @@ def _ticked(group_id: str, text: str) -> set[str]:
     return {answer.rule_id for answer in reply.answers if answer.affirmed}
 
 
-@pytest.mark.parametrize(("group_id", "text", "ticked"), [
-    ("right_now", "None of these", set()),
-    ("right_now", "none", set()),
-    ("right_now", "no", set()),
-    ("right_now", "nope, none of those apply to me", set()),
-    ("right_now", "I'm not pregnant", set()),
-    ("right_now", "1", {"pregnancy"}),
-    ("right_now", "1 and 5", {"pregnancy", "recent_sun"}),
-    ("right_now", "2,3", {"active_acne", "active_infection"}),
-    ("right_now", "the second one", {"active_acne"}),
-    ("right_now", "I'm 5 months pregnant", {"pregnancy"}),
-    ("right_now", "I was in Spain 10 days ago and got a little bit burnt", {"recent_sun"}),
-    ("right_now", "2 weeks ago I got sunburnt", {"recent_sun"}),
-    ("right_now", "no eczema, but I have an active cold sore", {"active_infection"}),
-    ("treatments_and_medicines", "no, but I take warfrin", {"blood_thinners"}),
-    ("treatments_and_medicines", "I use retinol most nights", {"retinoids_acids"}),
-    ("allergies", "Lidocaine or any numbing cream", {"numbing_allergy"}),  # a copied line
-])
+@pytest.mark.parametrize(
+    ("group_id", "text", "ticked"),
+    [
+        ("right_now", "None of these", set()),
+        ("right_now", "none", set()),
+        ("right_now", "no", set()),
+        ("right_now", "nope, none of those apply to me", set()),
+        ("right_now", "I'm not pregnant", set()),
+        ("right_now", "1", {"pregnancy"}),
+        ("right_now", "1 and 5", {"pregnancy", "recent_sun"}),
+        ("right_now", "2,3", {"active_acne", "active_infection"}),
+        ("right_now", "the second one", {"active_acne"}),
+        ("right_now", "I'm 5 months pregnant", {"pregnancy"}),
+        ("right_now", "I was in Spain 10 days ago and got a little bit burnt", {"recent_sun"}),
+        ("right_now", "2 weeks ago I got sunburnt", {"recent_sun"}),
+        ("right_now", "no eczema, but I have an active cold sore", {"active_infection"}),
+        ("treatments_and_medicines", "no, but I take warfrin", {"blood_thinners"}),
+        ("treatments_and_medicines", "I use retinol most nights", {"retinoids_acids"}),
+        ("allergies", "Lidocaine or any numbing cream", {"numbing_allergy"}),  # a copied line
+    ],
+)
 def test_a_reply_in_the_patients_words_answers_every_item(group_id, text, ticked):
     assert _ticked(group_id, text) == ticked
 
@@ -105,13 +109,14 @@ def test_one_at_a_time_asks_each_item_of_that_group_only():
     assert asked == ["group", *(rule.id for rule in group.rules), *["group"] * (len(RULES.groups) - 1)]
 
 
-BASICS = {"unsure_note": "U.", "age": {"minimum": 18, "young_adult": {"id": "age_young", "until": 21, "level": "info",
-                                                                      "label": "L."}}}
+BASICS = {
+    "unsure_note": "U.",
+    "age": {"minimum": 18, "young_adult": {"id": "age_young", "until": 21, "level": "info", "label": "L."}},
+}
 
 
 def test_groups_are_checked_when_the_file_is_read():
-    rule = {"id": "a_rule", "question": "Q?", "explanation": "E.", "level": "info", "answer_note": "N.",
-            "terms": ["x"]}
+    rule = {"id": "a_rule", "question": "Q?", "explanation": "E.", "level": "info", "answer_note": "N.", "terms": ["x"]}
     group = {"id": "group_g", "title": "t", "question": "Q?", "explanation": "E.", "rules": ["a_rule"]}
     assert parse_rules({**BASICS, "rules": [rule], "groups": [group]}).groups[0].rules[0].id == "a_rule"
     assert len(parse_rules({**BASICS, "rules": [rule]}).groups) == 1, "without groups, each rule on its own"

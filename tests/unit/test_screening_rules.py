@@ -1,5 +1,6 @@
 """The shipped screening rules agree with DOMAIN.md, and a broken rules file is refused with a
 message naming the field."""
+
 from __future__ import annotations
 
 import copy
@@ -35,8 +36,12 @@ DOMAIN_LEVELS = {
     "numbing_allergy": Level.INFO,
     "retinoids_acids": Level.INFO,
 }
-OUTCOME_OF = {Level.INFO: Outcome.ELIGIBLE, Level.REVIEW: Outcome.NEEDS_REVIEW,
-              Level.DEFER: Outcome.DEFERRED, Level.EXCLUDE: Outcome.NOT_ELIGIBLE}
+OUTCOME_OF = {
+    Level.INFO: Outcome.ELIGIBLE,
+    Level.REVIEW: Outcome.NEEDS_REVIEW,
+    Level.DEFER: Outcome.DEFERRED,
+    Level.EXCLUDE: Outcome.NOT_ELIGIBLE,
+}
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +83,32 @@ def test_medicine_rules_reassure_patients_to_keep_taking_their_medicines(rules):
 
 def test_blood_thinner_and_isotretinoin_terms_cover_brand_and_generic_names(rules):
     thinners = set(rules["blood_thinners"].terms)
-    assert {"warfarin", "coumadin", "apixaban", "eliquis", "rivaroxaban", "xarelto", "dabigatran",
-            "pradaxa", "edoxaban", "clopidogrel", "plavix", "aspirin", "blood thinner", "blood thinners"} <= thinners
-    assert {"isotretinoin", "accutane", "absorica", "claravis", "roaccutane", "amnesteem", "myorisan",
-            "zenatane"} <= set(rules["isotretinoin"].terms)
+    assert {
+        "warfarin",
+        "coumadin",
+        "apixaban",
+        "eliquis",
+        "rivaroxaban",
+        "xarelto",
+        "dabigatran",
+        "pradaxa",
+        "edoxaban",
+        "clopidogrel",
+        "plavix",
+        "aspirin",
+        "blood thinner",
+        "blood thinners",
+    } <= thinners
+    assert {
+        "isotretinoin",
+        "accutane",
+        "absorica",
+        "claravis",
+        "roaccutane",
+        "amnesteem",
+        "myorisan",
+        "zenatane",
+    } <= set(rules["isotretinoin"].terms)
 
 
 def test_isotretinoin_follow_up_decides_by_six_months(rules):
@@ -147,7 +174,10 @@ def _broken(change) -> dict:
         (lambda raw: raw["rules"][5].pop("answer_note"), "rule 'skin_condition_flare'.answer_note is missing"),
         (lambda raw: raw["rules"][1]["follow_up"].update(threshold_months="six"), "follow_up.threshold_months"),
         (lambda raw: raw["rules"][1]["follow_up"].update(kind="weeks_until"), "follow_up.kind must be one of"),
-        (lambda raw: raw["rules"][1]["follow_up"].update(level_ongoing="soon"), "follow_up.level_ongoing must be one of"),
+        (
+            lambda raw: raw["rules"][1]["follow_up"].update(level_ongoing="soon"),
+            "follow_up.level_ongoing must be one of",
+        ),
         (lambda raw: raw["rules"][1]["follow_up"].pop("level_after"), "follow_up.level_after is missing"),
         (lambda raw: raw["rules"][1]["follow_up"].pop("question"), "follow_up.question is missing"),
         (lambda raw: raw["rules"][1].update(follow_up="ask later"), "follow_up must be a mapping"),

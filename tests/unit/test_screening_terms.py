@@ -1,12 +1,13 @@
 """The open health-notes answer read with spaCy: terms from the rules file, negation with negex."""
+
 from __future__ import annotations
 
 import time
 
 import pytest
 
-from bot.screening.terms import TermReader
 from bot.screening.rules import Level, load_rules
+from bot.screening.terms import TermReader
 from bot.settings import PROJECT_ROOT
 
 
@@ -28,44 +29,53 @@ def _negated(reader, text):
     return {finding.rule_id for finding in reader.findings(text) if finding.negated}
 
 
-@pytest.mark.parametrize(("text", "affirmed", "negated"), [
-    ("no blood thinners, but I take Eliquis", {"blood_thinners"}, {"blood_thinners"}),
-    ("I've never had cold sores", set(), {"cold_sore_history"}),
-    ("not pregnant", set(), {"pregnancy"}),
-    ("I'm on accutane", {"isotretinoin"}, set()),
-    ("No allergies, I take warfarin", {"blood_thinners"}, set()),
-    ("I haven't got eczema", set(), {"skin_condition_flare"}),
-    ("Blood-thinners: none", set(), {"blood_thinners"}),
-    ("I don't have lupus or scleroderma.", set(), {"autoimmune_skin"}),
-    ("Not pregnant. I use retinol most nights.", {"retinoids_acids"}, {"pregnancy"}),
-    ("I'm breastfeeding my 3 month old and I have a nickel allergy", {"pregnancy", "metal_allergy"}, set()),
-    ("Nothing else really, thanks!", set(), set()),
-])
+@pytest.mark.parametrize(
+    ("text", "affirmed", "negated"),
+    [
+        ("no blood thinners, but I take Eliquis", {"blood_thinners"}, {"blood_thinners"}),
+        ("I've never had cold sores", set(), {"cold_sore_history"}),
+        ("not pregnant", set(), {"pregnancy"}),
+        ("I'm on accutane", {"isotretinoin"}, set()),
+        ("No allergies, I take warfarin", {"blood_thinners"}, set()),
+        ("I haven't got eczema", set(), {"skin_condition_flare"}),
+        ("Blood-thinners: none", set(), {"blood_thinners"}),
+        ("I don't have lupus or scleroderma.", set(), {"autoimmune_skin"}),
+        ("Not pregnant. I use retinol most nights.", {"retinoids_acids"}, {"pregnancy"}),
+        ("I'm breastfeeding my 3 month old and I have a nickel allergy", {"pregnancy", "metal_allergy"}, set()),
+        ("Nothing else really, thanks!", set(), set()),
+    ],
+)
 def test_negated_and_affirmed_mentions(reader, text, affirmed, negated):
     assert _affirmed(reader, text) == affirmed
     assert _negated(reader, text) == negated
 
 
-@pytest.mark.parametrize(("text", "rule_id"), [
-    ("ELIQUIS 5mg twice a day", "blood_thinners"),
-    ("on Xarelto since my DVT", "blood_thinners"),
-    ("I was on Roaccutane as a teenager", "isotretinoin"),
-    ("I'm allergic to EMLA", "numbing_allergy"),
-    ("had Botox last week", "recent_procedures"),
-])
+@pytest.mark.parametrize(
+    ("text", "rule_id"),
+    [
+        ("ELIQUIS 5mg twice a day", "blood_thinners"),
+        ("on Xarelto since my DVT", "blood_thinners"),
+        ("I was on Roaccutane as a teenager", "isotretinoin"),
+        ("I'm allergic to EMLA", "numbing_allergy"),
+        ("had Botox last week", "recent_procedures"),
+    ],
+)
 def test_brand_names(reader, text, rule_id):
     assert rule_id in _affirmed(reader, text)
 
 
-@pytest.mark.parametrize(("text", "rule_id"), [
-    ("I take warfrin", "blood_thinners"),
-    ("daily asprin", "blood_thinners"),
-    ("Eliqiuis", "blood_thinners"),
-    ("my psoraisis is bad", "skin_condition_flare"),
-    ("I had acutane last year", "isotretinoin"),
-    ("clopidogrl", "blood_thinners"),
-    ("Im breast feeding", "pregnancy"),
-])
+@pytest.mark.parametrize(
+    ("text", "rule_id"),
+    [
+        ("I take warfrin", "blood_thinners"),
+        ("daily asprin", "blood_thinners"),
+        ("Eliqiuis", "blood_thinners"),
+        ("my psoraisis is bad", "skin_condition_flare"),
+        ("I had acutane last year", "isotretinoin"),
+        ("clopidogrl", "blood_thinners"),
+        ("Im breast feeding", "pregnancy"),
+    ],
+)
 def test_common_misspellings(reader, text, rule_id):
     assert rule_id in _affirmed(reader, text)
 
@@ -75,15 +85,18 @@ def test_short_words_are_not_matched_loosely(reader):
     assert _affirmed(reader, "I had to cancel my last appointment in a rush") == set()
 
 
-@pytest.mark.parametrize(("text", "rule_id"), [
-    ("I've got a bleeding disorder", "bleeding_disorder"),
-    ("history of basal cell carcinoma on my nose", "skin_cancer"),
-    ("I have a mole that is changing on my cheek", "skin_cancer"),
-    ("allergic to stainless steel jewellery", "metal_allergy"),
-    ("I had radiation therapy on my neck", "recent_surgery_radiation"),
-    ("I take anti-coagulants", "blood_thinners"),
-    ("von Willebrand disease", "bleeding_disorder"),
-])
+@pytest.mark.parametrize(
+    ("text", "rule_id"),
+    [
+        ("I've got a bleeding disorder", "bleeding_disorder"),
+        ("history of basal cell carcinoma on my nose", "skin_cancer"),
+        ("I have a mole that is changing on my cheek", "skin_cancer"),
+        ("allergic to stainless steel jewellery", "metal_allergy"),
+        ("I had radiation therapy on my neck", "recent_surgery_radiation"),
+        ("I take anti-coagulants", "blood_thinners"),
+        ("von Willebrand disease", "bleeding_disorder"),
+    ],
+)
 def test_multi_word_terms(reader, text, rule_id):
     assert rule_id in _affirmed(reader, text)
 

@@ -1,4 +1,5 @@
 """The shared secrets (bot/shared_secrets.py): from the environment, else made once into var/."""
+
 from __future__ import annotations
 
 from bot.action_server import inflates_beyond

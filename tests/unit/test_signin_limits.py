@@ -1,6 +1,7 @@
 """Sign-in limits hold under parallel bursts: every attempt is counted before its password is
 checked, per account and per client address, so guesses sent all at once get no further than
 guesses sent one by one. Also shared through Redis between dashboard processes."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,6 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from starlette.testclient import TestClient
 
 from bot.dashboard.app import create_app
@@ -29,8 +29,9 @@ def burst(app, attempts: list[tuple[str, str]], client_address: str = "testclien
         def post(attempt):
             username, password = attempt
             start.wait()
-            return client.post("/signin", data={"username": username, "password": password,
-                                                "csrf_token": token, "next": "/"}).status_code
+            return client.post(
+                "/signin", data={"username": username, "password": password, "csrf_token": token, "next": "/"}
+            ).status_code
 
         with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
             return list(pool.map(post, attempts))
@@ -56,8 +57,10 @@ def test_dashboard_processes_sharing_redis_share_the_counts(db_url, redis_url):
     import redis
 
     prefix = f"test-signin-{uuid.uuid4().hex[:8]}:"
-    first, second = (create_app(db_url, SECURITY, limiter=SignInLimiter(limits=RedisLimiter(
-        redis_url, b"k" * 32, prefix=prefix))) for _ in range(2))
+    first, second = (
+        create_app(db_url, SECURITY, limiter=SignInLimiter(limits=RedisLimiter(redis_url, b"k" * 32, prefix=prefix)))
+        for _ in range(2)
+    )
     try:
         assert burst(first, [("sam", f"wrong {n} guess") for n in range(3)]) == [401] * 3
         assert sorted(burst(second, [("sam", f"wrong {n} again") for n in range(4)])) == [401, 401, 429, 429]

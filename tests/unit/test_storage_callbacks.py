@@ -1,5 +1,6 @@
 """Callback-request storage on a real SQLite file and a real PostgreSQL (its own schema per test):
 migration 0003, one-row saves, idempotent retries and races, refusals, unreachable database."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -18,19 +19,23 @@ from bot.db.base import Base, engine_for, session_scope
 from bot.db.callbacks import CallbackSubmission, list_callbacks, save_callback
 from bot.db.migrate import alembic_config, head_revision, upgrade_to_head
 from bot.db.models import CallbackRequest
+from bot.db.repository import REFERENCE_ALPHABET, StorageUnavailable
 from tests.support.races import race_two_saves
 from tests.support.storage_db import db_url  # noqa: F401  (fixture)
-from bot.db.repository import REFERENCE_ALPHABET, StorageUnavailable
 
 CONSENT_AT = datetime(2025, 11, 23, 10, 30, tzinfo=timezone.utc)
 NEVER = "postgresql+psycopg://postgres@127.0.0.1:1/never"
 
 
-
 def submission(key: str = "web-abc:callback:2025-11-23T10:29:00Z", **changes) -> CallbackSubmission:
     base = CallbackSubmission(
-        idempotency_key=key, channel="web", conversation_id="web-abc", name="Zoë O'Brien-Nguyen",
-        phone="+447911123456", preferred_time="after 5pm on weekdays", consent_at=CONSENT_AT,
+        idempotency_key=key,
+        channel="web",
+        conversation_id="web-abc",
+        name="Zoë O'Brien-Nguyen",
+        phone="+447911123456",
+        preferred_time="after 5pm on weekdays",
+        consent_at=CONSENT_AT,
     )
     return replace(base, **changes)
 
@@ -75,7 +80,10 @@ def test_save_stores_one_new_callback_with_a_cb_reference(db_url):
     [stored] = list_callbacks(db_url)
     assert stored.reference == saved.reference and stored.status == "new"
     assert (stored.name, stored.phone, stored.preferred_time) == (
-        "Zoë O'Brien-Nguyen", "+447911123456", "after 5pm on weekdays")
+        "Zoë O'Brien-Nguyen",
+        "+447911123456",
+        "after 5pm on weekdays",
+    )
     assert (stored.channel, stored.conversation_id) == ("web", "web-abc")
     assert stored.consent_at == CONSENT_AT
     assert stored.created_at.utcoffset().total_seconds() == 0
@@ -107,23 +115,29 @@ def test_a_taken_reference_is_replaced_by_a_fresh_one(db_url, monkeypatch):
     assert save_callback(db_url, submission(key="second")).reference == "CB-FRESH2"
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"consent_at": None}, "consent"),
-    ({"consent_at": datetime(2025, 1, 1)}, "consent"),
-    ({"phone": ""}, "phone number"),
-    ({"phone": None}, "phone number"),
-    ({"phone": "07700 900123"}, "E.164"),
-    ({"idempotency_key": " "}, "idempotency_key"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"consent_at": None}, "consent"),
+        ({"consent_at": datetime(2025, 1, 1)}, "consent"),
+        ({"phone": ""}, "phone number"),
+        ({"phone": None}, "phone number"),
+        ({"phone": "07700 900123"}, "E.164"),
+        ({"idempotency_key": " "}, "idempotency_key"),
+    ],
+)
 def test_check_refuses_what_must_never_be_stored_before_the_database(changes, message):
     with pytest.raises(ValueError, match=message):
         save_callback(NEVER, submission(**changes))
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=3",
-    "sqlite:////proc/no-such-dir/intake.db",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=3",
+        "sqlite:////proc/no-such-dir/intake.db",
+    ],
+)
 def test_unreachable_database_raises_storage_unavailable(url, caplog):
     with pytest.raises(StorageUnavailable):
         save_callback(url, submission())

@@ -1,5 +1,6 @@
 """Intake storage on a real SQLite file and a real PostgreSQL (its own schema per test):
 migrations, one-transaction saves, idempotent retries and races, rollback, unreachable database."""
+
 from __future__ import annotations
 
 import subprocess
@@ -18,7 +19,11 @@ from bot.db.base import Base, engine_for, session_scope
 from bot.db.migrate import head_revision, upgrade_to_head
 from bot.db.models import ConsultationRequest, ScreeningAnswer
 from bot.db.repository import (
-    REFERENCE_ALPHABET, IntakeSubmission, StorageUnavailable, list_requests, save_submission,
+    REFERENCE_ALPHABET,
+    IntakeSubmission,
+    StorageUnavailable,
+    list_requests,
+    save_submission,
 )
 from bot.screening.answers import RuleAnswer, answer_rule
 from bot.screening.rules import Level, load_rules
@@ -30,7 +35,6 @@ RULES = load_rules(PROJECT_ROOT / "clinic" / "screening.yml")
 CONSENT_AT = datetime(2025, 11, 23, 10, 30, tzinfo=timezone.utc)
 
 
-
 def submission(key: str = "web-abc:2025-11-23T10:29:00Z", **changes) -> IntakeSubmission:
     answers = [
         answer_rule(RULES["pregnancy"], "no"),
@@ -38,10 +42,20 @@ def submission(key: str = "web-abc:2025-11-23T10:29:00Z", **changes) -> IntakeSu
         answer_rule(RULES["cold_sore_history"], "yes, now and then"),
     ]
     base = IntakeSubmission(
-        idempotency_key=key, channel="web", conversation_id="web-abc", name="Zoë O'Brien-Nguyen",
-        date_of_birth=date(1985, 3, 12), age=40, phone="+447911123456", email="zoe@example.com",
-        preferred_contact="whatsapp", concerns="acne scars", treatment_areas="cheeks",
-        preferred_time="weekday evenings", health_notes="I take aspirin daily.", consent_at=CONSENT_AT,
+        idempotency_key=key,
+        channel="web",
+        conversation_id="web-abc",
+        name="Zoë O'Brien-Nguyen",
+        date_of_birth=date(1985, 3, 12),
+        age=40,
+        phone="+447911123456",
+        email="zoe@example.com",
+        preferred_contact="whatsapp",
+        concerns="acne scars",
+        treatment_areas="cheeks",
+        preferred_time="weekday evenings",
+        health_notes="I take aspirin daily.",
+        consent_at=CONSENT_AT,
         answers=answers,
     )
     return replace(base, **changes)
@@ -64,8 +78,14 @@ def test_migrations_create_exactly_the_models_schema(db_url):
 def test_upgrade_is_repeatable_and_works_from_any_directory(db_url, tmp_path):
     upgrade_to_head(db_url)  # already at head: nothing to do, no error
     code = f"from bot.db.migrate import upgrade_to_head; upgrade_to_head({db_url!r})"
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                            env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"}, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
 
@@ -92,19 +112,28 @@ def test_save_stores_the_request_and_answers_in_order(db_url):
     assert stored.consent_at == CONSENT_AT
     assert stored.created_at.tzinfo is not None and stored.created_at.utcoffset().total_seconds() == 0
     assert [(a.rule_id, a.affirmed, a.level, a.position) for a in stored.answers] == [
-        ("pregnancy", False, None, 0), ("blood_thinners", True, "review", 1), ("cold_sore_history", True, "info", 2),
+        ("pregnancy", False, None, 0),
+        ("blood_thinners", True, "review", 1),
+        ("cold_sore_history", True, "info", 2),
     ]
     assert stored.answers[1].answer == "only aspirin"
     assert stored.answers[1].question == RULES["blood_thinners"].question
 
 
-@pytest.mark.parametrize(("levels", "outcome"), [
-    ([], "eligible"), ([Level.INFO], "eligible"), ([Level.INFO, Level.DEFER], "deferred"),
-    ([Level.REVIEW, Level.EXCLUDE], "not_eligible"),
-])
+@pytest.mark.parametrize(
+    ("levels", "outcome"),
+    [
+        ([], "eligible"),
+        ([Level.INFO], "eligible"),
+        ([Level.INFO, Level.DEFER], "deferred"),
+        ([Level.REVIEW, Level.EXCLUDE], "not_eligible"),
+    ],
+)
 def test_outcome_is_computed_from_the_answers(db_url, levels, outcome):
-    answers = [RuleAnswer(rule_id=f"r{i}", answer_text="yes", affirmed=True, level=level, question="q?")
-               for i, level in enumerate(levels)]
+    answers = [
+        RuleAnswer(rule_id=f"r{i}", answer_text="yes", affirmed=True, level=level, question="q?")
+        for i, level in enumerate(levels)
+    ]
     assert save_submission(db_url, submission(answers=answers)).outcome == outcome
 
 
@@ -151,22 +180,28 @@ def test_deleting_a_request_deletes_its_answers(db_url):
     assert _count(db_url, ScreeningAnswer) == 0
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"age": 17, "minimum_age": 18}, "minimum age"),
-    ({"consent_at": None}, "consent"),
-    ({"consent_at": datetime(2025, 1, 1)}, "consent"),
-    ({"phone": None, "email": None}, "phone number or an email"),
-    ({"idempotency_key": " "}, "idempotency_key"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"age": 17, "minimum_age": 18}, "minimum age"),
+        ({"consent_at": None}, "consent"),
+        ({"consent_at": datetime(2025, 1, 1)}, "consent"),
+        ({"phone": None, "email": None}, "phone number or an email"),
+        ({"idempotency_key": " "}, "idempotency_key"),
+    ],
+)
 def test_what_must_never_be_stored_is_refused_before_the_database(changes, message):
     with pytest.raises(ValueError, match=message):
         save_submission("postgresql+psycopg://postgres@127.0.0.1:1/never", submission(**changes))
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=3",
-    "sqlite:////proc/no-such-dir/intake.db",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=3",
+        "sqlite:////proc/no-such-dir/intake.db",
+    ],
+)
 def test_unreachable_database_raises_storage_unavailable(url, caplog):
     with pytest.raises(StorageUnavailable):
         save_submission(url, submission())

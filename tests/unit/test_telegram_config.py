@@ -1,12 +1,13 @@
 """Reading the bridge's settings from the environment, with one clear sentence per mistake."""
+
 from __future__ import annotations
 
 import pytest
 
-from bot.telegram.config import DEFAULT_BASE_URL, TelegramConfigError, bridge_enabled, load_config
-from bot.telegram.replies import help_text, trouble
 from bot.clinic import load_clinic
 from bot.settings import get_settings
+from bot.telegram.config import DEFAULT_BASE_URL, TelegramConfigError, bridge_enabled, load_config
+from bot.telegram.replies import help_text, trouble
 
 TOKEN = "123:abc"
 
@@ -25,21 +26,32 @@ def test_missing_token_is_reported_and_disables_the_bridge():
 
 
 def test_webhook_mode_takes_its_path_from_the_public_url():
-    config = load_config({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "https://clinic.example/tg/hook",
-                          "TELEGRAM_WEBHOOK_SECRET": "abc-DEF_123", "TELEGRAM_WEBHOOK_PORT": "9000",
-                          "TELEGRAM_BASE_URL": "http://127.0.0.1:8081/bot"})
+    config = load_config(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_WEBHOOK_URL": "https://clinic.example/tg/hook",
+            "TELEGRAM_WEBHOOK_SECRET": "abc-DEF_123",
+            "TELEGRAM_WEBHOOK_PORT": "9000",
+            "TELEGRAM_BASE_URL": "http://127.0.0.1:8081/bot",
+        }
+    )
     assert config.uses_webhook and config.webhook_path == "tg/hook" and config.webhook_port == 9000
     assert config.base_url == "http://127.0.0.1:8081/bot"
 
 
-@pytest.mark.parametrize("environ, message", [
-    ({"TELEGRAM_WEBHOOK_URL": "https://clinic.example/tg"}, "needs TELEGRAM_WEBHOOK_SECRET"),
-    ({"TELEGRAM_WEBHOOK_URL": "https://clinic.example/tg", "TELEGRAM_WEBHOOK_SECRET": "has space"},
-     "may only contain"),
-    ({"TELEGRAM_WEBHOOK_URL": "clinic.example/tg", "TELEGRAM_WEBHOOK_SECRET": "ok"}, "must be a full URL"),
-    ({"TELEGRAM_WEBHOOK_PORT": "eighty"}, "must be a port number"),
-    ({"TELEGRAM_STAFF_CHAT_ID": "staff room"}, "numeric chat id"),
-])
+@pytest.mark.parametrize(
+    "environ, message",
+    [
+        ({"TELEGRAM_WEBHOOK_URL": "https://clinic.example/tg"}, "needs TELEGRAM_WEBHOOK_SECRET"),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "https://clinic.example/tg", "TELEGRAM_WEBHOOK_SECRET": "has space"},
+            "may only contain",
+        ),
+        ({"TELEGRAM_WEBHOOK_URL": "clinic.example/tg", "TELEGRAM_WEBHOOK_SECRET": "ok"}, "must be a full URL"),
+        ({"TELEGRAM_WEBHOOK_PORT": "eighty"}, "must be a port number"),
+        ({"TELEGRAM_STAFF_CHAT_ID": "staff room"}, "numeric chat id"),
+    ],
+)
 def test_mistakes_are_named(environ, message):
     with pytest.raises(TelegramConfigError, match=message):
         load_config({"TELEGRAM_BOT_TOKEN": TOKEN, **environ})

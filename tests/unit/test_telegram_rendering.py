@@ -1,4 +1,5 @@
 """Rasa messages -> Telegram HTML, split within 4096 characters, and inline keyboards."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,7 @@ def test_any_name_is_shown_exactly_as_written(name):
 def test_bold_links_bullets_and_headings():
     rendered = markdown_to_html("## Aftercare\n- **SPF 30** daily\n- see [our page](https://x.example/a?b=1&c=2)")
     assert rendered == (
-        "<b>Aftercare</b>\n• <b>SPF 30</b> daily\n"
-        '• see <a href="https://x.example/a?b=1&amp;c=2">our page</a>'
+        '<b>Aftercare</b>\n• <b>SPF 30</b> daily\n• see <a href="https://x.example/a?b=1&amp;c=2">our page</a>'
     )
 
 
@@ -74,15 +74,25 @@ def test_buttons_become_an_inline_keyboard_on_the_last_part():
     )
     assert len(messages) == 2 and messages[0].keyboard is None
     [row] = messages[-1].keyboard.inline_keyboard
-    assert [(b.text, b.callback_data) for b in row] == [("Yes", ButtonChoice("Yes", "yes")), ("No", ButtonChoice("No", "no"))]
+    assert [(b.text, b.callback_data) for b in row] == [
+        ("Yes", ButtonChoice("Yes", "yes")),
+        ("No", ButtonChoice("No", "no")),
+    ]
 
 
 def test_long_titles_get_a_row_each_and_long_payloads_stay_whole():
     # python-telegram-bot swaps the data for a 64-byte key on sending (test_telegram_state).
     long_payload = "/inform" + "x" * 100
     [message] = render_rasa_messages(
-        [{"text": "Which one?", "buttons": [{"title": "I'd like to ask a question", "payload": "/ask"},
-                                             {"title": "Book a consultation", "payload": long_payload}]}],
+        [
+            {
+                "text": "Which one?",
+                "buttons": [
+                    {"title": "I'd like to ask a question", "payload": "/ask"},
+                    {"title": "Book a consultation", "payload": long_payload},
+                ],
+            }
+        ],
     )
     rows = message.keyboard.inline_keyboard
     assert [len(row) for row in rows] == [1, 1]

@@ -1,4 +1,5 @@
 """The bridge's small pieces of state: repeated update ids, button data, per-chat order."""
+
 from __future__ import annotations
 
 import asyncio
@@ -34,8 +35,9 @@ def _bot_keeping_buttons(keyboards: int = KEYBOARDS_KEPT):
 
 def _send(bot, choice: ButtonChoice) -> str:
     """The callback data Telegram gets for a one-button keyboard (what ExtBot does on sending)."""
-    markup = bot.callback_data_cache.process_keyboard(InlineKeyboardMarkup([[InlineKeyboardButton(
-        choice.title, callback_data=choice)]]))
+    markup = bot.callback_data_cache.process_keyboard(
+        InlineKeyboardMarkup([[InlineKeyboardButton(choice.title, callback_data=choice)]])
+    )
     return markup.inline_keyboard[0][0].callback_data
 
 
@@ -46,7 +48,9 @@ def _press(bot, data: str) -> CallbackQuery:
     return query
 
 
-@pytest.mark.parametrize("payload", ["yes", "é" * 40, "/inform" + "x" * 58, '/inform{"concern":"' + "scars " * 30 + '"}'])
+@pytest.mark.parametrize(
+    "payload", ["yes", "é" * 40, "/inform" + "x" * 58, '/inform{"concern":"' + "scars " * 30 + '"}']
+)
 def test_any_payload_goes_out_within_64_bytes_and_comes_back_whole(payload):
     bot = _bot_keeping_buttons()
     data = _send(bot, ButtonChoice("Acne scars", payload))

@@ -2,6 +2,7 @@
 answers too many messages (per conversation, per client address) with a kind 429 saying how long
 to wait, believes X-Forwarded-For only behind the configured proxies, and tells Rasa the client's
 pseudonym (never its address) so the action server can cap stored requests per client."""
+
 from __future__ import annotations
 
 import itertools
@@ -12,8 +13,8 @@ from starlette.testclient import TestClient
 from bot.limits import MemoryLimiter
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.fakes.fake_rasa import FakeRasa
 from bot.web.sessions import TOKEN_MAX_AGE_SECONDS, SessionSigner, client_address
+from tests.fakes.fake_rasa import FakeRasa
 
 APP_SECRET = "test-app-secret-" + "a" * 32
 _message_ids = itertools.count()
@@ -26,8 +27,7 @@ def fake_rasa():
 
 
 def make_client(fake_rasa, **settings) -> TestClient:
-    app = create_app(Settings(rasa_url=fake_rasa.url, app_secret_key=APP_SECRET, **settings),
-                     limits=MemoryLimiter())
+    app = create_app(Settings(rasa_url=fake_rasa.url, app_secret_key=APP_SECRET, **settings), limits=MemoryLimiter())
     return TestClient(app, base_url="http://localhost:8000")
 
 
@@ -53,20 +53,25 @@ def test_the_relay_issues_random_signed_sessions_and_chat_works_with_them(fake_r
     assert fake_rasa.received == [(f"web-{first['session_id']}", "does it hurt?")]
 
 
-@pytest.mark.parametrize("forge", [
-    lambda s: {"session_id": "0123456789abcdef0123456789abcdef"},                  # made up, no token
-    lambda s: {"session_id": "0123456789abcdef0123456789abcdef", "token": s["token"]},  # another id's token
-    lambda s: {**s, "token": s["token"][:-1] + ("B" if s["token"][-1] == "A" else "A")},  # tampered
-    lambda s: {**s, "token": "1." + "A" * 43},                                       # a token never issued
-    lambda s: {**s, "token": ["not", "a", "string"]},
-    lambda s: {**s, "token": SessionSigner(b"another server's secret, thirty-two+").issue().token},
-])
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda s: {"session_id": "0123456789abcdef0123456789abcdef"},  # made up, no token
+        lambda s: {"session_id": "0123456789abcdef0123456789abcdef", "token": s["token"]},  # another id's token
+        lambda s: {**s, "token": s["token"][:-1] + ("B" if s["token"][-1] == "A" else "A")},  # tampered
+        lambda s: {**s, "token": "1." + "A" * 43},  # a token never issued
+        lambda s: {**s, "token": ["not", "a", "string"]},
+        lambda s: {**s, "token": SessionSigner(b"another server's secret, thirty-two+").issue().token},
+    ],
+)
 def test_forged_or_unsigned_session_ids_are_refused_kindly_and_never_reach_rasa(fake_rasa, forge):
     with make_client(fake_rasa) as client:
         response = say(client, forge(new_session(client)))
     assert response.status_code == 403
-    assert response.json() == {"error": "This chat session has expired, so a new one has been started.",
-                               "new_session": True}
+    assert response.json() == {
+        "error": "This chat session has expired, so a new one has been started.",
+        "new_session": True,
+    }
     assert fake_rasa.received == []
 
 
@@ -127,8 +132,7 @@ def test_x_forwarded_for_counts_only_behind_the_configured_proxies(fake_rasa):
     # Behind one proxy, the address it appended is the client's, whatever the client put before it.
     with make_client(fake_rasa, chat_per_client_per_minute=3, web_trusted_proxy_hops=1) as client:
         session = new_session(client)
-        one = [say(client, session, **{"x-forwarded-for": f"10.9.9.{n}, 203.0.113.5"}).status_code
-               for n in range(4)]
+        one = [say(client, session, **{"x-forwarded-for": f"10.9.9.{n}, 203.0.113.5"}).status_code for n in range(4)]
         other = say(client, session, **{"x-forwarded-for": "203.0.113.6"}).status_code
     assert one == [200, 200, 200, 429] and other == 200
 

@@ -1,4 +1,5 @@
 """The website server: pages and their security headers, chat input checks, CORS, Rasa down."""
+
 from __future__ import annotations
 
 import re
@@ -70,7 +71,7 @@ async def test_widget_js_is_its_parts_in_one_script_with_the_relays_limit(client
     positions = [script.text.index((PARTS_DIR / name).read_text(encoding="utf-8")) for name in PARTS]
     assert positions == sorted(positions) and sorted(PARTS_DIR.iterdir()) == sorted(PARTS_DIR / n for n in PARTS)
     # One function around it all: the parts' names stay off the clinic's page.
-    assert script.text.count("(function () {\n\"use strict\";") == 1 and script.text.rstrip().endswith("})();")
+    assert script.text.count('(function () {\n"use strict";') == 1 and script.text.rstrip().endswith("})();")
     assert f'const RELAY = {{"maxTextChars": {MAX_TEXT_CHARS}}};' in script.text
     hard_coded = re.compile(rf"(?<![/\w]){MAX_TEXT_CHARS}(?![/\w])")  # not in "w3.org/2000/svg"
     assert not any(hard_coded.search((PARTS_DIR / name).read_text(encoding="utf-8")) for name in PARTS)
@@ -156,10 +157,10 @@ async def test_cors_lets_only_the_configured_site_origins_use_the_chat(client, f
         allowed = await client.options("/api/chat", headers={"origin": SITE, **preflight})
         refused = await client.options("/api/chat", headers={"origin": "https://evil.example", **preflight})
         allowed_post = await client.post("/api/chat", json=chat(), headers={"origin": SITE})
-        refused_post = await client.post("/api/chat", json=chat(message_id="message0002"),
-                                         headers={"origin": "https://evil.example"})
-        same_origin_post = await client.post("/api/chat", json=chat(message_id="message0003"),
-                                             headers={"origin": ME})
+        refused_post = await client.post(
+            "/api/chat", json=chat(message_id="message0002"), headers={"origin": "https://evil.example"}
+        )
+        same_origin_post = await client.post("/api/chat", json=chat(message_id="message0003"), headers={"origin": ME})
         page = await client.get("/", headers={"origin": SITE})
     assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == SITE
     assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
@@ -174,7 +175,8 @@ async def test_cors_lets_only_the_configured_site_origins_use_the_chat(client, f
 async def test_the_end_of_a_conversation_is_a_flag_on_the_answer_not_a_message(client, fake_rasa):
     fake_rasa.responder = lambda sender, text: [
         {"recipient_id": sender, "text": "Thank you, that is all."},
-        {"recipient_id": sender, "custom": {"forget_conversation": True}}]
+        {"recipient_id": sender, "custom": {"forget_conversation": True}},
+    ]
     async with client:
         ended = await client.post("/api/chat", json=chat("yes"))
         retried = await client.post("/api/chat", json=chat("yes"))

@@ -1,5 +1,6 @@
 """The relay sends each widget message to Rasa once, in order, however often the browser retries,
 and forgets a conversation's answers once Rasa says the conversation has ended."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,8 +8,8 @@ import asyncio
 import pytest
 
 from bot.rasa_client import RasaClient, RasaUnavailable
-from tests.fakes.fake_rasa import FakeRasa
 from bot.web.relay import ALREADY_ANSWERED, ChatRelay, ends_conversation, normalise_messages
+from tests.fakes.fake_rasa import FakeRasa
 
 SESSION = "session0001"
 FORGET = {"custom": {"forget_conversation": True}}
@@ -49,8 +50,9 @@ async def test_a_retried_message_gets_the_same_answer_without_reaching_rasa_agai
 async def test_a_retry_arriving_while_rasa_is_still_answering_waits_for_that_answer(fake_rasa):
     fake_rasa.delay = 0.3
     relay, client = await _relay(fake_rasa)
-    first, duplicate = await asyncio.gather(relay.send(SESSION, "message01", "hello"),
-                                            relay.send(SESSION, "message01", "hello"))
+    first, duplicate = await asyncio.gather(
+        relay.send(SESSION, "message01", "hello"), relay.send(SESSION, "message01", "hello")
+    )
     await client.aclose()
     assert first.messages == duplicate.messages == [{"text": "You said: hello"}]
     assert fake_rasa.texts() == ["hello"]
@@ -117,9 +119,16 @@ async def test_memory_is_bounded_forgetting_the_oldest_answers_and_conversations
 
 def test_only_text_and_well_formed_buttons_pass_to_the_widget():
     raw = [
-        {"recipient_id": "web-x", "text": "Pick one", "buttons": [
-            {"title": "Yes", "payload": "yes"}, {"title": "", "payload": "x"}, {"title": 3, "payload": "y"},
-            "not a button"]},
+        {
+            "recipient_id": "web-x",
+            "text": "Pick one",
+            "buttons": [
+                {"title": "Yes", "payload": "yes"},
+                {"title": "", "payload": "x"},
+                {"title": 3, "payload": "y"},
+                "not a button",
+            ],
+        },
         {"recipient_id": "web-x", "image": "https://example.com/a.png"},
         {"recipient_id": "web-x", "custom": {"html": "<script>alert(1)</script>"}},
         {"text": "x" * 10_000},
@@ -133,11 +142,15 @@ def test_only_text_and_well_formed_buttons_pass_to_the_widget():
 
 def _ends_on(trigger: str):
     """A Rasa that ends the conversation (final text, then the forget marker) on `trigger`."""
+
     def respond(sender, text):
         if text == trigger:
-            return [{"recipient_id": sender, "text": "Thank you, your request is stored."},
-                    {"recipient_id": sender, **FORGET}]
+            return [
+                {"recipient_id": sender, "text": "Thank you, your request is stored."},
+                {"recipient_id": sender, **FORGET},
+            ]
         return [{"recipient_id": sender, "text": f"Summary: Ada Example, 07700 900123, said {text}"}]
+
     return respond
 
 
@@ -156,8 +169,10 @@ async def test_the_forget_marker_ends_the_conversation_and_is_never_a_visible_me
     await client.aclose()
     assert answer.messages == [{"text": "Thank you, your request is stored."}]
     assert answer.conversation_ended
-    assert answer.as_json() == {"messages": [{"text": "Thank you, your request is stored."}],
-                                "conversation_ended": True}
+    assert answer.as_json() == {
+        "messages": [{"text": "Thank you, your request is stored."}],
+        "conversation_ended": True,
+    }
 
 
 @pytest.mark.asyncio
@@ -228,14 +243,23 @@ async def test_forgotten_ids_are_bounded_too(fake_rasa):
 def test_only_a_true_forget_flag_in_a_custom_payload_ends_a_conversation():
     assert ends_conversation([{"text": "bye"}, {"recipient_id": "web-x", **FORGET}])
     assert not ends_conversation([{"text": "bye"}])
-    assert not ends_conversation([{"custom": {"forget_conversation": "yes"}}, {"custom": "forget_conversation"},
-                                  {"forget_conversation": True}, "not a message"])
+    assert not ends_conversation(
+        [
+            {"custom": {"forget_conversation": "yes"}},
+            {"custom": "forget_conversation"},
+            {"forget_conversation": True},
+            "not a message",
+        ]
+    )
     assert normalise_messages([{"text": "bye"}, FORGET]) == [{"text": "bye"}]
 
 
 def test_an_emergency_answer_carries_its_alert_and_a_dialable_number_to_the_widget():
-    raw = [{"text": "EMERGENCY: call 999 now."}, {"custom": {"alert": "emergency", "call": "999"}},
-           {"text": "I've paused your request."}]
+    raw = [
+        {"text": "EMERGENCY: call 999 now."},
+        {"custom": {"alert": "emergency", "call": "999"}},
+        {"text": "I've paused your request."},
+    ]
     assert normalise_messages(raw) == [
         {"text": "EMERGENCY: call 999 now.", "alert": "emergency", "call": "999"},
         {"text": "I've paused your request."},

@@ -1,4 +1,5 @@
 """A staff member's own account page: setting up, confirming and turning off two-step sign-in."""
+
 from __future__ import annotations
 
 from starlette.requests import Request
@@ -17,7 +18,9 @@ def _account_view(session, user_id: int, issuer: str) -> dict:
     user = session.get(StaffUser, user_id)
     pending = bool(user.totp_secret) and not user.has_totp
     return {
-        "has_totp": user.has_totp, "totp_since": user.totp_enabled_at, "pending": pending,
+        "has_totp": user.has_totp,
+        "totp_since": user.totp_enabled_at,
+        "pending": pending,
         "secret": totp.grouped(user.totp_secret) if pending else "",
         "otpauth_uri": totp.provisioning_uri(user.totp_secret, user.username, issuer) if pending else "",
     }
@@ -29,10 +32,16 @@ async def account_page(request: Request) -> Response:
     user = request.state.user
     view = await run_in_session(request, _account_view, user.id, state.clinic_name)
     notice = request.query_params.get("done", "")
-    return render(request, "account.html", {
-        **view, "notice": notice if notice in ACCOUNT_NOTICES else "", "must_enrol": must_enrol(request, user),
-        "required_for_me": state.require_admin_2fa and user.is_admin,
-    })
+    return render(
+        request,
+        "account.html",
+        {
+            **view,
+            "notice": notice if notice in ACCOUNT_NOTICES else "",
+            "must_enrol": must_enrol(request, user),
+            "required_for_me": state.require_admin_2fa and user.is_admin,
+        },
+    )
 
 
 def _change_second_factor(session, user_id: int, step: str, code: str, required: bool) -> str:
@@ -53,7 +62,9 @@ def _change_second_factor(session, user_id: int, step: str, code: str, required:
         if not totp.use_code(user, code):
             return "wrong_code"
         accounts.clear_second_factor(user)
-        audit.record(session, user.username, "account_change", detail=f"two-step sign-in turned off for {user.username}")
+        audit.record(
+            session, user.username, "account_change", detail=f"two-step sign-in turned off for {user.username}"
+        )
         return "off"
     return "unchanged"
 
@@ -63,8 +74,9 @@ async def account_second_factor(request: Request) -> Response:
     user = request.state.user
     form = await request.form()
     required = request.app.state.require_admin_2fa and user.is_admin
-    notice = await run_in_session(request, _change_second_factor, user.id, str(form.get("step", "")),
-                                  str(form.get("code", ""))[:32], required)
+    notice = await run_in_session(
+        request, _change_second_factor, user.id, str(form.get("step", "")), str(form.get("code", ""))[:32], required
+    )
     return redirect(f"/account?done={notice}")
 
 

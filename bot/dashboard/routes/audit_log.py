@@ -1,4 +1,5 @@
 """The audit log page (admins), newest first, filterable by action."""
+
 from __future__ import annotations
 
 from starlette.requests import Request
@@ -9,9 +10,23 @@ from bot.dashboard import audit
 from bot.dashboard.access import requires
 from bot.dashboard.pages import render, run_in_session
 
-AUDIT_ACTIONS_SHOWN = ("sign_in", "sign_in_failed", "account_locked", "sign_out", "list", "search", "view",
-                       "status_change", "export", "erase", "account_change", "callback_done", "callback_reopened",
-                       "refused", "purge")
+AUDIT_ACTIONS_SHOWN = (
+    "sign_in",
+    "sign_in_failed",
+    "account_locked",
+    "sign_out",
+    "list",
+    "search",
+    "view",
+    "status_change",
+    "export",
+    "erase",
+    "account_change",
+    "callback_done",
+    "callback_reopened",
+    "refused",
+    "purge",
+)
 
 
 @requires("admin")

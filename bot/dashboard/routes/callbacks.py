@@ -1,4 +1,5 @@
 """Callback requests (patients who asked to talk to a person): the list, done, reopen, erasure."""
+
 from __future__ import annotations
 
 from starlette.requests import Request
@@ -23,17 +24,29 @@ async def callback_list(request: Request) -> Response:
         return rows, done_total, waiting
 
     rows, done_total, waiting = await run_in_session(request, load)
-    return render(request, "callbacks.html", {
-        "rows": rows, "waiting": waiting, "done_shown": len(rows) - waiting, "done_total": done_total,
-        "callback_labels": CALLBACK_STATUS_LABELS,
-    })
+    return render(
+        request,
+        "callbacks.html",
+        {
+            "rows": rows,
+            "waiting": waiting,
+            "done_shown": len(rows) - waiting,
+            "done_total": done_total,
+            "callback_labels": CALLBACK_STATUS_LABELS,
+        },
+    )
 
 
 def _callback_not_found(request: Request) -> Response:
-    return render(request, "error.html", {
-        "title": "Callback not found",
-        "message": "There is no callback request with that reference. Check it against the list.",
-    }, status_code=404)
+    return render(
+        request,
+        "error.html",
+        {
+            "title": "Callback not found",
+            "message": "There is no callback request with that reference. Check it against the list.",
+        },
+        status_code=404,
+    )
 
 
 async def _change_callback(request: Request, change, success: str) -> Response:
@@ -81,7 +94,8 @@ async def callback_erase(request: Request) -> Response:
             erase_callback(session, item, actor, request.app.state.tracker_store_url)
 
     response = await _change_callback(
-        request, erase_once, "The contact details of {reference} were erased. The reference and audit entry remain.")
+        request, erase_once, "The contact details of {reference} were erased. The reference and audit entry remain."
+    )
     if response.status_code == 303:
         log.info("callback erased reference=%s", reference)
     return response

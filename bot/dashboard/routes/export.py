@@ -1,4 +1,5 @@
 """The CSV export of the filtered request list (admins)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -28,9 +29,13 @@ async def export_csv(request: Request) -> Response:
 
     body = await run_in_session(request, load)
     stamp = datetime.now(state.tz).strftime("%Y%m%d-%H%M")
-    return Response(body, media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="consultation-requests-{stamp}.csv"',
-    })
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="consultation-requests-{stamp}.csv"',
+        },
+    )
 
 
 routes = [

@@ -1,4 +1,5 @@
 """`/healthz`: answers "ok" without a session, for `make run` and the tests to wait on."""
+
 from __future__ import annotations
 
 from starlette.requests import Request

@@ -1,15 +1,16 @@
 """Consultation requests: the list (filters, posted search), one request, its status, erasure."""
+
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.consultation import OUTCOMES, STATUS_LABELS, STATUSES
 from bot.dashboard import audit, queries
 from bot.dashboard.access import requires
 from bot.dashboard.erasure import erase_request
 from bot.dashboard.pages import flash, log, redirect, render, run_in_session
-from bot.consultation import OUTCOMES, STATUS_LABELS, STATUSES
 from bot.dashboard.queries import RequestFilters
 from bot.dashboard.views import BLOCKING_LEVELS, as_text
 from bot.dashboard.workflow import WorkflowError, allowed_next, change_status
@@ -29,26 +30,44 @@ async def request_list(request: Request) -> Response:
 
     def load(session):
         rows, total = queries.list_requests(session, filters, state.tz)
-        audit.record(session, actor, "search" if filters.search else "list",
-                     detail=f"requests: {total} matching; {filters.describe_for_audit()}")
+        audit.record(
+            session,
+            actor,
+            "search" if filters.search else "list",
+            detail=f"requests: {total} matching; {filters.describe_for_audit()}",
+        )
         return rows, total, queries.open_attention_counts(session)
 
     rows, total, attention = await run_in_session(request, load)
     pages = max(1, -(-total // queries.PAGE_SIZE))
-    return render(request, "list.html", {
-        "filters": filters, "rows": rows, "total": total, "attention": attention,
-        "page": filters.page, "pages": pages,
-        "prev_page": filters.as_params(filters.page - 1) if filters.page > 1 else None,
-        "next_page": filters.as_params(filters.page + 1) if filters.page < pages else None,
-        "outcomes": OUTCOMES, "statuses": STATUSES,
-    })
+    return render(
+        request,
+        "list.html",
+        {
+            "filters": filters,
+            "rows": rows,
+            "total": total,
+            "attention": attention,
+            "page": filters.page,
+            "pages": pages,
+            "prev_page": filters.as_params(filters.page - 1) if filters.page > 1 else None,
+            "next_page": filters.as_params(filters.page + 1) if filters.page < pages else None,
+            "outcomes": OUTCOMES,
+            "statuses": STATUSES,
+        },
+    )
 
 
 def _not_found(request: Request) -> Response:
-    return render(request, "error.html", {
-        "title": "Request not found",
-        "message": "There is no request with that reference. Check it against the list.",
-    }, status_code=404)
+    return render(
+        request,
+        "error.html",
+        {
+            "title": "Request not found",
+            "message": "There is no request with that reference. Check it against the list.",
+        },
+        status_code=404,
+    )
 
 
 @requires("staff")
@@ -71,10 +90,20 @@ async def request_detail(request: Request) -> Response:
     # Answers that raised something come first; the plain "no"s are one tap away.
     raised = [answer for answer in answers if answer.affirmed or answer.level]
     others = [answer for answer in answers if not (answer.affirmed or answer.level)]
-    return render(request, "detail.html", {
-        "item": item, "answers": answers, "raised": raised, "others": others, "history": history,
-        "next_statuses": allowed_next(item.status), "blocking_levels": BLOCKING_LEVELS, "text": as_text,
-    })
+    return render(
+        request,
+        "detail.html",
+        {
+            "item": item,
+            "answers": answers,
+            "raised": raised,
+            "others": others,
+            "history": history,
+            "next_statuses": allowed_next(item.status),
+            "blocking_levels": BLOCKING_LEVELS,
+            "text": as_text,
+        },
+    )
 
 
 @requires("staff")

@@ -1,4 +1,5 @@
 """Signing in (password, then a code when the account has two-step sign-in) and out."""
+
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
@@ -39,18 +40,29 @@ async def signin_submit(request: Request) -> Response:
     # Counted before the password is checked: parallel guesses cannot slip past the limit.
     attempt = await run_in_threadpool(limiter.attempt, username, _client(request))
     if attempt.retry_after:
-        return render(request, "signin.html", {
-            "next": target, "username": username, "problem": "paused",
-            "minutes": max(1, round(attempt.retry_after / 60)),
-        }, status_code=429)
+        return render(
+            request,
+            "signin.html",
+            {
+                "next": target,
+                "username": username,
+                "problem": "paused",
+                "minutes": max(1, round(attempt.retry_after / 60)),
+            },
+            status_code=429,
+        )
     step = await run_in_session(request, password_step, username, password, state.lockout_after)
     if step.outcome == "mismatch" and attempt.last:
         # Recorded once, when the pause starts; attempts during the pause are not written.
         pause = f"{limiter.max_failures} failures: sign-in paused for {limiter.window_seconds // 60} minutes"
         await run_in_session(request, audit.record, step.actor, "sign_in_failed", None, pause)
     if step.outcome in ("mismatch", "locked"):
-        return render(request, "signin.html", {"next": target, "username": username, "problem": step.outcome,
-                                               "lockout_after": state.lockout_after}, status_code=401)
+        return render(
+            request,
+            "signin.html",
+            {"next": target, "username": username, "problem": step.outcome, "lockout_after": state.lockout_after},
+            status_code=401,
+        )
     await run_in_threadpool(limiter.succeeded, username, _client(request))
     if step.outcome == "code":
         start_code_wait(request.session, step.user.id, step.epoch, target)
@@ -74,14 +86,23 @@ async def signin_code_submit(request: Request) -> Response:
     state = request.app.state
     waiting = code_wait(request.session)
     form = await request.form()
-    step = (await run_in_session(request, code_step, waiting[0], waiting[1], str(form.get("code", ""))[:32],
-                                 state.lockout_after) if waiting else SignInStep("expired"))
+    step = (
+        await run_in_session(
+            request, code_step, waiting[0], waiting[1], str(form.get("code", ""))[:32], state.lockout_after
+        )
+        if waiting
+        else SignInStep("expired")
+    )
     if step.outcome == "wrong_code":
         return render(request, "signin_code.html", {"problem": "wrong_code"}, status_code=401)
     if step.outcome != "signed_in":
         end_session(request.session)
-        return render(request, "signin.html", {"next": "/", "problem": step.outcome,
-                                               "lockout_after": state.lockout_after}, status_code=401)
+        return render(
+            request,
+            "signin.html",
+            {"next": "/", "problem": step.outcome, "lockout_after": state.lockout_after},
+            status_code=401,
+        )
     return _start(request, step, waiting[2])
 
 

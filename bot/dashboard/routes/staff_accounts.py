@@ -1,4 +1,5 @@
 """The staff accounts page (admins): activate, deactivate, change role, unlock, remove a second factor."""
+
 from __future__ import annotations
 
 from starlette.requests import Request
