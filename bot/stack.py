@@ -10,6 +10,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,3 +181,51 @@ def stop_all(services: list[Service], timeout: float = 15) -> None:
         except subprocess.TimeoutExpired:
             service._signal(signal.SIGKILL)
             service.process.wait(timeout=5)
+
+
+@dataclass(frozen=True)
+class RunningAssistant:
+    rest_url: str  # Rasa's REST channel
+    channel_secret: str  # to send with every message (bot/shared_secrets.py)
+    startup_seconds: float
+
+
+@contextmanager
+def assistant_over_sqlite(workdir: Path) -> Iterator[RunningAssistant]:
+    """The trained model, Rasa and the action server on free ports over SQLite files in `workdir`,
+    with fresh secrets, as `make eval` and `make bench` measure them; stopped on exit."""
+    from bot.db.migrate import upgrade_to_head
+    from bot.shared_secrets import new_secrets
+
+    database_url = f"sqlite:///{workdir}/intake.db"
+    upgrade_to_head(database_url)
+    action_port, rasa_port = free_port(), free_port()
+    secrets = new_secrets()
+    actions = Service(
+        "action server",
+        action_server_command(action_port),
+        f"http://127.0.0.1:{action_port}/health",
+        env=dict(os.environ, DATABASE_URL=database_url, **secrets),
+        log_path=workdir / "actions.log",
+    )
+    rasa = Service(
+        "Rasa",
+        rasa_command(rasa_port),
+        f"http://127.0.0.1:{rasa_port}/",
+        env=rasa_environment(action_port, f"sqlite:///{workdir}/tracker.db", secrets),
+        log_path=workdir / "rasa.log",
+    )
+    started = time.perf_counter()
+    actions.start()
+    rasa.start()
+    try:
+        actions.wait_ready(90)
+        rasa.wait_ready(300)
+        yield RunningAssistant(
+            f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+            secrets["RASA_CHANNEL_SECRET"],
+            time.perf_counter() - started,
+        )
+    finally:
+        rasa.stop()
+        actions.stop()

@@ -18,10 +18,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.db.migrate import upgrade_to_head  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
-from bot.shared_secrets import CHANNEL_HEADER, new_secrets  # noqa: E402
-from bot.stack import Service, action_server_command, free_port, rasa_command, rasa_environment  # noqa: E402
+from bot.shared_secrets import CHANNEL_HEADER  # noqa: E402
+from bot.stack import assistant_over_sqlite  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 REPORT = PROJECT_ROOT / "docs" / "benchmark.md"
@@ -85,36 +84,9 @@ def report(timings: dict[str, list[float]], startup_s: float) -> str:
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory() as workdir:
-        database_url = f"sqlite:///{workdir}/intake.db"
-        upgrade_to_head(database_url)
-        action_port, rasa_port = free_port(), free_port()
-        secrets = new_secrets()
-        actions = Service(
-            "action server",
-            action_server_command(action_port),
-            f"http://127.0.0.1:{action_port}/health",
-            env=dict(os.environ, DATABASE_URL=database_url, **secrets),
-            log_path=Path(workdir) / "actions.log",
-        )
-        rasa = Service(
-            "Rasa",
-            rasa_command(rasa_port),
-            f"http://127.0.0.1:{rasa_port}/",
-            env=rasa_environment(action_port, f"sqlite:///{workdir}/tracker.db", secrets),
-            log_path=Path(workdir) / "rasa.log",
-        )
-        started = time.perf_counter()
-        actions.start()
-        rasa.start()
-        try:
-            actions.wait_ready(90)
-            rasa.wait_ready(300)
-            startup_s = time.perf_counter() - started
-            timings = measure(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", secrets["RASA_CHANNEL_SECRET"])
-        finally:
-            rasa.stop()
-            actions.stop()
+    with tempfile.TemporaryDirectory() as workdir, assistant_over_sqlite(Path(workdir)) as assistant:
+        timings = measure(assistant.rest_url, assistant.channel_secret)
+        startup_s = assistant.startup_seconds
     text = report(timings, startup_s)
     REPORT.write_text(text, encoding="utf-8")
     print(text)

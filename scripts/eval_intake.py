@@ -10,7 +10,6 @@ docs/intake-evaluation.md. A report, not a test: figures are measured, never ass
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from collections import Counter
@@ -23,14 +22,13 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.db.migrate import upgrade_to_head  # noqa: E402
 from bot.screening.answers import answer_rule  # noqa: E402
 from bot.screening.groups import read_group_reply  # noqa: E402
 from bot.screening.rules import load_rules  # noqa: E402
 from bot.screening.terms import TermReader  # noqa: E402
 from bot.settings import PROJECT_ROOT, get_settings  # noqa: E402
-from bot.shared_secrets import CHANNEL_HEADER, new_secrets  # noqa: E402
-from bot.stack import Service, action_server_command, free_port, rasa_command, rasa_environment  # noqa: E402
+from bot.shared_secrets import CHANNEL_HEADER  # noqa: E402
+from bot.stack import assistant_over_sqlite  # noqa: E402
 from tests.support.conversation import Patient, run_intake  # noqa: E402
 
 OWN_WORDS = PROJECT_ROOT / "tests" / "screening" / "own_words.yml"
@@ -121,49 +119,25 @@ SCENARIOS = {
 
 def measure_turns() -> dict[str, int]:
     turns: dict[str, int] = {}
-    with tempfile.TemporaryDirectory() as workdir:
-        database_url = f"sqlite:///{workdir}/intake.db"
-        upgrade_to_head(database_url)
-        action_port, rasa_port = free_port(), free_port()
-        secrets = new_secrets()
-        actions = Service(
-            "action server",
-            action_server_command(action_port),
-            f"http://127.0.0.1:{action_port}/health",
-            env=dict(os.environ, DATABASE_URL=database_url, **secrets),
-            log_path=Path(workdir) / "actions.log",
-        )
-        rasa = Service(
-            "Rasa",
-            rasa_command(rasa_port),
-            f"http://127.0.0.1:{rasa_port}/",
-            env=rasa_environment(action_port, f"sqlite:///{workdir}/tracker.db", secrets),
-            log_path=Path(workdir) / "rasa.log",
-        )
-        actions.start()
-        rasa.start()
-        try:
-            actions.wait_ready(90)
-            rasa.wait_ready(300)
-            url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
-            with httpx.Client(timeout=60, headers={CHANNEL_HEADER: secrets["RASA_CHANNEL_SECRET"]}) as client:
-                for number, (name, patient) in enumerate(SCENARIOS.items()):
-                    sent: list[str] = []
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        assistant_over_sqlite(Path(workdir)) as assistant,
+        httpx.Client(timeout=60, headers={CHANNEL_HEADER: assistant.channel_secret}) as client,
+    ):
+        for number, (name, patient) in enumerate(SCENARIOS.items()):
+            sent: list[str] = []
 
-                    def send(text: str, sender: str = f"eval-{number}", sent: list[str] = sent) -> list[dict]:
-                        sent.append(text)
-                        response = client.post(url, json={"sender": sender, "message": text})
-                        response.raise_for_status()
-                        return response.json()
+            def send(text: str, sender: str = f"eval-{number}", sent: list[str] = sent) -> list[dict]:
+                sent.append(text)
+                response = client.post(assistant.rest_url, json={"sender": sender, "message": text})
+                response.raise_for_status()
+                return response.json()
 
-                    transcript = run_intake(send, patient)
-                    if "Your reference is" not in transcript[-1]:
-                        raise SystemExit(f"scenario {name!r} did not end with a stored request: {transcript[-1]!r}")
-                    turns[name] = len(sent)
-                    print(f"  {name}: {len(sent)} patient turns", flush=True)
-        finally:
-            rasa.stop()
-            actions.stop()
+            transcript = run_intake(send, patient)
+            if "Your reference is" not in transcript[-1]:
+                raise SystemExit(f"scenario {name!r} did not end with a stored request: {transcript[-1]!r}")
+            turns[name] = len(sent)
+            print(f"  {name}: {len(sent)} patient turns", flush=True)
     return turns
 
 

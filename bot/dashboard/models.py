@@ -14,10 +14,14 @@ from bot.db.base import Base
 from bot.db.models import UTCDateTime  # also registers consultation_requests for the FK
 
 ROLES = ("staff", "admin")
+# Every action the audit log records, in the order the audit page's filter lists them.
 AUDIT_ACTIONS = (
     "sign_in",
     "sign_in_failed",
+    "account_locked",
     "sign_out",
+    "list",
+    "search",
     "view",
     "status_change",
     "export",
@@ -25,11 +29,8 @@ AUDIT_ACTIONS = (
     "account_change",
     "callback_done",
     "callback_reopened",
-    "purge",
-    "account_locked",
-    "list",
-    "search",
     "refused",
+    "purge",
 )
 
 

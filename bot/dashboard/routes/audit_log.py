@@ -8,31 +8,14 @@ from starlette.routing import Route
 
 from bot.dashboard import audit
 from bot.dashboard.access import requires
+from bot.dashboard.models import AUDIT_ACTIONS
 from bot.dashboard.pages import render, run_in_session
-
-AUDIT_ACTIONS_SHOWN = (
-    "sign_in",
-    "sign_in_failed",
-    "account_locked",
-    "sign_out",
-    "list",
-    "search",
-    "view",
-    "status_change",
-    "export",
-    "erase",
-    "account_change",
-    "callback_done",
-    "callback_reopened",
-    "refused",
-    "purge",
-)
 
 
 @requires("admin")
 async def audit_log(request: Request) -> Response:
     action = request.query_params.get("action", "")
-    if action not in AUDIT_ACTIONS_SHOWN:
+    if action not in AUDIT_ACTIONS:
         action = ""
     actor = request.state.user.username
 
@@ -41,7 +24,7 @@ async def audit_log(request: Request) -> Response:
         return audit.recent(session, 300, action or None)
 
     events = await run_in_session(request, load)
-    return render(request, "audit.html", {"events": events, "action": action, "actions": AUDIT_ACTIONS_SHOWN})
+    return render(request, "audit.html", {"events": events, "action": action, "actions": AUDIT_ACTIONS})
 
 
 routes = [
