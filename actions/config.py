@@ -1,8 +1,9 @@
-"""The clinic configuration as the actions see it, loaded once per process."""
+"""The clinic configuration (clinic.yml, screening.yml) as the actions see it, loaded once per process."""
 
 from __future__ import annotations
 
 from bot.clinic import Clinic, cached_clinic
+from bot.screening.rules import ScreeningRules, cached_rules
 from bot.settings import Settings, get_settings
 
 _settings: Settings | None = None
@@ -19,9 +20,11 @@ def clinic() -> Clinic:
     return cached_clinic(str(settings().clinic_config))
 
 
+def screening_rules() -> ScreeningRules:
+    return cached_rules(str(settings().screening_rules))
+
+
 def check_configuration() -> None:
     """Fails fast (ClinicConfigError / ScreeningRulesError) when a clinic file is wrong."""
-    from actions.intake.screening import screening_rules  # imports this module: import here
-
     clinic()
     screening_rules()

@@ -12,9 +12,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.config import settings
+from actions.config import screening_rules, settings
 from actions.intake.outcome_messages import notes_for, notes_text, outcome_response
-from actions.intake.screening import screening_rules, term_reader
+from actions.intake.screening import term_reader
 from actions.intake.slots import CONFIRMED, NOTHING, answer_from_slot, forget_conversation, given
 from actions.request_limits import may_store_request
 from bot.channels import channel_of

@@ -12,14 +12,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.config import clinic
+from actions.config import clinic, screening_rules
 from actions.intake.contact_fields import SKIP_WORDS, ContactFieldsValidation, consent_given, today, words
 from actions.intake.review import FIELDS_TAKING_A_VALUE, field_to_change, new_value_in, restart_screening_slots
 from actions.intake.screening import (
     current_question,
     screening_answers_so_far,
     screening_position,
-    screening_rules,
     term_reader,
 )
 from actions.intake.slots import (

@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.intake.screening import screening_rules
+from actions.config import screening_rules
 from actions.intake.slots import NOTHING, answer_from_slot, given
 from bot.intake.contact import CONTACT_LABELS, NEEDS_MOBILE, is_landline
 from bot.screening.answers import RuleAnswer

@@ -10,16 +10,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.config import settings
+from actions.config import screening_rules
 from actions.intake.slots import answer_from_slot
 from bot.screening.answers import RuleAnswer
 from bot.screening.groups import Asking, Position, Question, next_question
-from bot.screening.rules import ScreeningRules, cached_rules
 from bot.screening.terms import TermReader
-
-
-def screening_rules() -> ScreeningRules:
-    return cached_rules(str(settings().screening_rules))
 
 
 @lru_cache(maxsize=1)

@@ -7,10 +7,10 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.config import screening_rules
 from actions.intake.form import ValidateIntakeForm
 from actions.intake.outcome_messages import notes_for, notes_text, outcome_response
 from actions.intake.review import field_to_change
-from actions.intake.screening import screening_rules
 from actions.intake.slots import SCREENING_DONE, SKIPPED
 from bot.consultation import Outcome
 from bot.screening.answers import RuleAnswer
