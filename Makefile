@@ -10,18 +10,9 @@ RASA := $(RASA_VENV)/bin/rasa
 APP_PY := $(APP_VENV)/bin/python
 MODEL := models/assistant.tar.gz
 
-# Safe local defaults; a clinic in production overrides these from its environment.
-export VAR_DIR ?= $(CURDIR)/var
-export DATABASE_URL ?= sqlite:///$(VAR_DIR)/intake.db
-export TRACKER_STORE_URL ?= sqlite:///$(VAR_DIR)/rasa_tracker.db
-export LOCK_STORE_TYPE ?= in_memory
-export REDIS_HOST ?= localhost
-export REDIS_PORT ?= 6379
-export REDIS_DB ?= 1
-export REDIS_PASSWORD ?=
-export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
-export RASA_URL ?= http://127.0.0.1:5005
-export SITE_ORIGINS ?= http://localhost:8000,http://127.0.0.1:8000
+# Every setting and its safe local default lives in bot/settings.py (the README lists them);
+# a clinic in production sets them in its environment. VAR_DIR here only says where the training log goes.
+VAR_DIR ?= $(CURDIR)/var
 # Rasa's own telemetry would try to reach the internet.
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
@@ -67,9 +58,9 @@ $(APP_VENV)/.installed: requirements/app.txt requirements/test.txt scripts/find-
 $(MODEL): $(TRAINING_INPUTS) $(RASA_VENV)/.installed
 	@mkdir -p models
 	@echo "Training the assistant (full output in var/logs/train.log)..."
-	@mkdir -p var/logs
-	@$(RASA) train --quiet --fixed-model-name assistant --out models > var/logs/train.log 2>&1 \
-	  || { tail -40 var/logs/train.log; echo "Training failed; the full output is in var/logs/train.log."; exit 1; }
+	@mkdir -p $(VAR_DIR)/logs
+	@umask 077; $(RASA) train --quiet --fixed-model-name assistant --out models > $(VAR_DIR)/logs/train.log 2>&1 \
+	  || { tail -40 $(VAR_DIR)/logs/train.log; echo "Training failed; the full output is in var/logs/train.log."; exit 1; }
 	@echo "Trained models/assistant.tar.gz."
 	@touch $@
 

@@ -31,7 +31,7 @@ from sanic.request import Request
 from sanic.worker.loader import AppLoader
 
 from bot.db.migrate import upgrade_to_head
-from bot.settings import get_settings
+from bot.settings import settings_for_startup
 from bot.shared_secrets import ACTION_HEADER, matches
 
 # rasa-sdk 3.21 warns on every process's first action call that Rasa 3.6 "might not be compatible";
@@ -106,19 +106,20 @@ def create_guarded_app(action_executor: ActionExecutor, secret: str, **serve_opt
 
 
 def main() -> int:
+    settings = settings_for_startup("action server")
     parser = create_argument_parser()
     parser.add_argument(
-        "--host", default=get_settings().bind_host, help="interface to listen on (default: BIND_HOST, else 127.0.0.1)"
+        "--host", default=settings.bind_host, help="interface to listen on (default: BIND_HOST, else 127.0.0.1)"
     )
     args = parser.parse_args()
     if args.grpc:
         parser.error("--grpc is not supported: Rasa talks to the action server over HTTP")
-    secret = get_settings().action_server_secret
+    secret = settings.action_server_secret
     if not secret:
         print("Cannot start the action server: ACTION_SERVER_SECRET is not set (make run sets it).", file=sys.stderr)
         return 2
     # The intake database is brought to the current schema here, once, never on a patient's "confirm".
-    upgrade_to_head(get_settings().database_url)
+    upgrade_to_head(settings.database_url)
 
     # As rasa_sdk.__main__.main_from_args does.
     logging.getLogger("matplotlib").setLevel(logging.WARN)

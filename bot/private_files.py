@@ -9,6 +9,7 @@ create for us (SQLite databases and journals, Rasa's tracker store, uvicorn's lo
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Callable
 
@@ -27,16 +28,26 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def create_once(path: Path, make: Callable[[], bytes]) -> bytes:
+def create_once(path: Path, make: Callable[[], bytes], min_length: int = 1) -> bytes:
     """The content of a local key or secret file, made with `make()` on first use (0600).
 
-    O_EXCL so two processes starting together agree on one value: the loser reads the winner's."""
+    Written in full under a private temporary name, then linked into place: two processes
+    starting together agree on one value (the loser reads the winner's) and neither ever reads
+    half of one. A file shorter than `min_length` (empty, truncated) is replaced."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
+    if path.exists():
+        existing = path.read_bytes().strip()
+        if len(existing) >= min_length:
+            return existing
+        path.unlink(missing_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as created:
-        content = make()
-        created.write(content)
-    return content
+        created.write(make())
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
+    return path.read_bytes().strip()

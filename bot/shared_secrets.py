@@ -17,9 +17,7 @@ Standard library only: Rasa's Python 3.10 process imports it too.
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
-from pathlib import Path
 
 from bot.private_files import create_once
 
@@ -46,11 +44,15 @@ def new_secrets() -> dict[str, str]:
     return {name: new_secret() for name in LOCAL_FILES}
 
 
-def local_secrets(var_dir: Path) -> dict[str, str]:
-    """Every shared secret as an environment variable: the environment's value, else its file in
-    `var_dir`, made once (0600) so the README's curl and a restarted part keep working."""
+def local_secrets(settings) -> dict[str, str]:
+    """Every shared secret as an environment variable: the configured value (bot/settings.py),
+    else its file in var/, made once (0600) so the README's curl and a restarted part keep working."""
+    configured = {
+        "RASA_CHANNEL_SECRET": settings.rasa_channel_secret,
+        "ACTION_SERVER_SECRET": settings.action_server_secret,
+    }
     return {
-        name: os.environ.get(name, "").strip()
-        or create_once(var_dir / filename, lambda: new_secret().encode("ascii")).decode("ascii")
+        name: configured[name]
+        or create_once(settings.var_dir / filename, lambda: new_secret().encode("ascii")).decode("ascii")
         for name, filename in LOCAL_FILES.items()
     }

@@ -41,19 +41,18 @@ def free_port() -> int:
 
 
 def rasa_environment(action_port: int, tracker_store_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for `rasa run`: endpoints.yml reads these variables."""
+    """Environment for `rasa run`: endpoints.yml reads these variables (defaults in bot/settings.py)."""
+    settings = get_settings()
     env = dict(os.environ)
-    env.setdefault("LOCK_STORE_TYPE", "in_memory")
-    for key, default in (
-        ("REDIS_HOST", "localhost"),
-        ("REDIS_PORT", "6379"),
-        ("REDIS_DB", "1"),
-        ("REDIS_PASSWORD", ""),
-    ):
-        env.setdefault(key, default)
     env.update(
-        ACTION_ENDPOINT_URL=f"http://{local_address(get_settings().bind_host)}:{action_port}/webhook",
+        ACTION_ENDPOINT_URL=f"http://{local_address(settings.bind_host)}:{action_port}/webhook",
         TRACKER_STORE_URL=tracker_store_url,
+        LOCK_STORE_TYPE=settings.lock_store_type,
+        REDIS_HOST=settings.redis_host,
+        REDIS_PORT=str(settings.redis_port),
+        REDIS_DB=str(settings.redis_db),
+        REDIS_PASSWORD=settings.redis_password,
+        VAR_DIR=str(settings.var_dir),
         RASA_TELEMETRY_ENABLED="false",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         # Rasa's old dependencies print pages of deprecation notices that bury the chat.

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -19,23 +18,13 @@ from bot.dashboard.auth import LOCKOUT_AFTER, SessionPolicy, SignInLimiter
 from bot.dashboard.models import StaffUser
 from bot.dashboard.request_log import RequestLogMiddleware
 from bot.dashboard.routes import ROUTES
-from bot.dashboard.security import CSRFMiddleware, DashboardConfigError, SecurityConfig, SecurityHeadersMiddleware
+from bot.dashboard.security import CSRFMiddleware, SecurityConfig, SecurityHeadersMiddleware
 from bot.db.base import session_scope
 from bot.http_guard import RefuseBadAddresses
 from bot.limits import configured_limiter
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "dashboard_session"
-
-
-def timezone_from_env(environ=os.environ) -> ZoneInfo:
-    name = environ.get("DASHBOARD_TIMEZONE", "").strip() or "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise DashboardConfigError(
-            f"DASHBOARD_TIMEZONE={name!r} is not a known time zone (e.g. Europe/London)."
-        ) from error
 
 
 def _csrf_refusal_recorder(database_url: str):

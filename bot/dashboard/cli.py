@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
 from bot.dashboard import accounts
@@ -25,7 +24,7 @@ from bot.dashboard.models import ROLES
 from bot.db.base import session_scope
 from bot.db.migrate import upgrade_to_head
 from bot.private_files import restrict_new_files
-from bot.settings import get_settings
+from bot.settings import settings_for_startup
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -66,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     restrict_new_files()  # a new SQLite database may be created by the migrations
     args = _parser().parse_args(argv)
-    url = args.database_url or os.environ.get("DATABASE_URL") or get_settings().database_url
+    url = args.database_url or settings_for_startup("staff command").database_url
     try:
         upgrade_to_head(url)
         if args.command == "add-staff":

@@ -9,22 +9,22 @@ two in constant time before any POST reaches a route.
 from __future__ import annotations
 
 import ipaddress
-import os
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import parse_qs
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.settings import VAR_DIR
+from bot.private_files import create_once
+from bot.settings import Settings
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = b"x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_FORM_BYTES = 64 * 1024  # our forms are small; a bigger body is refused before parsing
 SECRET_KEY_FILE = "dashboard-secret.key"
+MIN_KEY_LENGTH = 32
 
 
 class DashboardConfigError(RuntimeError):
@@ -47,50 +47,35 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _flag(environ, name: str) -> bool:
-    return environ.get(name, "").strip() == "1"
-
-
-def load_security_config(host: str, environ=os.environ, var_dir: Path = VAR_DIR) -> SecurityConfig:
+def load_security_config(settings: Settings) -> SecurityConfig:
     """Secure cookies and HSTS are on unless the clinic says the dashboard is served over plain
     HTTP for local use (DASHBOARD_PLAIN_HTTP=1; `make run` sets it for its local dashboard when
     nothing is configured). The bind address does not decide it: behind a TLS reverse proxy the
     dashboard listens on loopback. The signing key is DASHBOARD_SECRET_KEY, or on loopback only a
     random one kept under var/ so restarts keep sessions."""
-    if environ.get("DASHBOARD_DEV", "").strip():
+    if settings.dashboard_dev:
         raise DashboardConfigError(
             "DASHBOARD_DEV is no longer read: set DASHBOARD_PLAIN_HTTP=1 for a dashboard "
             "served over plain http on this machine, or remove it."
         )
-    key = environ.get("DASHBOARD_SECRET_KEY", "").strip()
-    if key and len(key) < 32:
-        raise DashboardConfigError("DASHBOARD_SECRET_KEY must be at least 32 characters long.")
-    if not key and not _is_loopback(host):
+    key = settings.dashboard_secret_key
+    if key and len(key) < MIN_KEY_LENGTH:
+        raise DashboardConfigError(f"DASHBOARD_SECRET_KEY must be at least {MIN_KEY_LENGTH} characters long.")
+    if not key and not _is_loopback(settings.dashboard_host):
         raise DashboardConfigError(
-            f"The dashboard listens on {host}, which is not this machine only: set "
+            f"The dashboard listens on {settings.dashboard_host}, which is not this machine only: set "
             "DASHBOARD_SECRET_KEY (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`) "
             "and serve it over HTTPS."
         )
     return SecurityConfig(
-        secret_key=key or _local_secret_key(var_dir),
-        secure_cookies=not _flag(environ, "DASHBOARD_PLAIN_HTTP"),
-        require_admin_2fa=_flag(environ, "DASHBOARD_REQUIRE_ADMIN_2FA"),
+        secret_key=key or create_once(settings.var_dir / SECRET_KEY_FILE, _new_key, MIN_KEY_LENGTH).decode(),
+        secure_cookies=not settings.dashboard_plain_http,
+        require_admin_2fa=settings.dashboard_require_admin_2fa,
     )
 
 
-def _local_secret_key(var_dir: Path) -> str:
-    path = var_dir / SECRET_KEY_FILE
-    if path.exists():
-        existing = path.read_text().strip()
-        if len(existing) >= 32:
-            return existing
-    var_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    # Created private to the owner before the key is written into it.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+def _new_key() -> bytes:
+    return secrets.token_urlsafe(48).encode("ascii")
 
 
 def csrf_token(session_data: dict) -> str:

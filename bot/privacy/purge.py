@@ -24,7 +24,7 @@ from bot.db.base import session_scope
 from bot.db.models import CallbackRequest, ConsultationRequest
 from bot.privacy.conversations import conversations_to_purge, delete_conversation
 from bot.private_files import restrict_new_files
-from bot.settings import Settings, get_settings
+from bot.settings import Settings, settings_for_startup
 
 log = logging.getLogger(__name__)
 ACTOR = "retention policy"
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--now", type=_aware, help="purge as if it were this moment (ISO 8601, UTC if no zone)")
     args = parser.parse_args(argv)
     restrict_new_files()
-    counts = purge(get_settings(), now=args.now)
+    counts = purge(settings_for_startup("purge"), now=args.now)
     print(f"Purged {counts.describe()}.")
     return 0
 

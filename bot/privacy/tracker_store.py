@@ -45,6 +45,8 @@ class TrackerKeyError(RuntimeError):
     quietly fall back to an in-memory store for those, and conversations would not survive a restart."""
 
 
+# The one place outside bot/settings.py that reads the environment: this module runs inside Rasa's
+# Python 3.10 process, which has no pydantic-settings. bot.stack.rasa_environment sets VAR_DIR.
 def _key_file() -> Path:
     var_dir = Path(os.environ.get("VAR_DIR") or PROJECT_ROOT / "var")
     return Path(os.environ.get("TRACKER_KEY_FILE") or var_dir / "tracker.key")

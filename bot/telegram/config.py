@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+from bot.settings import Settings, SettingsError, get_settings
+
+DEFAULT_BASE_URL = Settings.model_fields["telegram_base_url"].default
 # Telegram accepts 1-256 characters from this set as a webhook secret token.
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Where staff notices go (bot/telegram/staff_notice.py): a chat id, or a public channel's name.
+STAFF_CHAT_ID = re.compile(r"-?\d+|@\w+")
 
 NOT_CONFIGURED = (
     "The Telegram bridge is not started: TELEGRAM_BOT_TOKEN is not set "
@@ -31,8 +34,6 @@ class TelegramConfig:
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
-    staff_chat_id: str | None = None
-    dashboard_url: str = "http://localhost:8001"
 
     @property
     def uses_webhook(self) -> bool:
@@ -44,24 +45,26 @@ class TelegramConfig:
         return urlsplit(self.webhook_url or "").path.strip("/")
 
 
-def _get(environ: Mapping[str, str], name: str) -> str | None:
-    value = environ.get(name, "").strip()
-    return value or None
+def _settings(environ: Mapping[str, str] | None) -> Settings:
+    try:
+        return get_settings() if environ is None else Settings.from_environ(environ)
+    except SettingsError as error:
+        raise TelegramConfigError(str(error)) from None
 
 
 def bridge_enabled(environ: Mapping[str, str] | None = None) -> bool:
     """Whether a bot token is configured, i.e. whether `make run` should start the bridge."""
-    return _get(os.environ if environ is None else environ, "TELEGRAM_BOT_TOKEN") is not None
+    return bool(_settings(environ).telegram_bot_token)
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> TelegramConfig:
-    env = os.environ if environ is None else environ
-    token = _get(env, "TELEGRAM_BOT_TOKEN")
-    if token is None:
+    """The bridge's settings (bot/settings.py), checked further for what Telegram itself requires."""
+    settings = _settings(environ)
+    if not settings.telegram_bot_token:
         raise TelegramConfigError(NOT_CONFIGURED)
 
-    webhook_url = _get(env, "TELEGRAM_WEBHOOK_URL")
-    secret = _get(env, "TELEGRAM_WEBHOOK_SECRET")
+    webhook_url = settings.telegram_webhook_url or None
+    secret = settings.telegram_webhook_secret or None
     if webhook_url is not None:
         if urlsplit(webhook_url).scheme not in ("https", "http") or not urlsplit(webhook_url).netloc:
             raise TelegramConfigError(
@@ -78,24 +81,17 @@ def load_config(environ: Mapping[str, str] | None = None) -> TelegramConfig:
                 "(1 to 256 characters), as Telegram requires."
             )
 
-    port_text = _get(env, "TELEGRAM_WEBHOOK_PORT") or "8443"
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise TelegramConfigError(f"TELEGRAM_WEBHOOK_PORT must be a port number, got {port_text!r}.")
-
-    staff_chat_id = _get(env, "TELEGRAM_STAFF_CHAT_ID")
-    if staff_chat_id is not None and not re.fullmatch(r"-?\d+|@\w+", staff_chat_id):
+    if settings.telegram_staff_chat_id and not STAFF_CHAT_ID.fullmatch(settings.telegram_staff_chat_id):
         raise TelegramConfigError(
             "TELEGRAM_STAFF_CHAT_ID must be a numeric chat id (groups start with -100) or a @channelname."
         )
 
     return TelegramConfig(
-        token=token,
-        base_url=_get(env, "TELEGRAM_BASE_URL") or DEFAULT_BASE_URL,
-        rasa_url=_get(env, "RASA_URL") or "http://localhost:5005",
+        token=settings.telegram_bot_token,
+        base_url=settings.telegram_base_url,
+        rasa_url=settings.rasa_url,
         webhook_url=webhook_url,
         webhook_secret=secret,
-        webhook_listen=_get(env, "TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
-        webhook_port=int(port_text),
-        staff_chat_id=staff_chat_id,
-        dashboard_url=_get(env, "DASHBOARD_URL") or "http://localhost:8001",
+        webhook_listen=settings.telegram_webhook_listen,
+        webhook_port=settings.telegram_webhook_port,
     )

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Mapping
 
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.telegram.config import DEFAULT_BASE_URL
+from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 SEND_TIMEOUT_SECONDS = 15.0
@@ -38,18 +37,20 @@ async def notify_new_request(
 
     Returns True when Telegram accepted it, False when not configured or sending failed.
     """
-    env = os.environ if environ is None else environ
-    token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
-    chat_id = env.get("TELEGRAM_STAFF_CHAT_ID", "").strip()
-    if not token or not chat_id:
+    settings = get_settings() if environ is None else Settings.from_environ(environ)
+    if not settings.telegram_bot_token or not settings.telegram_staff_chat_id:
         return False
-    base_url = env.get("TELEGRAM_BASE_URL", "").strip() or DEFAULT_BASE_URL
-    dashboard_url = env.get("DASHBOARD_URL", "").strip() or "http://localhost:8001"
-    text = staff_notice_text(reference, outcome, channel, dashboard_url)
+    text = staff_notice_text(reference, outcome, channel, settings.dashboard_url)
     try:
-        bot = Bot(token, base_url=base_url, request=HTTPXRequest(connect_timeout=5.0, read_timeout=10.0))
+        bot = Bot(
+            settings.telegram_bot_token,
+            base_url=settings.telegram_base_url,
+            request=HTTPXRequest(connect_timeout=5.0, read_timeout=10.0),
+        )
         async with bot:
-            await asyncio.wait_for(bot.send_message(chat_id=chat_id, text=text), SEND_TIMEOUT_SECONDS)
+            await asyncio.wait_for(
+                bot.send_message(chat_id=settings.telegram_staff_chat_id, text=text), SEND_TIMEOUT_SECONDS
+            )
     except Exception as error:  # noqa: BLE001 - best effort by design; the request is already stored
         log.warning("staff notice for request %s not sent: %s", reference, type(error).__name__)
         return False

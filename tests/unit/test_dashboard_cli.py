@@ -18,7 +18,7 @@ from bot.dashboard.auth import SignInLimiter, authenticate, password_problem
 from bot.dashboard.models import AuditEvent, StaffUser
 from bot.dashboard.security import DashboardConfigError, load_security_config
 from bot.db.base import engine_for, session_scope
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, Settings
 
 GOOD_PASSWORD = "copper kettle morning 9"
 
@@ -174,33 +174,37 @@ def test_limiter_counts_attempts_per_account_and_per_address_in_a_window():
     assert all(limiter.attempt("sam", "10.0.0.3").retry_after == 0 for _ in range(5))
 
 
+def _settings(host: str, var_dir, environ: dict) -> Settings:
+    return Settings.from_environ({"DASHBOARD_HOST": host, "VAR_DIR": str(var_dir), **environ})
+
+
 def test_local_development_gets_a_private_persistent_random_key(tmp_path):
-    first = load_security_config("127.0.0.1", environ={}, var_dir=tmp_path)
-    second = load_security_config("localhost", environ={}, var_dir=tmp_path)
+    first = load_security_config(_settings("127.0.0.1", tmp_path, {}))
+    second = load_security_config(_settings("localhost", tmp_path, {}))
     assert first.secure_cookies  # loopback alone says nothing: a TLS proxy in front listens there too
     assert first.secret_key == second.secret_key and len(first.secret_key) >= 48
     key_file = tmp_path / "dashboard-secret.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    other = load_security_config("127.0.0.1", environ={}, var_dir=tmp_path / "elsewhere")
+    other = load_security_config(_settings("127.0.0.1", tmp_path / "elsewhere", {}))
     assert other.secret_key != first.secret_key  # random per installation, never a built-in value
 
 
 def test_a_dashboard_reachable_from_the_network_needs_a_key_and_gets_secure_cookies(tmp_path):
     with pytest.raises(DashboardConfigError, match="DASHBOARD_SECRET_KEY"):
-        load_security_config("0.0.0.0", environ={}, var_dir=tmp_path)
+        load_security_config(_settings("0.0.0.0", tmp_path, {}))
     with pytest.raises(DashboardConfigError, match="at least 32"):
-        load_security_config("0.0.0.0", environ={"DASHBOARD_SECRET_KEY": "short"}, var_dir=tmp_path)
+        load_security_config(_settings("0.0.0.0", tmp_path, {"DASHBOARD_SECRET_KEY": "short"}))
     key = "k" * 40
-    production = load_security_config("0.0.0.0", environ={"DASHBOARD_SECRET_KEY": key}, var_dir=tmp_path)
+    production = load_security_config(_settings("0.0.0.0", tmp_path, {"DASHBOARD_SECRET_KEY": key}))
     assert production.secure_cookies and production.secret_key == key
-    behind_proxy = load_security_config("127.0.0.1", environ={"DASHBOARD_SECRET_KEY": key}, var_dir=tmp_path)
+    behind_proxy = load_security_config(_settings("127.0.0.1", tmp_path, {"DASHBOARD_SECRET_KEY": key}))
     assert behind_proxy.secure_cookies
     plain = load_security_config(
-        "0.0.0.0", environ={"DASHBOARD_SECRET_KEY": key, "DASHBOARD_PLAIN_HTTP": "1"}, var_dir=tmp_path
+        _settings("0.0.0.0", tmp_path, {"DASHBOARD_SECRET_KEY": key, "DASHBOARD_PLAIN_HTTP": "1"})
     )
     assert not plain.secure_cookies
     with pytest.raises(DashboardConfigError, match="DASHBOARD_PLAIN_HTTP"):
-        load_security_config("127.0.0.1", environ={"DASHBOARD_DEV": "1"}, var_dir=tmp_path)
+        load_security_config(_settings("127.0.0.1", tmp_path, {"DASHBOARD_DEV": "1"}))
     assert not list(Path(tmp_path).iterdir())  # no key file written when one is configured
 
 

@@ -13,17 +13,16 @@ def test_matching_is_exact_and_an_empty_expected_secret_matches_nothing():
     assert not matches("é", "e")  # any header text is compared, never raises
 
 
-def test_local_secrets_are_made_once_owner_only_and_the_environment_wins(tmp_path, monkeypatch):
-    for name in LOCAL_FILES:
-        monkeypatch.delenv(name, raising=False)
-    first = local_secrets(tmp_path)
+def test_local_secrets_are_made_once_owner_only_and_the_environment_wins(tmp_path):
+    local = Settings.from_environ({"VAR_DIR": str(tmp_path)})
+    first = local_secrets(local)
     assert set(first) == set(LOCAL_FILES) and len(set(first.values())) == 2
     assert all(len(value) >= 40 for value in first.values())
-    assert local_secrets(tmp_path) == first, "a restart keeps them"
+    assert local_secrets(local) == first, "a restart keeps them"
     for filename in LOCAL_FILES.values():
         assert (tmp_path / filename).stat().st_mode & 0o777 == 0o600
-    monkeypatch.setenv("ACTION_SERVER_SECRET", "from-the-secret-store")
-    assert local_secrets(tmp_path)["ACTION_SERVER_SECRET"] == "from-the-secret-store"
+    configured = Settings.from_environ({"VAR_DIR": str(tmp_path), "ACTION_SERVER_SECRET": "from-the-secret-store"})
+    assert local_secrets(configured)["ACTION_SERVER_SECRET"] == "from-the-secret-store"
 
 
 def test_settings_never_show_the_secrets(monkeypatch):
