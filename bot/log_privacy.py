@@ -1,4 +1,4 @@
-"""What Rasa and the action server may write to their logs: never a patient's answers.
+"""What our processes may write to their logs: never a patient's answers.
 
 Why this exists: when a custom action raised, the action server answered Rasa with a 500 whose
 body echoes the whole request (rasa_sdk/endpoint.py, `exception_handler`: "request_body"), Rasa
@@ -12,7 +12,8 @@ structured events (structlog, JSON when not on a terminal) carry texts and, for 
 local variables of every frame.
 
 So, in every process that calls `install()` (Rasa through bot/rasa_logging.yml, the action
-server through actions/__init__.py), whatever logger or handler a record goes to:
+server through actions/__init__.py, the relay, the dashboard and the Telegram bridge through
+`start_logging`), whatever logger or handler a record goes to:
 - an exception is logged as its type and where it was raised (the traceback's frames), never its
   message: a message is text the code had at hand, and that is the patient's;
 - a structured (JSON) event keeps its name, level and a few ids; other fields are withheld;
@@ -107,6 +108,12 @@ def install() -> None:
     factory = logging.getLogRecordFactory()
     if not getattr(factory, "private", False):
         logging.setLogRecordFactory(_private(factory))
+
+
+def start_logging() -> None:
+    """For our own servers (relay, dashboard, Telegram bridge): INFO lines on stderr, with the rules."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install()
 
 
 class PrivacyFilter(logging.Filter):

@@ -2,33 +2,36 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import uvicorn
 
 from bot.clinic import load_clinic
-from bot.dashboard.app import create_app, timezone_from_env
+from bot.dashboard.app import create_app
 from bot.dashboard.security import DashboardConfigError, load_security_config
 from bot.db.migrate import upgrade_to_head
+from bot.log_privacy import start_logging
 from bot.private_files import restrict_new_files
-from bot.settings import get_settings
+from bot.settings import settings_for_startup
 
 
 def main() -> int:
     restrict_new_files()  # the database and the local session key
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = get_settings()
+    start_logging()
+    settings = settings_for_startup("staff dashboard")
     try:
-        security = load_security_config(settings.dashboard_host)
-        tz = timezone_from_env()
+        security = load_security_config(settings)
     except DashboardConfigError as problem:
         print(f"Dashboard not started: {problem}", file=sys.stderr)
         return 2
     upgrade_to_head(settings.database_url)
     clinic = load_clinic(settings.clinic_config)
     app = create_app(
-        settings.database_url, security, tz=tz, clinic_name=clinic.name, tracker_store_url=settings.tracker_store_url
+        settings.database_url,
+        security,
+        tz=settings.timezone(),
+        clinic_name=clinic.name,
+        tracker_store_url=settings.tracker_store_url,
     )
     mode = (
         "Secure cookies and HSTS: serve it over HTTPS"

@@ -6,23 +6,25 @@ import logging
 import sys
 
 from bot.clinic import ClinicConfigError, load_clinic
+from bot.log_privacy import start_logging
 from bot.private_files import restrict_new_files
-from bot.settings import get_settings
+from bot.settings import settings_for_startup
 from bot.telegram.bridge import TelegramBridge
 from bot.telegram.config import NOT_CONFIGURED, TelegramConfigError, bridge_enabled, load_config
 
 
 def main() -> int:
     restrict_new_files()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    start_logging()
     # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = settings_for_startup("Telegram bridge")
     if not bridge_enabled():
         print(NOT_CONFIGURED, file=sys.stderr)
         return 0
     try:
         config = load_config()
-        clinic = load_clinic(get_settings().clinic_config)
+        clinic = load_clinic(settings.clinic_config)
     except (TelegramConfigError, ClinicConfigError) as error:
         print(f"Telegram bridge not started: {error}", file=sys.stderr)
         return 2

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-
 import uvicorn
 
+from bot.log_privacy import start_logging
 from bot.private_files import restrict_new_files
-from bot.settings import get_settings
+from bot.settings import settings_for_startup
 from bot.web.app import create_app
 
 
 def main() -> None:
     restrict_new_files()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = get_settings()
+    start_logging()
+    settings = settings_for_startup("website widget")
     app = create_app(settings)
     shown_host = "localhost" if settings.web_host in ("127.0.0.1", "0.0.0.0") else settings.web_host
     print(f"Clinic demo page with the chat widget: http://{shown_host}:{settings.web_port}/", flush=True)

@@ -9,6 +9,7 @@ limited per client address, and chat also per conversation (bot/limits.py); a li
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -126,7 +127,8 @@ def create_app(
     settings = settings or get_settings()
     clinic: Clinic = cached_clinic(str(settings.clinic_config))
     rasa_client = rasa or RasaClient(settings.rasa_url, secret=settings.rasa_channel_secret)
-    relay = ChatRelay(rasa_client)
+    forget_after_hours = clinic.retention.unfinished_form_hours
+    relay = ChatRelay(rasa_client, forget_after_seconds=forget_after_hours * 3600)
     limits = limits or configured_limiter(settings)
     secret = settings.secret()
     signer = SessionSigner(secret)
@@ -159,7 +161,7 @@ def create_app(
 
         return endpoint
 
-    widget = widget_script()
+    widget = widget_script(forget_after_hours)
 
     async def widget_js(request: Request) -> Response:
         headers = {"cache-control": "no-cache", "etag": widget.etag}
@@ -237,7 +239,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
+        forgetting = asyncio.create_task(relay.forget_idle_every(60))
         yield
+        forgetting.cancel()
         if rasa is None:
             await rasa_client.aclose()
 

@@ -6,7 +6,9 @@ connection drops. Rasa's REST channel has no such id, so a resend would run the 
 each recent message id: a retry gets the remembered answer, and a retry that arrives while the
 first is still with Rasa waits for that same answer. Messages of one conversation go to Rasa one at
 a time, in the order they arrived. Memory is bounded: the least recently used conversations and
-answers are forgotten first.
+answers are forgotten first, and a conversation idle for longer than the clinic keeps an
+unfinished form (retention.unfinished_form_hours, when the purge deletes it from Rasa too) keeps
+only its message ids.
 
 When a form ends, Rasa's answer carries `{"custom": {"forget_conversation": true}}` and Rasa has
 deleted the conversation. The relay then forgets its answers too (they may hold the patient's
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -61,6 +64,7 @@ class _Conversation:
     answers: OrderedDict[str, asyncio.Task] = field(default_factory=OrderedDict)
     # Ids of messages whose conversation ended: no content, just enough to refuse a resend.
     forgotten: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    last_used: float = 0.0
 
 
 def ends_conversation(raw: list[dict[str, Any]]) -> bool:
@@ -124,10 +128,19 @@ def _emergency_alert(custom: Any) -> dict[str, str] | None:
 
 
 class ChatRelay:
-    def __init__(self, rasa: RasaSender, max_conversations: int = 5000, answers_per_conversation: int = 16):
+    def __init__(
+        self,
+        rasa: RasaSender,
+        max_conversations: int = 5000,
+        answers_per_conversation: int = 16,
+        forget_after_seconds: float = 2 * 3600,
+        clock=time.monotonic,
+    ):
         self._rasa = rasa
         self._max_conversations = max_conversations
         self._answers_per_conversation = answers_per_conversation
+        self._forget_after_seconds = forget_after_seconds
+        self._clock = clock
         self._conversations: OrderedDict[str, _Conversation] = OrderedDict()
 
     async def send(
@@ -174,7 +187,7 @@ class ChatRelay:
         self._forget(conversation, session_id)
         return ChatAnswer(normalise_messages(raw), conversation_ended=True)
 
-    def _forget(self, conversation: _Conversation, session_id: str) -> None:
+    def _forget(self, conversation: _Conversation, session_id: str, why: str = "ended") -> None:
         # Answered messages (this one included) keep only their ids; messages still waiting for
         # the lock come after the end, so they belong to the new conversation and stay.
         current = asyncio.current_task()
@@ -184,7 +197,26 @@ class ChatRelay:
                 conversation.forgotten[message_id] = None
         while len(conversation.forgotten) > self._answers_per_conversation:
             conversation.forgotten.popitem(last=False)
-        log.info("web conversation ended; its answers are forgotten (session %s)", session_id)
+        log.info("web conversation %s; its answers are forgotten (session %s)", why, session_id)
+
+    def forget_idle(self) -> int:
+        """Forgets the answers of conversations idle for longer than the clinic keeps an unfinished
+        form (an abandoned intake's review summary among them); returns how many."""
+        idle_before = self._clock() - self._forget_after_seconds
+        forgotten = 0
+        # Least recently used first: the first one still in use ends the sweep.
+        for session_id, conversation in list(self._conversations.items()):
+            if conversation.last_used >= idle_before:
+                break
+            if conversation.answers and not conversation.lock.locked():
+                self._forget(conversation, session_id, why="idle")
+                forgotten += 1
+        return forgotten
+
+    async def forget_idle_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            self.forget_idle()
 
     def _conversation(self, session_id: str) -> _Conversation:
         conversation = self._conversations.get(session_id)
@@ -194,6 +226,8 @@ class ChatRelay:
                 self._conversations.popitem(last=False)
         else:
             self._conversations.move_to_end(session_id)
+        self.forget_idle()  # before this one counts as used: a retry after the time gets no answer
+        conversation.last_used = self._clock()
         return conversation
 
 

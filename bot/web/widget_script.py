@@ -36,8 +36,10 @@ class WidgetScript:
     etag: str
 
 
-def widget_script() -> WidgetScript:
-    relay = {"maxTextChars": MAX_TEXT_CHARS}
+def widget_script(forget_after_hours: float) -> WidgetScript:
+    """`forget_after_hours`: the clinic's retention for an unfinished form; the browser keeps a
+    conversation no longer after the last message than the relay and Rasa do."""
+    relay = {"maxTextChars": MAX_TEXT_CHARS, "forgetAfterMs": int(forget_after_hours * 3600 * 1000)}
     parts = [
         f"// ---- {name} " + "-" * (90 - len(name)) + "\n" + (PARTS_DIR / name).read_text(encoding="utf-8")
         for name in PARTS

@@ -4,18 +4,26 @@ assistant stored: real Rasa, the real action server, the intake database and the
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+import uuid
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from bot.dashboard.accounts import create_account
+from bot.dashboard.app import create_app
 from bot.dashboard.models import AuditEvent
+from bot.dashboard.security import SecurityConfig
 from bot.db.base import session_scope
+from bot.db.callbacks import list_callbacks
 from bot.db.models import ConsultationRequest
 from bot.settings import PROJECT_ROOT
 from bot.stack import APP_PYTHON
 from tests.integration.test_intake_rest import reference_in
 from tests.support.conversation import Patient, run_intake
+from tests.support.dashboard_client import new_client, page_token, sign_in
+from tests.support.dashboard_db import PASSWORDS
 from tests.support.tracker_db import senders_in, tracker_rows
 
 
@@ -46,6 +54,48 @@ def test_declining_deletes_nothing(rasa_stack, sender_id):
             select(ConsultationRequest).where(ConsultationRequest.conversation_id == sender_id)
         ).one()
     assert kept.erased_at is None
+
+
+def _dashboard_as_admin(stack):
+    """The real dashboard app over the stack's intake database and Rasa's tracker store."""
+    username = f"dpo{uuid.uuid4().hex[:6]}"
+    with session_scope(stack.database_url) as session:
+        create_account(session, username, "admin", PASSWORDS["ada"], actor="test")
+    app = create_app(
+        stack.database_url,
+        SecurityConfig(secret_key="x" * 48, secure_cookies=False),
+        tracker_store_url=stack.tracker_store_url,
+    )
+    client = new_client(app)
+    assert sign_in(client, username, PASSWORDS["ada"]).status_code == 303
+    return client
+
+
+def test_staff_erasure_also_deletes_what_rasa_holds_of_the_patients_later_chat(rasa_stack, sender_id):
+    transcript = run_intake(lambda text: rasa_stack.send(sender_id, text), Patient(name="Ottilie Erasable"))
+    reference = reference_in(transcript)
+    rasa_stack.send(sender_id, "what are your opening hours?")  # the patient chats on after storing
+    assert tracker_rows(rasa_stack.tracker_store_url, sender_id), "Rasa holds the later chat"
+    staff = _dashboard_as_admin(rasa_stack)
+    staff.post(f"/requests/{reference}/erase", data={"confirm_reference": reference, "csrf_token": page_token(staff)})
+    assert tracker_rows(rasa_stack.tracker_store_url, sender_id) == []
+    with session_scope(rasa_stack.database_url) as session:
+        erased = session.scalars(select(ConsultationRequest).where(ConsultationRequest.reference == reference)).one()
+        assert erased.erased_at is not None and erased.name == ""
+    assert "Monday" in " ".join(rasa_stack.texts(sender_id, "what are your opening hours?")), "Rasa carries on"
+
+
+def test_staff_erasure_of_a_callback_also_deletes_its_conversation(rasa_stack, sender_id):
+    for text in ("/request_callback", "yes", "Tobiah Erasable", "07911 123456"):
+        rasa_stack.send(sender_id, text)
+    final = " ".join(rasa_stack.texts(sender_id, "weekday mornings"))
+    reference = re.search(r"CB-[A-Z0-9]+", final).group(0)
+    rasa_stack.send(sender_id, "how much does it cost?")
+    assert tracker_rows(rasa_stack.tracker_store_url, sender_id)
+    staff = _dashboard_as_admin(rasa_stack)
+    staff.post(f"/callbacks/{reference}/erase", data={"confirm_reference": reference, "csrf_token": page_token(staff)})
+    assert tracker_rows(rasa_stack.tracker_store_url, sender_id) == []
+    assert "Tobiah" not in " ".join(c.name for c in list_callbacks(rasa_stack.database_url))
 
 
 def _make_purge(stack, now: datetime) -> str:

@@ -102,16 +102,19 @@ def _delete_my_data_mid_intake(send):
     return send("yes")
 
 
+ENDS = [
+    (_stop_mid_intake, "Nothing has been stored"),
+    (_refuse_consent, "nothing has been stored"),
+    (_under_18, "nothing has been stored"),
+    (_callback_stored, "Your reference is"),
+    (_callback_refused, "nothing has been stored"),
+    (_delete_my_data_mid_intake, "I've deleted this conversation"),
+]
+
+
 @pytest.mark.parametrize(
     ("end", "told"),
-    [
-        (_stop_mid_intake, "Nothing has been stored"),
-        (_refuse_consent, "nothing has been stored"),
-        (_under_18, "nothing has been stored"),
-        (_callback_stored, "Your reference is"),
-        (_callback_refused, "nothing has been stored"),
-        (_delete_my_data_mid_intake, "I've deleted this conversation"),
-    ],
+    ENDS,
     ids=["stop", "consent-refused", "under-18", "callback-stored", "callback-refused", "delete-my-data"],
 )
 def test_every_way_a_form_ends_leaves_nothing_in_the_tracker_store(rasa_stack, sender_id, end, told):
@@ -121,6 +124,7 @@ def test_every_way_a_form_ends_leaves_nothing_in_the_tracker_store(rasa_stack, s
     assert told in end(send)
     assert tracker_rows(rasa_stack.tracker_store_url, sender_id) == []
     assert not leaked(all_stored_text(rasa_stack.tracker_store_url))
+    assert not leaked(logs_of(rasa_stack)), "what was typed reached a log"
     # The conversation carries on, as a new one.
     assert "Monday" in send("what are your opening hours?")
 
@@ -177,6 +181,12 @@ def test_postgresql_tracker_store_is_encrypted_forgets_and_encrypts_what_an_olde
         assert not leaked(all_stored_text(tracker_store_url))
         assert "Nothing has been stored" in " ".join(stack.texts(sender, "cancel"))
         assert tracker_rows(tracker_store_url, sender) == []
+        for end, told in ENDS:  # every other way a form ends, on PostgreSQL too
+            other = f"pg-{uuid.uuid4().hex[:8]}"
+            assert told in end(lambda text, other=other: " ".join(stack.texts(other, text))), end.__name__
+            assert tracker_rows(tracker_store_url, other) == [], end.__name__
+        assert not leaked(all_stored_text(tracker_store_url))
+        assert not leaked(logs_of(stack))
     finally:
         stack.stop()
         with admin.connect() as connection:

@@ -466,14 +466,15 @@ def test_when_the_last_answer_is_lost_the_retry_still_ends_the_conversation_in_t
     assert PATIENT_NAME not in stored and PATIENT_PHONE not in stored
 
 
-def test_a_stored_conversation_expires_four_hours_after_the_last_activity(page, fake_rasa):
+def test_a_stored_conversation_expires_the_clinics_unfinished_form_hours_after_the_last_activity(page, fake_rasa):
+    # clinic/clinic.yml: retention.unfinished_form_hours: 2, as the relay and the tracker purge
     open_chat(page)
     send(page, PATIENT_NAME)
     expect(bot_bubbles(page).last).to_have_text(f"You said: {PATIENT_NAME}")
-    age_stored_conversation(page, hours=3.5)
+    age_stored_conversation(page, hours=1.9)
     page.reload()
     expect(page.get_by_text(f"You said: {PATIENT_NAME}")).to_be_visible()  # not yet
-    age_stored_conversation(page, hours=4.1)
+    age_stored_conversation(page, hours=2.1)
     page.reload()
     expect(page.get_by_role("button", name=OPEN)).to_have_attribute("aria-expanded", "false")
     assert PATIENT_NAME not in browser_storage(page)
@@ -481,14 +482,14 @@ def test_a_stored_conversation_expires_four_hours_after_the_last_activity(page, 
     expect(page.get_by_text(PATIENT_NAME)).to_have_count(0)
 
 
-def test_a_tab_left_open_forgets_the_conversation_after_four_idle_hours(context, site, fake_rasa):
+def test_a_tab_left_open_forgets_the_conversation_after_the_clinics_idle_hours(context, site, fake_rasa):
     page = context.new_page()
     page.clock.install()
     page.goto(site + "/")
     open_chat(page)
     send(page, PATIENT_NAME)
     expect(bot_bubbles(page).last).to_have_text(f"You said: {PATIENT_NAME}")
-    page.clock.fast_forward("03:50:00")
+    page.clock.fast_forward("01:50:00")
     expect(page.get_by_text(f"You said: {PATIENT_NAME}")).to_be_visible()
     page.clock.fast_forward("00:12:00")
     expect(page.get_by_text(PATIENT_NAME)).to_have_count(0)

@@ -74,3 +74,39 @@ def test_a_structured_event_keeps_ids_and_withholds_content():
 @pytest.mark.parametrize("message", ["Rasa server is up and running.", "{not json", '{"no": "event key"}'])
 def test_other_messages_are_left_alone(message):
     assert private_event(message) == message
+
+
+# Each server's main, with its serving call replaced by one that fails with the patient's value in
+# the message: what the process writes must name the failure but not the value.
+SERVER_FAILS = {
+    "bot.web.__main__": "import uvicorn; uvicorn.run = fail",
+    "bot.dashboard.__main__": "import uvicorn; uvicorn.run = fail",
+    "bot.telegram.__main__": "from bot.telegram.bridge import TelegramBridge; TelegramBridge.run = fail",
+}
+
+
+@pytest.mark.parametrize("module", sorted(SERVER_FAILS))
+def test_our_servers_log_a_failure_without_the_patients_words(module, tmp_path):
+    import subprocess
+    import sys
+
+    from bot.settings import PROJECT_ROOT
+
+    script = f"""
+import logging, runpy, sys
+def fail(*args, **kwargs):
+    try:
+        raise ValueError("could not read {SECRET}")
+    except ValueError:
+        logging.getLogger("server").exception("serving failed for {{}}".format("web-1"))
+{SERVER_FAILS[module]}
+sys.argv = ["{module}"]
+runpy.run_module("{module}", run_name="__main__")
+"""
+    env = {"PATH": "/usr/bin:/bin", "VAR_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": "123:abc"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    output = result.stdout + result.stderr
+    assert "serving failed for web-1" in output and "ValueError" in output, output[-2000:]
+    assert SECRET not in output

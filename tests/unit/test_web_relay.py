@@ -273,3 +273,37 @@ def test_a_question_tells_the_widget_which_keyboard_it_wants():
     raw = [{"text": "What phone number?"}, {"custom": {"input": "tel"}}]
     assert normalise_messages(raw) == [{"text": "What phone number?", "input": "tel"}]
     assert normalise_messages([{"text": "x"}, {"custom": {"input": "password"}}]) == [{"text": "x"}]
+
+
+@pytest.mark.asyncio
+async def test_an_abandoned_conversation_is_forgotten_after_the_clinics_unfinished_form_time(fake_rasa):
+    fake_rasa.responder = lambda sender, text: [{"text": f"Please check: {text}, phone 07700 900123"}]
+    now = [1000.0]
+    client = RasaClient(fake_rasa.url, timeout=5)
+    relay = ChatRelay(client, forget_after_seconds=2 * 3600, clock=lambda: now[0])
+    await relay.send(SESSION, "message01", "Ada Example")
+    await relay.send("someone-else", "message01", "does it hurt?")
+    now[0] += 2 * 3600 - 60
+    assert relay.forget_idle() == 0 and "07700" in _remembered(relay, SESSION)  # still within the time
+    await relay.send("someone-else", "message02", "how long does it last?")  # keeps that one in use
+    now[0] += 120
+    assert relay.forget_idle() == 1  # the patient who walked away, not the one still chatting
+    assert "Ada" not in _remembered(relay, SESSION) and "07700" not in _remembered(relay, SESSION)
+    assert relay._conversations["someone-else"].answers
+    retried = await relay.send(SESSION, "message01", "Ada Example")
+    await client.aclose()
+    assert retried.messages == [{"text": ALREADY_ANSWERED}] and retried.conversation_ended
+    assert fake_rasa.texts().count("Ada Example") == 1, "a late retry never reaches Rasa a second time"
+
+
+@pytest.mark.asyncio
+async def test_a_retry_after_the_time_with_nothing_swept_in_between_is_not_answered_from_memory(fake_rasa):
+    now = [0.0]
+    client = RasaClient(fake_rasa.url, timeout=5)
+    relay = ChatRelay(client, forget_after_seconds=600, clock=lambda: now[0])
+    await relay.send(SESSION, "message01", "Ada Example")
+    now[0] += 601
+    retried = await relay.send(SESSION, "message01", "Ada Example")
+    await client.aclose()
+    assert retried.messages == [{"text": ALREADY_ANSWERED}]
+    assert fake_rasa.texts() == ["Ada Example"]

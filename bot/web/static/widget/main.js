@@ -63,7 +63,7 @@ if (script && !window.__clinicChatWidget) {
       },
     },
   });
-  const transport = createTransport({ server, maxChars, t, format, show: view });
+  const transport = createTransport({ server, maxChars, forgetAfterMs: RELAY.forgetAfterMs, t, format, show: view });
 
   const start = () => {
     view.mount();

@@ -9,11 +9,12 @@
  *   show.typing(shown)               the assistant is (no longer) answering
  * Part of widget.js (bot/web/widget_script.py serves the parts as one script).
  */
-function createTransport({ server, maxChars, t, format, show }) {
+function createTransport({ server, maxChars, forgetAfterMs, t, format, show }) {
   const MAX_STORED_MESSAGES = 200;
   const REQUEST_TIMEOUT_MS = 35000;
-  // A conversation left alone this long is gone from the browser (health answers must not linger).
-  const EXPIRY_MS = 4 * 60 * 60 * 1000;
+  // A conversation left alone this long is gone from the browser (health answers must not linger):
+  // the clinic's retention for an unfinished form, as for the relay and Rasa's tracker store.
+  const EXPIRY_MS = forgetAfterMs;
   const storeKey = "clinic-chat:v2:" + server;
 
   // ---- stored conversation: survives reloads and moving between pages of the site ----------
