@@ -76,7 +76,6 @@ class ConsultationRequest(Base):
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     preferred_contact: Mapped[str] = mapped_column(String(16), nullable=False)
     concerns: Mapped[str] = mapped_column(Text, nullable=False)
-    treatment_areas: Mapped[str | None] = mapped_column(Text, nullable=True)
     preferred_time: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     health_notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
     outcome: Mapped[str] = mapped_column(String(16), nullable=False, index=True)

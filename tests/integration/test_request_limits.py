@@ -8,7 +8,7 @@ import uuid
 
 from bot.clinic import load_clinic
 from bot.db.callbacks import list_callbacks
-from bot.db.repository import list_requests
+from bot.db.consultations import list_requests
 from bot.settings import get_settings
 from tests.support.conversation import Patient, run_intake
 

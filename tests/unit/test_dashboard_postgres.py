@@ -16,7 +16,7 @@ from bot.dashboard.app import create_app
 from bot.dashboard.security import SecurityConfig
 from bot.db.base import engine_for, session_scope
 from bot.db.migrate import upgrade_to_head
-from bot.db.repository import IntakeSubmission, save_submission
+from bot.db.consultations import IntakeSubmission, save_submission
 from bot.screening.answers import RuleAnswer
 from bot.screening.rules import Level
 

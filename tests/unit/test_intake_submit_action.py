@@ -14,7 +14,7 @@ import actions.request_limits
 from actions.intake.finish import ActionFinishIntake
 from actions.intake.slots import INTAKE_SLOTS
 from bot.db.migrate import upgrade_to_head
-from bot.db.repository import list_requests
+from bot.db.consultations import list_requests
 from bot.settings import get_settings
 from tests.fakes.telegram_api import TelegramApiStandIn
 

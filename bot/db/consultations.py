@@ -47,7 +47,6 @@ class IntakeSubmission:
     age: int | None = None
     phone: str | None = None
     email: str | None = None
-    treatment_areas: str | None = None
     preferred_time: str = ""
     health_notes: str = ""
     answers: Sequence[RuleAnswer] = field(default_factory=tuple)
@@ -97,7 +96,6 @@ def _request_row(submission: IntakeSubmission, reference: str) -> ConsultationRe
         email=submission.email,
         preferred_contact=submission.preferred_contact,
         concerns=submission.concerns,
-        treatment_areas=submission.treatment_areas,
         preferred_time=submission.preferred_time,
         health_notes=submission.health_notes,
         outcome=submission.outcome.value,

@@ -18,7 +18,7 @@ import bot.dashboard.models  # noqa: F401  (its tables are part of the same meta
 from bot.db.base import Base, engine_for, session_scope
 from bot.db.migrate import head_revision, upgrade_to_head
 from bot.db.models import ConsultationRequest, ScreeningAnswer
-from bot.db.repository import (
+from bot.db.consultations import (
     REFERENCE_ALPHABET,
     IntakeSubmission,
     StorageUnavailable,
@@ -52,7 +52,6 @@ def submission(key: str = "web-abc:2025-11-23T10:29:00Z", **changes) -> IntakeSu
         email="zoe@example.com",
         preferred_contact="whatsapp",
         concerns="acne scars",
-        treatment_areas="cheeks",
         preferred_time="weekday evenings",
         health_notes="I take aspirin daily.",
         consent_at=CONSENT_AT,
