@@ -105,7 +105,6 @@ PERSONAL_FIELDS = (
     "email",
     "preferred_contact",
     "concerns",
-    "treatment_areas",
     "preferred_time",
     "health_notes",
 )

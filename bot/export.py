@@ -32,8 +32,9 @@ from bot.dashboard import audit
 from bot.db.base import session_scope
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
-from bot.db.repository import StorageUnavailable, list_requests
+from bot.db.consultations import StorageUnavailable, list_requests
 from bot.private_files import restrict_new_files
+from bot.settings import settings_for_startup
 
 CSV_COLUMNS = (
     "id",
@@ -83,7 +84,6 @@ def request_record(request: ConsultationRequest) -> dict[str, Any]:
         "email": request.email,
         "preferred_contact": request.preferred_contact,
         "concerns": request.concerns,
-        "treatment_areas": request.treatment_areas,
         "preferred_time": request.preferred_time,
         "health_notes": request.health_notes,
         "screening": {
@@ -160,12 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=("json", "csv"), default="json")
     parser.add_argument("--database-url", help="defaults to DATABASE_URL, then the local SQLite file")
     args = parser.parse_args(argv)
-    if args.database_url:
-        url = args.database_url
-    else:
-        from bot.settings import get_settings
-
-        url = get_settings().database_url
+    url = args.database_url or settings_for_startup("export").database_url
     try:
         upgrade_to_head(url)
         requests = list_requests(url)

@@ -17,7 +17,7 @@ from sqlalchemy import update
 from bot.db.base import engine_for, session_scope
 from bot.db.callbacks import CallbackSubmission, save_callback
 from bot.db.models import ConsultationRequest
-from bot.db.repository import IntakeSubmission, save_submission
+from bot.db.consultations import IntakeSubmission, save_submission
 from bot.screening.answers import RuleAnswer
 from bot.screening.rules import load_rules
 from bot.settings import PROJECT_ROOT, get_settings
@@ -67,7 +67,6 @@ def _intake(
         age=46,
         phone=phone,
         email=email,
-        treatment_areas="face",
         preferred_time="weekday mornings",
         health_notes="",
         answers=tuple(answers),

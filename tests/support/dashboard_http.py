@@ -47,7 +47,6 @@ def add_request(url: str, reference: str, **fields) -> None:
         email="maria@example.org",
         preferred_contact="phone",
         concerns="acne scars on cheeks",
-        treatment_areas="face",
         preferred_time="weekday mornings",
         health_notes="takes vitamin D",
         outcome="eligible",

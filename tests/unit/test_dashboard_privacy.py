@@ -46,7 +46,6 @@ def test_erasure_leaves_no_personal_value_anywhere_in_the_database(app, db_url):
         "preferred_time": "Thursday after 5pm",
         "health_notes": "allergic to penicillin",
         "conversation_id": "telegram-99887766",
-        "treatment_areas": "face and neck",
     }
     add_request(
         db_url,

@@ -27,7 +27,7 @@ from bot.dashboard.security import SecurityConfig
 from bot.db.base import session_scope
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
-from bot.db.repository import IntakeSubmission, save_submission
+from bot.db.consultations import IntakeSubmission, save_submission
 from bot.export import _safe_cell
 from bot.screening.answers import answer_rule
 from bot.screening.follow_ups import answer_follow_up
@@ -86,8 +86,7 @@ def filled_db(tmp_path):
             date_of_birth=date(1985, 3, 12),
             age=40,
             email="zoe@example.com",
-            treatment_areas="=cheeks",
-            preferred_time="mornings",
+            preferred_time="=mornings",
             health_notes='Line one, "quoted"',
             consent_version=consent_version(SHOWN),
             consent_text=SHOWN,
@@ -128,7 +127,7 @@ def test_json_export(filled_db):
             {"rule": "numbing_allergy", "level": "info", "answer": "yes, lidocaine"},
         ],
     }
-    for key in ("id", "email", "preferred_contact", "concerns", "treatment_areas", "preferred_time", "health_notes"):
+    for key in ("id", "email", "preferred_contact", "concerns", "preferred_time", "health_notes"):
         assert key in first
     assert erased["reference"] == erased_ref and erased["erased"] is True
     assert erased["name"] is None and erased["phone"] is None and erased["screening"]["flags"] == []
@@ -144,7 +143,7 @@ def test_csv_export(filled_db):
     first = rows[0]
     assert first["flags"] == "isotretinoin (review): yes, roaccutane; numbing_allergy (info): yes, lidocaine"
     assert first["outcome"] == "needs_review" and first["phone"] == "+447911123456"
-    assert first["treatment_areas"] == "'=cheeks"  # not run as a formula by a spreadsheet
+    assert first["preferred_time"] == "'=mornings"  # not run as a formula by a spreadsheet
     assert first["health_notes"] == 'Line one, "quoted"'
     assert (first["consent_version"], first["consent_text"]) == (consent_version(SHOWN), SHOWN)
     assert rows[1]["consent_version"] == "" and rows[1]["consent_at"]
@@ -258,7 +257,7 @@ def test_the_dashboard_and_the_cli_export_the_same_bytes(filled_db):
             ';=HYPERLINK("http://evil.example","Open")',
             [answer_rule(RULES["pregnancy"], "no")],
             concerns="@SUM(1+1)\n-2",
-            treatment_areas="cheeks,=1",
+            preferred_time="mornings,=1",
             health_notes="＝cmd|' /C calc'!A0",
             email="+447911123456",
             phone="+447911123456",
