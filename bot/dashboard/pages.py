@@ -4,6 +4,8 @@ message, a redirect. Routes read the app's settings from `request.app.state` (se
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -56,3 +58,57 @@ def flash(request: Request, kind: str, text: str) -> None:
 
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+def not_found(request: Request, what: str, where: str) -> Response:
+    return render(
+        request,
+        "error.html",
+        {
+            "title": f"{what.capitalize()} not found",
+            "message": f"There is no {what} with that reference. Check it against the {where}.",
+        },
+        status_code=404,
+    )
+
+
+@dataclass(frozen=True)
+class Record:
+    """One kind of record staff act on by its reference: how to find it and what to call it."""
+
+    what: str  # "request", "callback request"
+    find: Callable  # (session, reference) -> the row, or None
+    problem: type[Exception]  # what a change raises when it is not allowed; its message is shown
+
+
+async def change_record(request: Request, record: Record, change, success: str, back: str) -> Response:
+    """Finds the record in the path, applies `change(session, item, actor)` in one audited unit of
+    work, and goes back to `back` with `success` or the refusal's message; 404 when there is none."""
+    reference = request.path_params["reference"]
+    actor = request.state.user.username
+
+    def apply(session):
+        item = record.find(session, reference)
+        if item is None:
+            return None
+        try:
+            change(session, item, actor)
+        except record.problem as refusal:
+            return str(refusal)
+        return ""
+
+    outcome = await run_in_session(request, apply)
+    if outcome is None:
+        return not_found(request, record.what, "list")
+    flash(request, "error" if outcome else "success", outcome or success.format(reference=reference))
+    return redirect(back.format(reference=reference))
+
+
+async def erasure_confirmed(request: Request, record: Record) -> bool:
+    """Erasure asks staff to type the reference: a slip of the mouse must not erase a patient."""
+    form = await request.form()
+    reference = request.path_params["reference"]
+    if str(form.get("confirm_reference", "")).strip() == reference:
+        return True
+    flash(request, "error", f"Type the {record.what}'s reference exactly to confirm erasure. Nothing was erased.")
+    return False

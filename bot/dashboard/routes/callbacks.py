@@ -10,7 +10,7 @@ from bot.dashboard import audit, callbacks
 from bot.dashboard.access import requires
 from bot.dashboard.callbacks import CALLBACK_STATUS_LABELS, CallbackError
 from bot.dashboard.erasure import erase_callback
-from bot.dashboard.pages import flash, log, redirect, render, run_in_session
+from bot.dashboard.pages import Record, change_record, erasure_confirmed, log, redirect, render, run_in_session
 
 
 @requires("staff")
@@ -37,67 +37,39 @@ async def callback_list(request: Request) -> Response:
     )
 
 
-def _callback_not_found(request: Request) -> Response:
-    return render(
-        request,
-        "error.html",
-        {
-            "title": "Callback not found",
-            "message": "There is no callback request with that reference. Check it against the list.",
-        },
-        status_code=404,
-    )
-
-
-async def _change_callback(request: Request, change, success: str) -> Response:
-    """Applies `change(session, item, actor)` to the callback in the path; back to the list."""
-    reference = request.path_params["reference"]
-    actor = request.state.user.username
-
-    def apply(session):
-        item = callbacks.get_callback(session, reference)
-        if item is None:
-            return None
-        try:
-            change(session, item, actor)
-        except CallbackError as problem:
-            return str(problem)
-        return ""
-
-    outcome = await run_in_session(request, apply)
-    if outcome is None:
-        return _callback_not_found(request)
-    flash(request, "error" if outcome else "success", outcome or success.format(reference=reference))
-    return redirect("/callbacks")
+CALLBACK = Record("callback request", callbacks.get_callback, CallbackError)
 
 
 @requires("staff")
 async def callback_done(request: Request) -> Response:
-    return await _change_callback(request, callbacks.mark_done, "{reference} marked done.")
+    return await change_record(request, CALLBACK, callbacks.mark_done, "{reference} marked done.", "/callbacks")
 
 
 @requires("staff")
 async def callback_reopen(request: Request) -> Response:
-    return await _change_callback(request, callbacks.reopen, "{reference} is waiting for a call again.")
+    return await change_record(
+        request, CALLBACK, callbacks.reopen, "{reference} is waiting for a call again.", "/callbacks"
+    )
 
 
 @requires("admin")
 async def callback_erase(request: Request) -> Response:
-    reference = request.path_params["reference"]
-    form = await request.form()
-    if str(form.get("confirm_reference", "")).strip() != reference:
-        flash(request, "error", "Type the callback's reference exactly to confirm erasure. Nothing was erased.")
+    if not await erasure_confirmed(request, CALLBACK):
         return redirect("/callbacks")
 
     def erase_once(session, item, actor):
         if item.erased_at is None:
             erase_callback(session, item, actor, request.app.state.tracker_store_url)
 
-    response = await _change_callback(
-        request, erase_once, "The contact details of {reference} were erased. The reference and audit entry remain."
+    response = await change_record(
+        request,
+        CALLBACK,
+        erase_once,
+        "The contact details of {reference} were erased. The reference and audit entry remain.",
+        "/callbacks",
     )
     if response.status_code == 303:
-        log.info("callback erased reference=%s", reference)
+        log.info("callback erased reference=%s", request.path_params["reference"])
     return response
 
 

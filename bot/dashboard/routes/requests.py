@@ -10,7 +10,16 @@ from bot.consultation import OUTCOMES, STATUS_LABELS, STATUSES
 from bot.dashboard import audit, queries
 from bot.dashboard.access import requires
 from bot.dashboard.erasure import erase_request
-from bot.dashboard.pages import flash, log, redirect, render, run_in_session
+from bot.dashboard.pages import (
+    Record,
+    change_record,
+    erasure_confirmed,
+    log,
+    not_found,
+    redirect,
+    render,
+    run_in_session,
+)
 from bot.dashboard.queries import RequestFilters
 from bot.dashboard.views import BLOCKING_LEVELS, as_text
 from bot.dashboard.workflow import WorkflowError, allowed_next, change_status
@@ -58,16 +67,7 @@ async def request_list(request: Request) -> Response:
     )
 
 
-def _not_found(request: Request) -> Response:
-    return render(
-        request,
-        "error.html",
-        {
-            "title": "Request not found",
-            "message": "There is no request with that reference. Check it against the list.",
-        },
-        status_code=404,
-    )
+REQUEST = Record("request", queries.get_request, WorkflowError)
 
 
 @requires("staff")
@@ -85,7 +85,7 @@ async def request_detail(request: Request) -> Response:
 
     found, history = await run_in_session(request, load)
     if found is None:
-        return _not_found(request)
+        return not_found(request, REQUEST.what, "list")
     item, answers = found
     # Answers that raised something come first; the plain "no"s are one tap away.
     raised = [answer for answer in answers if answer.affirmed or answer.level]
@@ -108,55 +108,35 @@ async def request_detail(request: Request) -> Response:
 
 @requires("staff")
 async def request_status(request: Request) -> Response:
-    reference = request.path_params["reference"]
     form = await request.form()
-    to_status = str(form.get("to_status", ""))
-    note = str(form.get("note", ""))
-    actor = request.state.user.username
+    to_status, note = str(form.get("to_status", "")), str(form.get("note", ""))
 
-    def apply(session):
-        item = queries.get_request(session, reference)
-        if item is None:
-            return None
-        try:
-            change_status(session, item, to_status, note, actor)
-        except WorkflowError as problem:
-            return str(problem)
-        return ""
+    def change(session, item, actor):
+        change_status(session, item, to_status, note, actor)
 
-    outcome = await run_in_session(request, apply)
-    if outcome is None:
-        return _not_found(request)
-    if outcome:
-        flash(request, "error", outcome)
-    else:
-        flash(request, "success", f"Saved: status is now {STATUS_LABELS.get(to_status, to_status).lower()}.")
-    return redirect(f"/requests/{reference}")
+    saved = f"Saved: status is now {STATUS_LABELS.get(to_status, to_status).lower()}."
+    return await change_record(request, REQUEST, change, saved, "/requests/{reference}")
 
 
 @requires("admin")
 async def request_erase(request: Request) -> Response:
-    reference = request.path_params["reference"]
-    form = await request.form()
-    confirmation = str(form.get("confirm_reference", "")).strip()
-    actor = request.state.user.username
-    if confirmation != reference:
-        flash(request, "error", "Type the request's reference exactly to confirm erasure. Nothing was erased.")
-        return redirect(f"/requests/{reference}")
+    if not await erasure_confirmed(request, REQUEST):
+        return redirect(f"/requests/{request.path_params['reference']}")
 
-    def apply(session):
-        item = queries.get_request(session, reference)
-        if item is None:
-            return False
+    def erase_once(session, item, actor):
         if item.erased_at is None:
             erase_request(session, item, actor, request.app.state.tracker_store_url)
-        return True
 
-    if not await run_in_session(request, apply):
-        return _not_found(request)
-    log.info("request erased reference=%s", reference)
-    flash(request, "success", "The personal data of this request was erased. The reference and audit entry remain.")
-    return redirect(f"/requests/{reference}")
+    response = await change_record(
+        request,
+        REQUEST,
+        erase_once,
+        "The personal data of this request was erased. The reference and audit entry remain.",
+        "/requests/{reference}",
+    )
+    if response.status_code == 303:
+        log.info("request erased reference=%s", request.path_params["reference"])
+    return response
 
 
 routes = [
