@@ -108,3 +108,13 @@ PERSONAL_FIELDS = (
     "preferred_time",
     "health_notes",
 )
+
+# How staff read a way of being contacted (dashboard, export). Patients read the domain's
+# utter_contact_method_* responses, in their language.
+CONTACT_LABELS = {
+    "phone": "Phone call",
+    "sms": "Text message",
+    "whatsapp": "WhatsApp",
+    "telegram": "Telegram",
+    "email": "Email",
+}

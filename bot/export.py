@@ -30,9 +30,9 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from bot.consultation import PERSONAL_FIELDS
 from bot.dashboard import audit
 from bot.db.base import session_scope
+from bot.db.consultations import StorageUnavailable, list_requests
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
-from bot.db.consultations import StorageUnavailable, list_requests
 from bot.private_files import restrict_new_files
 from bot.settings import settings_for_startup
 

@@ -15,7 +15,9 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-BAD_ADDRESS = "That address is not valid. Please check the link, or go back and try again."
+from bot.responses import own_text
+
+BAD_ADDRESS = own_text("utter_relay_bad_address")
 
 
 def bad_address(scope: Scope) -> bool:

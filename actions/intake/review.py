@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,7 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import screening_rules
 from actions.intake.slots import NOTHING, answer_from_slot, given
-from bot.intake.contact import CONTACT_LABELS, NEEDS_MOBILE, is_landline
+from bot.intake.contact import CONTACT_METHODS, NEEDS_MOBILE, is_landline
+from bot.responses import response_text
 from bot.screening.answers import RuleAnswer
 
 # Words a patient uses for each field, checked in this order ("contact number" is the phone).
@@ -59,8 +61,6 @@ def restart_screening_slots() -> dict[str, Any]:
 
 
 SHORT_ANSWER = 60
-NOT_GIVEN = "not given"
-NO_NOTES = "none"
 
 
 def _quoted(text: str) -> str:
@@ -68,32 +68,55 @@ def _quoted(text: str) -> str:
     return f'"{text if len(text) <= SHORT_ANSWER else text[: SHORT_ANSWER - 1].rstrip() + "…"}"'
 
 
-def health_answer_lines(answers: list[RuleAnswer]) -> list[str]:
-    """Every yes or not-sure answer in the patient's own words, then the noes as one line."""
+def health_answer_lines(answers: list[RuleAnswer], say: Callable[..., str]) -> list[str]:
+    """Every yes or not-sure answer in the patient's own words, then the noes as one line.
+    `say(response, **values)` gives a response's words for this conversation."""
     rules = screening_rules()
     lines = []
     for answer in answers:
         if not (answer.affirmed or answer.unsure):
             continue
         rule = rules.get(answer.rule_id)
-        said = _quoted(answer.answer_text) + (f", last dose {_quoted(answer.follow_up)}" if answer.follow_up else "")
-        lines.append(f"  - {rule.short if rule else answer.rule_id}: {'not sure ' if answer.unsure else ''}{said}")
+        said = _quoted(answer.answer_text)
+        if answer.unsure:
+            said = f"{say('utter_review_not_sure')} {said}"
+        if answer.follow_up:
+            said += ", " + say("utter_review_last_dose", when=_quoted(answer.follow_up))
+        lines.append(f"  - {rule.short if rule else answer.rule_id}: {said}")
     noes = len(answers) - len(lines)
     if noes:
-        lines.append(f"  - No to {'the other ' if lines else 'all '}{noes} question{'s' if noes != 1 else ''}")
+        if not lines:
+            lines.append(
+                "  - " + (say("utter_review_no_to_all", count=noes) if noes > 1 else say("utter_review_no_to_the_one"))
+            )
+        elif noes == 1:
+            lines.append("  - " + say("utter_review_no_to_the_other_one"))
+        else:
+            lines.append("  - " + say("utter_review_no_to_the_other", count=noes))
     return lines
 
 
-def summary_values(tracker: Tracker) -> dict[str, str]:
+def contact_label(say: Callable[..., str], method: str) -> str:
+    return say(f"utter_contact_method_{method}") if method in CONTACT_METHODS else method
+
+
+def speaker(tracker: Tracker, domain: dict[str, Any]) -> Callable[..., str]:
+    """`say(response, **values)`: a response's words as this conversation would get them."""
+    slots = tracker.current_slot_values()
+    return lambda response, **values: response_text(domain, slots, response, **values)
+
+
+def summary_values(tracker: Tracker, domain: dict[str, Any]) -> dict[str, str]:
     """The variables of `utter_review_summary`: each field as the patient will see it."""
     get = tracker.get_slot
+    say = speaker(tracker, domain)
     answers = [answer_from_slot(item) for item in get("screening_answers") or []]
     return {
-        "phone_shown": get("phone") if given(get("phone")) else NOT_GIVEN,
-        "email_shown": get("email") if given(get("email")) else NOT_GIVEN,
-        "contact_shown": CONTACT_LABELS.get(get("preferred_contact"), get("preferred_contact") or ""),
-        "health_answers": "\n".join(health_answer_lines(answers)),
-        "notes_shown": get("health_notes") if get("health_notes") != NOTHING else NO_NOTES,
+        "phone_shown": get("phone") if given(get("phone")) else say("utter_review_not_given"),
+        "email_shown": get("email") if given(get("email")) else say("utter_review_not_given"),
+        "contact_shown": contact_label(say, get("preferred_contact") or ""),
+        "health_answers": "\n".join(health_answer_lines(answers, say)),
+        "notes_shown": get("health_notes") if get("health_notes") != NOTHING else say("utter_review_no_notes"),
     }
 
 
@@ -102,7 +125,7 @@ class ActionAskReviewConfirm(Action):
         return "action_ask_review_confirm"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        dispatcher.utter_message(response="utter_review_summary", **summary_values(tracker))
+        dispatcher.utter_message(response="utter_review_summary", **summary_values(tracker, domain))
         return []
 
 
@@ -119,8 +142,10 @@ class ActionAskPreferredContact(Action):
             methods += ["phone"] if is_landline(phone) else ["phone", *NEEDS_MOBILE]
         if given(tracker.get_slot("email")):
             methods.append("email")
+        say = speaker(tracker, domain)
+        # The label is sent back as typed text, read like any answer (parse_contact_method).
+        labels = [contact_label(say, method) for method in methods]
         dispatcher.utter_message(
-            response="utter_which_contact",
-            buttons=[{"title": CONTACT_LABELS[m], "payload": CONTACT_LABELS[m]} for m in methods],
+            response="utter_which_contact", buttons=[{"title": label, "payload": label} for label in labels]
         )
         return []

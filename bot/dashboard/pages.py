@@ -12,11 +12,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.channels import CHANNEL_LABELS
-from bot.consultation import OUTCOME_LABELS, STATUS_LABELS
+from bot.consultation import CONTACT_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from bot.dashboard.security import CSRF_FIELD, csrf_token
 from bot.dashboard.views import LEVEL_LABELS, local_time
 from bot.db.base import session_scope
-from bot.intake.contact import CONTACT_LABELS
 
 log = logging.getLogger("bot.dashboard")
 

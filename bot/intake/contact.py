@@ -61,14 +61,6 @@ def parse_email(text: object) -> str | None:
 
 
 CONTACT_METHODS = ("phone", "email", "whatsapp", "telegram", "sms")
-# How a method reads to patients (buttons, summary) and staff (dashboard).
-CONTACT_LABELS = {
-    "phone": "Phone call",
-    "sms": "Text message",
-    "whatsapp": "WhatsApp",
-    "telegram": "Telegram",
-    "email": "Email",
-}
 _SPECIFIC = {
     "whatsapp": re.compile(r"\b(whats ?app|wa|whatsap)\b"),
     "telegram": re.compile(r"\b(telegram|tg)\b"),

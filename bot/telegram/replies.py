@@ -1,35 +1,27 @@
-"""The few answers the bridge gives itself, without asking Rasa (plain text, escaped on sending)."""
+"""The few answers the bridge gives itself, without asking Rasa (plain text, escaped on sending).
+Their words are responses in domain.yml, as every text of ours (bot/responses.py)."""
 
 from __future__ import annotations
 
 from bot.clinic import Clinic
+from bot.responses import own_text
 
-ONLY_TEXT = "Sorry, I can only read text messages. Please type your question or answer, or use the buttons."
-ALREADY_ANSWERED = "You have already answered this one."
-BUTTON_EXPIRED = "This button has expired. Please type your answer instead."
-UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."
-CANCELLED = "Okay, I have stopped. Send /start whenever you want to begin again."
-COMMANDS = (
-    "/start greets you again\n"
-    "/cancel stops what we are doing (a consultation request in progress is not sent)\n"
-    "/help shows this help"
-)
+ONLY_TEXT = own_text("utter_telegram_only_text")
+ALREADY_ANSWERED = own_text("utter_telegram_already_answered")
+BUTTON_EXPIRED = own_text("utter_telegram_button_expired")
+UNKNOWN_COMMAND = own_text("utter_telegram_unknown_command")
+CANCELLED = own_text("utter_telegram_cancelled")
+COMMANDS = own_text("utter_telegram_commands")
+
+
+def _about(clinic: Clinic) -> dict[str, str]:
+    return {"clinic_name": clinic.name, "clinic_phone": clinic.phone, "emergency_number": clinic.emergency_number}
 
 
 def trouble(clinic: Clinic) -> str:
     """Said when Rasa or the action server does not answer; names the ways to reach a person."""
-    return (
-        "I'm having trouble right now, please try again in a minute. "
-        f"You can also call {clinic.name} on {clinic.phone}. "
-        f"If this is an emergency, call {clinic.emergency_number} now."
-    )
+    return own_text("utter_telegram_trouble", **_about(clinic))
 
 
 def help_text(clinic: Clinic) -> str:
-    return (
-        f"I'm the assistant of {clinic.name}. Ask me about microneedling: what it is, how it feels, "
-        "downtime and aftercare, prices and opening hours. I can also take a consultation request "
-        "for you; a member of our team then gets in touch.\n\n"
-        f"To speak to someone, call {clinic.phone}. "
-        f"In an emergency, call {clinic.emergency_number}."
-    )
+    return own_text("utter_telegram_help", **_about(clinic))

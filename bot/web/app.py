@@ -31,6 +31,7 @@ from bot.clinic import Clinic, cached_clinic
 from bot.http_guard import RefuseBadAddresses
 from bot.limits import HOUR, MINUTE, Limiter, configured_limiter, pseudonym
 from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.responses import own_text, wait_in_words
 from bot.settings import Settings, get_settings
 from bot.web.relay import ChatRelay, RasaSender
 from bot.web.sessions import SessionSigner, client_address
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 MAX_BODY_BYTES = 16 * 1024
-NOT_ON_THIS_SITE = "This chat is not available on this website."
+NOT_ON_THIS_SITE = own_text("utter_relay_not_on_this_site")
 
 # Our own pages load nothing from any other host; the widget's CSS and JS come from here too.
 PAGE_CSP = (
@@ -89,12 +90,6 @@ def _too_many(message: str, retry_after: int) -> JSONResponse:
     )
 
 
-def _in_words(seconds: int) -> str:
-    if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    return f"{round(seconds / 60)} minutes"
-
-
 async def _read_json(request: Request) -> Any:
     """The request's JSON body, refusing bodies far larger than any chat message."""
     if not request.headers.get("content-type", "").startswith("application/json"):
@@ -133,20 +128,13 @@ def create_app(
     secret = settings.secret()
     signer = SessionSigner(secret)
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
-    unavailable = (
-        f"Our assistant is not available just now. I will keep trying; you can also call the clinic on {clinic.phone}."
-    )
+    about_clinic = {"clinic_name": clinic.name, "clinic_phone": clinic.phone}
+    unavailable = own_text("utter_relay_unavailable", **about_clinic)
     # Rasa answers nothing when something failed behind it: the patient still gets an answer.
-    silent = (
-        f"Sorry, something went wrong on my side. Please try again in a moment, or call "
-        f"{clinic.name} on {clinic.phone}."
-    )
+    silent = own_text("utter_relay_failed", **about_clinic)
 
     def slow_down(seconds: int) -> str:
-        return (
-            f"That's a lot of messages at once, so I'm taking a short pause. I'll send yours in about "
-            f"{_in_words(seconds)}."
-        )
+        return own_text("utter_relay_slow_down", wait=wait_in_words(seconds))
 
     def page(template: str):
         async def endpoint(request: Request) -> Response:
@@ -181,8 +169,7 @@ def create_app(
         wait = await reserve(f"session:client:{client}", settings.chat_sessions_per_client_per_hour, HOUR)
         if wait:
             return _too_many(
-                f"Many chats have been started from this connection. Please try again in about "
-                f"{_in_words(wait)}, or call the clinic on {clinic.phone}.",
+                own_text("utter_relay_too_many_chats", wait=wait_in_words(wait), **about_clinic),
                 wait,
             )
         return JSONResponse(signer.issue().as_json())
@@ -201,7 +188,7 @@ def create_app(
         if not signer.verify(message.session_id, message.token):
             log.info("web message with an unrecognised session refused")
             return JSONResponse(
-                {"error": "This chat session has expired, so a new one has been started.", "new_session": True},
+                {"error": own_text("utter_relay_session_expired"), "new_session": True},
                 status_code=403,
             )
         wait = await reserve(

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from bot.channels import WEB, sender_id_for
 from bot.rasa_client import RasaUnavailable
+from bot.responses import own_text
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ MAX_BOT_TEXT_CHARS = 4000
 MAX_BUTTONS = 10
 MAX_BUTTON_FIELD_CHARS = 200
 
-# Patient-facing text of the relay (the only one): the answer to a retry of a forgotten message.
-ALREADY_ANSWERED = "That message was already answered, and this conversation has been cleared for your privacy."
+# The answer to a retry of a forgotten message (domain.yml, as every text of ours).
+ALREADY_ANSWERED = own_text("utter_relay_already_answered")
 
 
 class RasaSender(Protocol):

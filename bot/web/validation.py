@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.responses import own_text
+
 # The longest message a patient may send. The one definition: the widget gets it from the relay
 # (bot/web/widget_script.py) and refuses a longer message before sending it, saying why.
 MAX_TEXT_CHARS = 2000
@@ -20,14 +22,11 @@ MAX_TOKEN_CHARS = 100
 _UNSENDABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 # What the widget shows for a request it cannot relay: all the relay's answers to bad input.
-UNREADABLE = "Sorry, that message could not be read. Please reload the page and try again."
-BODY_TOO_LARGE = "That message is a little long for me. Could you shorten it?"
-BAD_SESSION = "Sorry, this chat session is not valid. Please clear this conversation and start again."
-EMPTY = "Please type a message first."
-TOO_LONG = (
-    f"That message is a little long for me. Could you shorten it to under {MAX_TEXT_CHARS} "
-    "characters, or send it in parts?"
-)
+UNREADABLE = own_text("utter_relay_unreadable")
+BODY_TOO_LARGE = own_text("utter_relay_body_too_large")
+BAD_SESSION = own_text("utter_relay_bad_session")
+EMPTY = own_text("utter_relay_empty")
+TOO_LONG = own_text("utter_relay_too_long", max_chars=MAX_TEXT_CHARS)
 
 
 class InvalidChatRequest(ValueError):

@@ -16,8 +16,8 @@ from sqlalchemy import update
 
 from bot.db.base import engine_for, session_scope
 from bot.db.callbacks import CallbackSubmission, save_callback
-from bot.db.models import ConsultationRequest
 from bot.db.consultations import IntakeSubmission, save_submission
+from bot.db.models import ConsultationRequest
 from bot.screening.answers import RuleAnswer
 from bot.screening.rules import load_rules
 from bot.settings import PROJECT_ROOT, get_settings

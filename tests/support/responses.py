@@ -4,15 +4,19 @@ read what the patient would read without starting Rasa."""
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
 import yaml
 
+from bot.responses import fill, variation
 from bot.settings import PROJECT_ROOT
 
-_VARIABLE = re.compile(r"{([^\n{}]+?)}")
+
+@lru_cache(maxsize=1)
+def domain() -> dict[str, Any]:
+    """The responses and slots as Rasa passes its domain to an action."""
+    return {"responses": responses()}
 
 
 @lru_cache(maxsize=1)
@@ -29,25 +33,13 @@ def slot_defaults() -> dict[str, Any]:
     return {name: spec.get("initial_value") for name, spec in slots.items()}
 
 
-def _variation(name: str, slots: dict[str, Any]) -> dict[str, Any]:
-    """The first variation whose conditions hold (Rasa's conditional variations), else a plain one."""
-    variations = responses()[name]
-    for variation in variations:
-        conditions = variation.get("condition") or []
-        if conditions and all(slots.get(c["name"]) == c["value"] for c in conditions):
-            return variation
-    return next(variation for variation in variations if not variation.get("condition"))
-
-
 def rendered(message: dict[str, Any], slots: dict[str, Any] | None = None) -> str | None:
     """The text of one dispatched message; None for a message without text (a custom payload)."""
     if not message.get("response"):
         return message.get("text")
     values = {**slot_defaults(), **(slots or {}), **message}
-    text = _variation(message["response"], values).get("text")
-    if text is None:
-        return None
-    return _VARIABLE.sub(lambda match: str(values.get(match.group(1), match.group(0))), text)
+    text = variation(responses()[message["response"]], values).get("text")
+    return None if text is None else fill(text, values)
 
 
 def texts(messages: list[dict[str, Any]], slots: dict[str, Any] | None = None) -> list[str | None]:

@@ -15,8 +15,8 @@ from bot.dashboard.accounts import create_account
 from bot.dashboard.app import create_app
 from bot.dashboard.security import SecurityConfig
 from bot.db.base import engine_for, session_scope
-from bot.db.migrate import upgrade_to_head
 from bot.db.consultations import IntakeSubmission, save_submission
+from bot.db.migrate import upgrade_to_head
 from bot.screening.answers import RuleAnswer
 from bot.screening.rules import Level
 

@@ -25,9 +25,9 @@ from bot.dashboard.app import create_app
 from bot.dashboard.models import AuditEvent
 from bot.dashboard.security import SecurityConfig
 from bot.db.base import session_scope
+from bot.db.consultations import IntakeSubmission, save_submission
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
-from bot.db.consultations import IntakeSubmission, save_submission
 from bot.export import _safe_cell
 from bot.screening.answers import answer_rule
 from bot.screening.follow_ups import answer_follow_up

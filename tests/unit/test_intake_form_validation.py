@@ -263,9 +263,17 @@ def test_the_summary_lists_each_yes_and_not_sure_in_the_patients_words():
         RuleAnswer("blood_thinners", "no", False, None),
         RuleAnswer("isotretinoin", "yes", True, None, follow_up="2 years ago"),
     ]
-    assert health_answer_lines(answers) == [
+    from bot.responses import response_text
+    from tests.support.responses import domain
+
+    def say(response, **values):
+        return response_text(domain(), {}, response, **values)
+
+    assert health_answer_lines(answers, say) == [
         '  - Pregnant or breastfeeding: not sure "maybe, my period is late"',
         '  - Cold sores in the past: "yes, now and then"',
         '  - Isotretinoin (Roaccutane, Accutane): "yes", last dose "2 years ago"',
-        "  - No to the other 1 question",
+        "  - No to the other question",
     ]
+    assert health_answer_lines(answers[2:3], say) == ["  - No to the question"]
+    assert health_answer_lines([answers[2], answers[2]], say) == ["  - No to all 2 questions"]

@@ -13,8 +13,8 @@ import actions.config
 import actions.request_limits
 from actions.intake.finish import ActionFinishIntake
 from actions.intake.slots import INTAKE_SLOTS
-from bot.db.migrate import upgrade_to_head
 from bot.db.consultations import list_requests
+from bot.db.migrate import upgrade_to_head
 from bot.settings import get_settings
 from tests.fakes.telegram_api import TelegramApiStandIn
 

@@ -10,9 +10,9 @@ from sqlalchemy import delete, event, select, text
 
 from bot.dashboard.erasure import erase_request
 from bot.db.base import engine_for, session_scope
+from bot.db.consultations import IntakeSubmission, save_submission
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
-from bot.db.consultations import IntakeSubmission, save_submission
 from bot.private_files import private_dir
 
 NAME = "Zebedee Quixotic-Marmalade"

@@ -17,9 +17,9 @@ import bot.dashboard.models  # noqa: F401  (its tables are part of the same meta
 from bot.db import store_once
 from bot.db.base import Base, engine_for, session_scope
 from bot.db.callbacks import CallbackSubmission, list_callbacks, save_callback
+from bot.db.consultations import REFERENCE_ALPHABET, StorageUnavailable
 from bot.db.migrate import alembic_config, head_revision, upgrade_to_head
 from bot.db.models import CallbackRequest
-from bot.db.consultations import REFERENCE_ALPHABET, StorageUnavailable
 from tests.support.races import race_two_saves
 from tests.support.storage_db import db_url  # noqa: F401  (fixture)
 

@@ -16,8 +16,6 @@ from sqlalchemy.exc import IntegrityError
 
 import bot.dashboard.models  # noqa: F401  (its tables are part of the same metadata)
 from bot.db.base import Base, engine_for, session_scope
-from bot.db.migrate import head_revision, upgrade_to_head
-from bot.db.models import ConsultationRequest, ScreeningAnswer
 from bot.db.consultations import (
     REFERENCE_ALPHABET,
     IntakeSubmission,
@@ -25,6 +23,8 @@ from bot.db.consultations import (
     list_requests,
     save_submission,
 )
+from bot.db.migrate import head_revision, upgrade_to_head
+from bot.db.models import ConsultationRequest, ScreeningAnswer
 from bot.screening.answers import RuleAnswer, answer_rule
 from bot.screening.rules import Level, load_rules
 from bot.settings import PROJECT_ROOT

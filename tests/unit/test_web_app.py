@@ -72,7 +72,7 @@ async def test_widget_js_is_its_parts_in_one_script_with_the_relays_limit(client
     assert positions == sorted(positions) and sorted(PARTS_DIR.iterdir()) == sorted(PARTS_DIR / n for n in PARTS)
     # One function around it all: the parts' names stay off the clinic's page.
     assert script.text.count('(function () {\n"use strict";') == 1 and script.text.rstrip().endswith("})();")
-    assert f'const RELAY = {{"maxTextChars": {MAX_TEXT_CHARS}}};' in script.text
+    assert f'const RELAY = {{"maxTextChars": {MAX_TEXT_CHARS}, "forgetAfterMs": {2 * 3600 * 1000}, ' in script.text
     hard_coded = re.compile(rf"(?<![/\w]){MAX_TEXT_CHARS}(?![/\w])")  # not in "w3.org/2000/svg"
     assert not any(hard_coded.search((PARTS_DIR / name).read_text(encoding="utf-8")) for name in PARTS)
     assert script.headers["cache-control"] == "no-cache"
@@ -196,3 +196,30 @@ async def test_when_rasa_answers_nothing_the_patient_still_gets_a_kind_answer():
     assert response.status_code == 200
     [message] = response.json()["messages"]
     assert "something went wrong" in message["text"] and "+44 20 7946 0321" in message["text"]
+
+
+def test_widget_labels_come_from_their_yaml_and_every_language_has_all_of_them(tmp_path):
+    import yaml
+
+    from bot.web.widget_script import LABELS_FILE, WidgetLabelsError, widget_labels, widget_script
+
+    shipped = widget_labels()
+    assert shipped["en"]["send"] == "Send" and set(shipped["de"]) == set(shipped["en"])
+    assert '"send": "Send"' in widget_script(2).text
+    broken = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
+    del broken["de"]["send"]
+    broken["de"]["sendd"] = "Senden"
+    path = tmp_path / "widget_labels.yml"
+    path.write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(WidgetLabelsError, match=r"'de' missing \['send'\], unknown \['sendd'\]"):
+        widget_labels(path)
+
+
+def test_the_relays_own_words_are_domain_responses():
+    from bot.responses import MissingResponse, own_text, wait_in_words
+    from bot.web.validation import EMPTY
+
+    assert EMPTY == own_text("utter_relay_empty") == "Please type a message first."
+    assert [wait_in_words(n) for n in (1, 30, 600)] == ["1 second", "30 seconds", "10 minutes"]
+    with pytest.raises(MissingResponse, match="utter_relay_nothing"):
+        own_text("utter_relay_nothing")

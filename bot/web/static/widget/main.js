@@ -3,32 +3,8 @@
  * (RELAY, written by bot/web/widget_script.py), its labels, and the view wired to the transport.
  * Part of widget.js (bot/web/widget_script.py serves the parts as one script).
  */
-const STRINGS = {
-  en: {
-    open: "Chat with {title}", close: "Close chat", clear: "Clear this conversation",
-    clearQuestion: "Clear this conversation from this browser? This cannot be undone.",
-    clearYes: "Clear", clearNo: "Keep it", cleared: "Conversation cleared.", subtitle: "Virtual assistant",
-    callNow: "Call {number} now", emergency: "Emergency.",
-    inputLabel: "Type your message", placeholder: "Type your message…", send: "Send",
-    typing: "The assistant is typing", reconnecting: "Connection lost — reconnecting…",
-    reconnected: "Connected again.", suggestions: "Suggested questions", replies: "Quick replies",
-    you: "You", bot: "Assistant", tooLong: "That message is {length} characters long; please keep it under {max} and send it again.",
-    failed: "Sorry, that message could not be sent.",
-    slowDown: "That's a lot of messages at once; I'll send yours in a moment.",
-  },
-  de: {
-    open: "Chat mit {title}", close: "Chat schließen", clear: "Dieses Gespräch löschen",
-    clearQuestion: "Dieses Gespräch aus diesem Browser löschen? Das lässt sich nicht rückgängig machen.",
-    clearYes: "Löschen", clearNo: "Behalten", cleared: "Gespräch gelöscht.", subtitle: "Virtueller Assistent",
-    callNow: "Jetzt {number} anrufen", emergency: "Notfall.",
-    inputLabel: "Ihre Nachricht", placeholder: "Ihre Nachricht…", send: "Senden",
-    typing: "Der Assistent schreibt", reconnecting: "Verbindung unterbrochen — wird wiederhergestellt…",
-    reconnected: "Wieder verbunden.", suggestions: "Vorgeschlagene Fragen", replies: "Schnellantworten",
-    you: "Sie", bot: "Assistent", tooLong: "Diese Nachricht hat {length} Zeichen; bitte kürzen Sie sie auf höchstens {max}.",
-    failed: "Die Nachricht konnte leider nicht gesendet werden.",
-    slowDown: "Das sind viele Nachrichten auf einmal; Ihre wird gleich gesendet.",
-  },
-};
+// Labels per language: bot/web/widget_labels.yml, passed in by the relay (RELAY.labels).
+const STRINGS = RELAY.labels;
 
 const script = document.currentScript;
 if (script && !window.__clinicChatWidget) {
