@@ -103,11 +103,20 @@ async def change_record(request: Request, record: Record, change, success: str, 
     return redirect(back.format(reference=reference))
 
 
-async def erasure_confirmed(request: Request, record: Record) -> bool:
-    """Erasure asks staff to type the reference: a slip of the mouse must not erase a patient."""
-    form = await request.form()
+async def erase_record(request: Request, record: Record, erase, success: str, back: str) -> Response:
+    """Erases the record in the path with `erase(session, item, actor, tracker_store_url)` once
+    staff typed its reference to confirm (a slip of the mouse must not erase a patient)."""
     reference = request.path_params["reference"]
-    if str(form.get("confirm_reference", "")).strip() == reference:
-        return True
-    flash(request, "error", f"Type the {record.what}'s reference exactly to confirm erasure. Nothing was erased.")
-    return False
+    form = await request.form()
+    if str(form.get("confirm_reference", "")).strip() != reference:
+        flash(request, "error", f"Type the {record.what}'s reference exactly to confirm erasure. Nothing was erased.")
+        return redirect(back.format(reference=reference))
+
+    def erase_once(session, item, actor):
+        if item.erased_at is None:
+            erase(session, item, actor, request.app.state.tracker_store_url)
+
+    response = await change_record(request, record, erase_once, success, back)
+    if response.status_code == 303:
+        log.info("%s erased reference=%s", record.what, reference)
+    return response

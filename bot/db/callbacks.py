@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.db.base import session_scope
-from bot.db.consent_texts import check_consent_text, remember_consent_text
+from bot.db.consent_texts import check_consent_text
 from bot.db.models import CallbackRequest, utcnow
-from bot.db.store_once import StorageUnavailable, store_once, unavailable_as_storage_error  # noqa: F401
+from bot.db.store_once import StorageUnavailable, store_submission, unavailable_as_storage_error  # noqa: F401
 
 CALLBACK_PREFIX = "CB-"
 # E.164: "+", a country code that does not start with 0, at most 15 digits in all.
@@ -79,17 +79,9 @@ def _callback_row(submission: CallbackSubmission, reference: str) -> CallbackReq
 def save_callback(url: str, submission: CallbackSubmission) -> SavedCallback:
     """Stores the callback request, or returns the one already stored under the same
     idempotency key (created=False)."""
-    submission.check()
-    with unavailable_as_storage_error("callback"):
-        if submission.consent_version:  # the text first, so a stored request never names a missing one
-            remember_consent_text(url, submission.consent_version, submission.consent_text)
-        reference, created = store_once(
-            url,
-            CallbackRequest,
-            submission.idempotency_key,
-            CALLBACK_PREFIX,
-            lambda new: _callback_row(submission, new),
-        )
+    reference, created = store_submission(
+        url, submission, CallbackRequest, CALLBACK_PREFIX, lambda new: _callback_row(submission, new), "callback"
+    )
     return SavedCallback(reference, created)
 
 

@@ -17,12 +17,12 @@ from sqlalchemy.orm import selectinload
 
 from bot.consultation import Outcome, outcome_for
 from bot.db.base import session_scope
-from bot.db.consent_texts import check_consent_text, remember_consent_text
+from bot.db.consent_texts import check_consent_text
 from bot.db.models import ConsultationRequest, ScreeningAnswer, utcnow
 from bot.db.store_once import (  # noqa: F401  (StorageUnavailable, REFERENCE_ALPHABET: part of this module's interface)
     REFERENCE_ALPHABET,
     StorageUnavailable,
-    store_once,
+    store_submission,
     unavailable_as_storage_error,
 )
 from bot.screening.answers import RuleAnswer
@@ -126,17 +126,10 @@ def _stored_outcome(url: str, reference: str) -> str:
 def save_submission(url: str, submission: IntakeSubmission) -> SavedRequest:
     """Stores the request and its answers in one transaction, or returns the one already stored
     under the same idempotency key (created=False)."""
-    submission.check()
+    reference, created = store_submission(
+        url, submission, ConsultationRequest, REFERENCE_PREFIX, lambda new: _request_row(submission, new), "intake"
+    )
     with unavailable_as_storage_error("intake"):
-        if submission.consent_version:  # the text first, so a stored request never names a missing one
-            remember_consent_text(url, submission.consent_version, submission.consent_text)
-        reference, created = store_once(
-            url,
-            ConsultationRequest,
-            submission.idempotency_key,
-            REFERENCE_PREFIX,
-            lambda new: _request_row(submission, new),
-        )
         outcome = submission.outcome.value if created else _stored_outcome(url, reference)
     return SavedRequest(reference, outcome, created)
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from bot.db.base import Base, session_scope
+from bot.db.consent_texts import remember_consent_text
 
 log = logging.getLogger(__name__)
 
@@ -91,3 +92,14 @@ def store_once(
         log.info("stored %s", reference)
         return reference, True
     raise RuntimeError("could not find a free reference; this should not happen")
+
+
+def store_submission(url: str, submission, model: type[Base], prefix: str, build_row: Callable[[str], Base], what: str):
+    """(reference, created) for a checked patient submission (a consultation or a callback request):
+    the consent text it agreed to first, so a stored request never names a missing one, then the
+    row once per idempotency key. Raises StorageUnavailable when the database does not answer."""
+    submission.check()
+    with unavailable_as_storage_error(what):
+        if submission.consent_version:
+            remember_consent_text(url, submission.consent_version, submission.consent_text)
+        return store_once(url, model, submission.idempotency_key, prefix, build_row)

@@ -10,7 +10,7 @@ from bot.dashboard import audit, callbacks
 from bot.dashboard.access import requires
 from bot.dashboard.callbacks import CALLBACK_STATUS_LABELS, CallbackError
 from bot.dashboard.erasure import erase_callback
-from bot.dashboard.pages import Record, change_record, erasure_confirmed, log, redirect, render, run_in_session
+from bot.dashboard.pages import Record, change_record, erase_record, render, run_in_session
 
 
 @requires("staff")
@@ -54,23 +54,13 @@ async def callback_reopen(request: Request) -> Response:
 
 @requires("admin")
 async def callback_erase(request: Request) -> Response:
-    if not await erasure_confirmed(request, CALLBACK):
-        return redirect("/callbacks")
-
-    def erase_once(session, item, actor):
-        if item.erased_at is None:
-            erase_callback(session, item, actor, request.app.state.tracker_store_url)
-
-    response = await change_record(
+    return await erase_record(
         request,
         CALLBACK,
-        erase_once,
+        erase_callback,
         "The contact details of {reference} were erased. The reference and audit entry remain.",
         "/callbacks",
     )
-    if response.status_code == 303:
-        log.info("callback erased reference=%s", request.path_params["reference"])
-    return response
 
 
 routes = [

@@ -13,10 +13,8 @@ from bot.dashboard.erasure import erase_request
 from bot.dashboard.pages import (
     Record,
     change_record,
-    erasure_confirmed,
-    log,
+    erase_record,
     not_found,
-    redirect,
     render,
     run_in_session,
 )
@@ -120,23 +118,13 @@ async def request_status(request: Request) -> Response:
 
 @requires("admin")
 async def request_erase(request: Request) -> Response:
-    if not await erasure_confirmed(request, REQUEST):
-        return redirect(f"/requests/{request.path_params['reference']}")
-
-    def erase_once(session, item, actor):
-        if item.erased_at is None:
-            erase_request(session, item, actor, request.app.state.tracker_store_url)
-
-    response = await change_record(
+    return await erase_record(
         request,
         REQUEST,
-        erase_once,
+        erase_request,
         "The personal data of this request was erased. The reference and audit entry remain.",
         "/requests/{reference}",
     )
-    if response.status_code == 303:
-        log.info("request erased reference=%s", request.path_params["reference"])
-    return response
 
 
 routes = [
