@@ -15,3 +15,9 @@ VERSION_HEX_DIGITS = 12  # 48 bits: no collision among the handful of texts a cl
 
 def consent_version(text: str) -> str:
     return VERSION_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()[:VERSION_HEX_DIGITS]
+
+
+def check_consent_text(version: str | None, text: str | None) -> None:
+    """A request names no consent text (stored before versions existed) or the exact one hashed."""
+    if (version is None) != (text is None) or (text is not None and consent_version(text) != version):
+        raise ValueError("consent_version must be the version of consent_text")

@@ -1,15 +1,24 @@
 """The consultation request's vocabulary, defined once: screening levels and outcomes with their
 order, request statuses and the moves between them, callback statuses, and the fields that hold a
-patient's personal data. Storage (its CHECK constraints), the actions, the dashboard, erasure and
-both exports import it, so adding an outcome or a personal column is one edit here plus a migration.
+patient's personal data, and what a finished intake submits (`IntakeSubmission`, with the checks
+that refuse what must never be stored). Storage (its CHECK constraints), the actions, the
+dashboard, erasure and both exports import it, so adding an outcome is one edit here, and a
+personal column one field and one name here plus the model's column and a migration.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import total_ordering
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from bot.consent import check_consent_text
+
+if TYPE_CHECKING:
+    from bot.screening.answers import RuleAnswer
 
 
 class VocabularyError(ValueError):
@@ -118,3 +127,46 @@ CONTACT_LABELS = {
     "telegram": "Telegram",
     "email": "Email",
 }
+
+
+@dataclass(frozen=True)
+class IntakeSubmission:
+    """Everything the intake collected. `answers` are in the order asked; `consent_at` is when the
+    patient agreed to their health answers being stored (required: without consent nothing is),
+    `consent_text` the question they agreed to, as shown, and `consent_version` its version."""
+
+    idempotency_key: str
+    channel: str
+    conversation_id: str
+    name: str
+    preferred_contact: str
+    concerns: str
+    consent_at: datetime
+    date_of_birth: date | None = None
+    age: int | None = None
+    phone: str | None = None
+    email: str | None = None
+    preferred_time: str = ""
+    health_notes: str = ""
+    answers: Sequence["RuleAnswer"] = field(default_factory=tuple)
+    consent_version: str | None = None
+    consent_text: str | None = None
+    minimum_age: int | None = None  # the clinic's (clinic/screening.yml `age`): younger is never stored
+
+    def check(self) -> None:
+        """Refuses what must never be stored, before touching the database."""
+        if not self.idempotency_key.strip():
+            raise ValueError("idempotency_key is empty")
+        if self.consent_at is None or self.consent_at.tzinfo is None:
+            raise ValueError("consent_at must be an aware datetime: no consent, no stored health data")
+        check_consent_text(self.consent_version, self.consent_text)
+        if self.age is not None and self.minimum_age is not None and self.age < self.minimum_age:
+            raise ValueError(
+                "patients under the clinic's minimum age are not taken through the intake; nothing is stored for them"
+            )
+        if not (self.phone or self.email):
+            raise ValueError("a request needs a phone number or an email address to be contacted")
+
+    @property
+    def outcome(self) -> Outcome:
+        return outcome_for(answer.level for answer in self.answers)

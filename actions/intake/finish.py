@@ -18,7 +18,8 @@ from actions.intake.screening import term_reader
 from actions.intake.slots import CONFIRMED, NOTHING, answer_from_slot, forget_conversation, given
 from actions.request_limits import may_store_request
 from bot.channels import channel_of
-from bot.db.consultations import IntakeSubmission, save_submission
+from bot.consultation import IntakeSubmission
+from bot.db.consultations import save_submission
 from bot.screening.answers import RuleAnswer
 
 log = logging.getLogger(__name__)

@@ -5,19 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.consent import consent_version
+from bot.consent import check_consent_text, consent_version  # noqa: F401  (check_consent_text: used from here too)
 from bot.db.base import session_scope
 from bot.db.models import ConsentText, utcnow
 
 # Both engines we support have INSERT ... ON CONFLICT DO NOTHING: a text already kept (or
 # stored by a concurrent request a moment ago) is left as it is, with its first_seen_at.
 _INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-
-
-def check_consent_text(version: str | None, text: str | None) -> None:
-    """A request names no consent text (stored before versions existed) or the exact one hashed."""
-    if (version is None) != (text is None) or (text is not None and consent_version(text) != version):
-        raise ValueError("consent_version must be the version of consent_text")
 
 
 def remember_consent_text(url: str, version: str, text: str) -> None:

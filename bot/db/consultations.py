@@ -8,16 +8,13 @@ Logs carry references and error classes only, never personal data.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.consultation import Outcome, outcome_for
+from bot.consultation import PERSONAL_FIELDS, IntakeSubmission
 from bot.db.base import session_scope
-from bot.db.consent_texts import check_consent_text
 from bot.db.models import ConsultationRequest, ScreeningAnswer, utcnow
 from bot.db.store_once import (  # noqa: F401  (StorageUnavailable, REFERENCE_ALPHABET: part of this module's interface)
     REFERENCE_ALPHABET,
@@ -25,52 +22,8 @@ from bot.db.store_once import (  # noqa: F401  (StorageUnavailable, REFERENCE_AL
     store_submission,
     unavailable_as_storage_error,
 )
-from bot.screening.answers import RuleAnswer
 
 REFERENCE_PREFIX = "MN-"
-
-
-@dataclass(frozen=True)
-class IntakeSubmission:
-    """Everything the intake collected. `answers` are in the order asked; `consent_at` is when the
-    patient agreed to their health answers being stored (required: without consent nothing is),
-    `consent_text` the question they agreed to, as shown, and `consent_version` its version."""
-
-    idempotency_key: str
-    channel: str
-    conversation_id: str
-    name: str
-    preferred_contact: str
-    concerns: str
-    consent_at: datetime
-    date_of_birth: date | None = None
-    age: int | None = None
-    phone: str | None = None
-    email: str | None = None
-    preferred_time: str = ""
-    health_notes: str = ""
-    answers: Sequence[RuleAnswer] = field(default_factory=tuple)
-    consent_version: str | None = None
-    consent_text: str | None = None
-    minimum_age: int | None = None  # the clinic's (clinic/screening.yml `age`): younger is never stored
-
-    def check(self) -> None:
-        """Refuses what must never be stored, before touching the database."""
-        if not self.idempotency_key.strip():
-            raise ValueError("idempotency_key is empty")
-        if self.consent_at is None or self.consent_at.tzinfo is None:
-            raise ValueError("consent_at must be an aware datetime: no consent, no stored health data")
-        check_consent_text(self.consent_version, self.consent_text)
-        if self.age is not None and self.minimum_age is not None and self.age < self.minimum_age:
-            raise ValueError(
-                "patients under the clinic's minimum age are not taken through the intake; nothing is stored for them"
-            )
-        if not (self.phone or self.email):
-            raise ValueError("a request needs a phone number or an email address to be contacted")
-
-    @property
-    def outcome(self) -> Outcome:
-        return outcome_for(answer.level for answer in self.answers)
 
 
 @dataclass(frozen=True)
@@ -89,15 +42,7 @@ def _request_row(submission: IntakeSubmission, reference: str) -> ConsultationRe
         updated_at=now,
         channel=submission.channel,
         conversation_id=submission.conversation_id,
-        name=submission.name,
-        date_of_birth=submission.date_of_birth,
-        age=submission.age,
-        phone=submission.phone,
-        email=submission.email,
-        preferred_contact=submission.preferred_contact,
-        concerns=submission.concerns,
-        preferred_time=submission.preferred_time,
-        health_notes=submission.health_notes,
+        **{name: getattr(submission, name) for name in PERSONAL_FIELDS},
         outcome=submission.outcome.value,
         consent_at=submission.consent_at,
         consent_version=submission.consent_version,

@@ -14,9 +14,10 @@ import pyotp
 import pytest
 from sqlalchemy import update
 
+from bot.consultation import IntakeSubmission
 from bot.db.base import engine_for, session_scope
 from bot.db.callbacks import CallbackSubmission, save_callback
-from bot.db.consultations import IntakeSubmission, save_submission
+from bot.db.consultations import save_submission
 from bot.db.models import ConsultationRequest
 from bot.screening.answers import RuleAnswer
 from bot.screening.rules import load_rules

@@ -11,9 +11,10 @@ from alembic import command
 from sqlalchemy import inspect, select, text
 
 from bot.consent import consent_version
+from bot.consultation import IntakeSubmission
 from bot.db.base import engine_for, session_scope
 from bot.db.callbacks import CallbackSubmission, list_callbacks, save_callback
-from bot.db.consultations import IntakeSubmission, list_requests, save_submission
+from bot.db.consultations import list_requests, save_submission
 from bot.db.migrate import alembic_config, upgrade_to_head
 from bot.db.models import ConsentText
 from tests.support.storage_db import db_url  # noqa: F401  (fixture)

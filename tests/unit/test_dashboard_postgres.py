@@ -11,11 +11,12 @@ from sqlalchemy import inspect, text
 from sqlalchemy.types import String
 from starlette.testclient import TestClient
 
+from bot.consultation import IntakeSubmission
 from bot.dashboard.accounts import create_account
 from bot.dashboard.app import create_app
 from bot.dashboard.security import SecurityConfig
 from bot.db.base import engine_for, session_scope
-from bot.db.consultations import IntakeSubmission, save_submission
+from bot.db.consultations import save_submission
 from bot.db.migrate import upgrade_to_head
 from bot.screening.answers import RuleAnswer
 from bot.screening.rules import Level

@@ -20,12 +20,13 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.consent import consent_version
+from bot.consultation import IntakeSubmission
 from bot.dashboard.accounts import create_account
 from bot.dashboard.app import create_app
 from bot.dashboard.models import AuditEvent
 from bot.dashboard.security import SecurityConfig
 from bot.db.base import session_scope
-from bot.db.consultations import IntakeSubmission, save_submission
+from bot.db.consultations import save_submission
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
 from bot.export import _safe_cell

@@ -8,9 +8,10 @@ from datetime import datetime, timezone
 
 from sqlalchemy import delete, event, select, text
 
+from bot.consultation import IntakeSubmission
 from bot.dashboard.erasure import erase_request
 from bot.db.base import engine_for, session_scope
-from bot.db.consultations import IntakeSubmission, save_submission
+from bot.db.consultations import save_submission
 from bot.db.migrate import upgrade_to_head
 from bot.db.models import ConsultationRequest
 from bot.private_files import private_dir
