@@ -67,3 +67,14 @@ def conversations_to_purge(
     )
     with engine.connect() as connection:
         return list(connection.execute(query).scalars())
+
+
+def delete_events_before(tracker_store_url: str, before: datetime) -> int:
+    """Deletes the events older than `before` of conversations that are still going on (a Telegram
+    chat keeps one conversation for ever): those are earlier sessions, long expired (Rasa's session
+    expires after two hours), so the current one loses nothing. Returns how many."""
+    engine = engine_for(app_side_url(tracker_store_url))
+    if not _has_events_table(engine):
+        return 0
+    with engine.begin() as connection:
+        return connection.execute(sa.delete(events).where(events.c.timestamp < before.timestamp())).rowcount

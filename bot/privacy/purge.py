@@ -22,7 +22,7 @@ from bot.dashboard import audit
 from bot.dashboard.models import AuditEvent, StatusChange
 from bot.db.base import session_scope
 from bot.db.models import CallbackRequest, ConsultationRequest
-from bot.privacy.conversations import conversations_to_purge, delete_conversation
+from bot.privacy.conversations import conversations_to_purge, delete_conversation, delete_events_before
 from bot.private_files import restrict_new_files
 from bot.settings import Settings, settings_for_startup
 
@@ -34,6 +34,7 @@ DAYS_PER_MONTH = 30.44  # an average month: retention is a policy, not a calenda
 @dataclass(frozen=True)
 class PurgeCounts:
     conversations: int = 0
+    events_of_earlier_sessions: int = 0
     consultation_requests: int = 0
     callback_requests: int = 0
     audit_entries: int = 0
@@ -49,19 +50,25 @@ def _months_before(now: datetime, months: int) -> datetime:
     return now - timedelta(days=months * DAYS_PER_MONTH)
 
 
-def purge_conversations(tracker_store_url: str, retention: Retention, now: datetime) -> int:
+def purge_conversations(tracker_store_url: str, retention: Retention, now: datetime) -> tuple[int, int]:
+    """(conversations deleted, events of earlier sessions deleted from conversations still going on)."""
+    idle_before = now - timedelta(days=retention.conversation_days)
     stale = conversations_to_purge(
         tracker_store_url,
-        idle_before=now - timedelta(days=retention.conversation_days),
+        idle_before=idle_before,
         unfinished_form_idle_before=now - timedelta(hours=retention.unfinished_form_hours),
     )
     for sender_id in stale:
         delete_conversation(tracker_store_url, sender_id)
-    return len(stale)
+    return len(stale), delete_events_before(tracker_store_url, idle_before)
 
 
 def purge_records(
-    database_url: str, retention: Retention, now: datetime, conversations: int, audit_when_nothing: bool
+    database_url: str,
+    retention: Retention,
+    now: datetime,
+    conversations: tuple[int, int],
+    audit_when_nothing: bool,
 ) -> PurgeCounts:
     """Old requests and audit entries, and the audit entry that counts this purge, in one transaction."""
     requests_before = _months_before(now, retention.request_months)
@@ -76,7 +83,7 @@ def purge_records(
         audits = session.execute(
             delete(AuditEvent).where(AuditEvent.at < _months_before(now, retention.audit_log_months))
         )
-        counts = PurgeCounts(conversations, len(old_requests), callbacks.rowcount, audits.rowcount)
+        counts = PurgeCounts(*conversations, len(old_requests), callbacks.rowcount, audits.rowcount)
         if counts.any() or audit_when_nothing:
             audit.record(session, ACTOR, "purge", detail=counts.describe())
     return counts

@@ -17,7 +17,7 @@ from bot.db.models import CallbackRequest, ConsultationRequest, ScreeningAnswer
 from bot.privacy.purge import purge_conversations, purge_records
 from bot.yaml_files import read_yaml
 from tests.support.storage_db import db_url  # noqa: F401  (fixture)
-from tests.support.tracker_db import make_tracker_db, senders_in
+from tests.support.tracker_db import make_tracker_db, senders_in, tracker_rows
 
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=timezone.utc)
 RETENTION = Retention(unfinished_form_hours=2, conversation_days=30, request_months=24, audit_log_months=72)
@@ -76,7 +76,7 @@ def test_requests_and_audit_entries_expire_after_their_periods(db_url):  # noqa:
         session.add(AuditEvent(at=NOW - timedelta(days=73 * 30.44), actor="sam", action="view", reference="X"))
         session.add(AuditEvent(at=NOW - timedelta(days=1), actor="sam", action="view", reference="OLD1"))
 
-    counts = purge_records(db_url, RETENTION, NOW, conversations=3, audit_when_nothing=False)
+    counts = purge_records(db_url, RETENTION, NOW, conversations=(3, 5), audit_when_nothing=False)
 
     assert (counts.consultation_requests, counts.callback_requests, counts.audit_entries) == (1, 1, 1)
     with session_scope(db_url) as session:
@@ -86,7 +86,10 @@ def test_requests_and_audit_entries_expire_after_their_periods(db_url):  # noqa:
         assert session.scalar(select(sa.func.count()).select_from(StatusChange)) == 0, "staff notes go too"
         entry = session.scalars(select(AuditEvent).where(AuditEvent.action == "purge")).one()
     assert entry.actor == "retention policy"
-    assert entry.detail == "conversations: 3, consultation requests: 1, callback requests: 1, audit entries: 1"
+    assert entry.detail == (
+        "conversations: 3, events of earlier sessions: 5, consultation requests: 1, callback requests: 1, "
+        "audit entries: 1"
+    )
     assert "Iris" not in entry.detail
 
 
@@ -96,16 +99,16 @@ def test_an_erased_request_is_removed_when_its_retention_ends(db_url):  # noqa: 
         session.add(item)
         session.flush()
         erase_request(session, item, "ada")
-    assert purge_records(db_url, RETENTION, NOW, 0, False).consultation_requests == 0
+    assert purge_records(db_url, RETENTION, NOW, (0, 0), False).consultation_requests == 0
     later = NOW + timedelta(days=24 * 30.44 + 1)
-    assert purge_records(db_url, RETENTION, later, 0, False).consultation_requests == 1
+    assert purge_records(db_url, RETENTION, later, (0, 0), False).consultation_requests == 1
 
 
 def test_a_purge_that_finds_nothing_is_audited_only_when_asked(db_url):  # noqa: F811
-    purge_records(db_url, RETENTION, NOW, 0, audit_when_nothing=False)
+    purge_records(db_url, RETENTION, NOW, (0, 0), audit_when_nothing=False)
     with session_scope(db_url) as session:
         assert session.scalar(select(sa.func.count()).select_from(AuditEvent)) == 0
-    purge_records(db_url, RETENTION, NOW, 0, audit_when_nothing=True)
+    purge_records(db_url, RETENTION, NOW, (0, 0), audit_when_nothing=True)
     with session_scope(db_url) as session:
         assert session.scalars(select(AuditEvent.detail)).one().endswith("audit entries: 0")
 
@@ -122,12 +125,25 @@ def test_conversations_expire_when_idle_and_unfinished_forms_much_sooner(tmp_pat
             ("form-now", "user", NOW - timedelta(minutes=5)),
         ],
     )
-    assert purge_conversations(url, RETENTION, NOW) == 2
+    assert purge_conversations(url, RETENTION, NOW) == (2, 0)
     assert senders_in(url) == {"faq-recent", "form-now"}
 
 
+def test_a_conversation_that_goes_on_for_months_loses_its_earlier_sessions_after_the_period(tmp_path):
+    url = make_tracker_db(
+        tmp_path / "tracker.db",
+        [
+            ("telegram-1", "user", NOW - timedelta(days=70)),  # one chat for ever, as on Telegram
+            ("telegram-1", "bot", NOW - timedelta(days=40)),
+            ("telegram-1", "user", NOW - timedelta(days=2)),
+        ],
+    )
+    assert purge_conversations(url, RETENTION, NOW) == (0, 2)
+    assert [row["type_name"] for row in tracker_rows(url, "telegram-1")] == ["user"]  # the recent one
+
+
 def test_a_tracker_store_rasa_has_not_created_yet_has_nothing_to_purge(tmp_path):
-    assert purge_conversations(f"sqlite:///{tmp_path / 'none.db'}", RETENTION, NOW) == 0
+    assert purge_conversations(f"sqlite:///{tmp_path / 'none.db'}", RETENTION, NOW) == (0, 0)
 
 
 def test_the_shipped_retention_is_read_and_a_wrong_one_is_named():
