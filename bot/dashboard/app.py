@@ -28,19 +28,21 @@ SESSION_COOKIE = "dashboard_session"
 
 
 def _csrf_refusal_recorder(database_url: str):
-    """Audits a refused form post when it came with a session of a known account (a forged
-    cross-site post against staff); anonymous refusals are only in the request log."""
+    """Audits a refused form post when it came with a live session of a known account (a forged
+    cross-site post against staff); anonymous refusals, and those with a session that has ended
+    (signed out, password reset), are only in the request log."""
 
-    def record(user_id: int, method: str, path: str) -> None:
+    def record(user_id: int, epoch, method: str, path: str) -> None:
         with session_scope(database_url) as session:
             user = session.get(StaffUser, user_id)
-            if user is not None:
+            if user is not None and epoch == user.session_epoch:  # an ended session names nobody
                 audit.record(session, user.username, "refused", None, f"form token missing or wrong: {method} {path}")
 
     async def on_refused(scope) -> None:
-        user_id = scope.get("session", {}).get("user_id")
+        session = scope.get("session", {})
+        user_id = session.get("user_id")
         if isinstance(user_id, int):
-            await run_in_threadpool(record, user_id, scope["method"], scope["path"])
+            await run_in_threadpool(record, user_id, session.get("epoch"), scope["method"], scope["path"])
 
     return on_refused
 

@@ -20,7 +20,15 @@ from bot.dashboard.models import AuditEvent
 from bot.db.base import session_scope
 from bot.db.callbacks import CallbackSubmission, save_callback
 from bot.db.models import ConsultationRequest
-from tests.support.dashboard_client import audit_entries, make_app, new_client, page_token, sign_in, signed_in
+from tests.support.dashboard_client import (
+    audit_entries,
+    make_app,
+    new_client,
+    page_token,
+    session_cookie,
+    sign_in,
+    signed_in,
+)
 from tests.support.dashboard_db import db_url, template_db  # noqa: F401  (fixtures)
 
 
@@ -138,6 +146,12 @@ def test_refused_requests_are_audited_role_and_csrf(app, db_url):
     assert anonymous.post("/signin", data={"username": "x", "password": "y"}).status_code == 403
     assert len(audit_entries(db_url)) == before  # anonymous refusals are not written (log only)
     assert "refused" in signed_in(app, "ada").get("/audit?action=refused").text
+    # A copy of a session that has since been signed out names nobody either.
+    copied = new_client(app, session_cookie(staff))
+    staff.post("/signout", data={"csrf_token": page_token(staff)})
+    before = len(audit_entries(db_url))
+    assert copied.post("/requests/R-1/status", data={"to_status": "contacted", "csrf_token": "x"}).status_code == 403
+    assert len(audit_entries(db_url)) == before
 
 
 def test_failed_sign_ins_name_only_accounts_that_exist(app, db_url):
