@@ -10,49 +10,133 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    model_validator,
+)
 
 from bot.consultation import Level, VocabularyError
-from bot.yaml_files import read_yaml
+from bot.yaml_files import friendly_errors, read_yaml
+
+_LABEL = "screening rules"
+_ID = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
+_FOLLOW_UP_KINDS = ("months_since",)
+_MAX_QUESTION = 300
+_UNWRITTEN = object()  # the default of a key that must be written, even if only as null
 
 
 class ScreeningRulesError(ValueError):
     """The rules file is missing, unreadable or has a wrong field; the message names it."""
 
 
-def _level(value: Any, where: str) -> Level:
+def _one_line(value: Any) -> Any:
+    # Staff wrap long texts over lines; the patient reads one line. `question:` left empty is None.
+    if value is None:
+        return ""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if _one_line(value) == "" else _one_line(value)
+
+
+def _snake_case(value: Any) -> str:
+    if not isinstance(value, str) or not _ID.match(value):
+        raise ValueError(f"must be snake_case (lower-case letters, digits, _), got {value!r}")
+    return value
+
+
+def _follow_up_kind(value: Any) -> str:
+    if value not in _FOLLOW_UP_KINDS:
+        raise ValueError(f"must be one of {', '.join(_FOLLOW_UP_KINDS)}, got {value!r}")
+    return value
+
+
+def _whole_number(low: int, high: int, what: str = "whole number") -> Any:
+    def check(value: Any) -> int:
+        # `true` is an int to Python, and 6.5 or "six" is a typing mistake: neither is a number here.
+        if type(value) is not int or not low <= value <= high:
+            raise ValueError(f"must be a {what} from {low} to {high}, got {value!r}")
+        return value
+
+    return Annotated[int, PlainValidator(check)]
+
+
+def _level(value: Any) -> Level:
+    # A forgotten level must not quietly mean "no level": null says so on purpose.
+    if value is _UNWRITTEN:
+        raise ValueError("is missing (use null for no level)")
     try:
-        return Level.parse(value, f"screening rules: {where}")
+        return Level.parse(value, "")  # no place: friendly_errors names the field in front
     except VocabularyError as error:
-        raise ScreeningRulesError(str(error)) from None
+        raise ValueError(str(error).strip()) from None
 
 
-@dataclass(frozen=True)
-class FollowUp:
+def _short_question(question: str) -> str:
+    if len(question) > _MAX_QUESTION:
+        raise ValueError(f"is longer than {_MAX_QUESTION} characters")
+    return question
+
+
+Text = Annotated[str, Field(min_length=1), BeforeValidator(_one_line)]
+OptionalText = Annotated[str | None, BeforeValidator(_blank_is_none)]
+Question = Annotated[Text, AfterValidator(_short_question)]
+Id = Annotated[str, PlainValidator(_snake_case)]
+# Terms are matched lower-case; a term written twice is kept once.
+Terms = Annotated[
+    tuple[Annotated[Text, AfterValidator(str.lower)], ...],
+    Field(min_length=1),
+    AfterValidator(lambda terms: tuple(dict.fromkeys(terms))),
+]
+RuleLevel = Annotated[Level, PlainValidator(_level)]
+FollowUpLevel = Annotated[Level | None, PlainValidator(lambda value: None if value is None else _level(value))]
+FollowUpKind = Annotated[str, PlainValidator(_follow_up_kind)]
+Months = _whole_number(1, 120, "whole number of months")
+MinimumAge = _whole_number(16, 25)
+YoungAdultUntil = _whole_number(16, 30)  # and not under the minimum, checked by _RulesFile
+
+
+class _Model(BaseModel):
+    # A misspelt key (`defer_untill`) is refused rather than silently ignored.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# FollowUp and Rule are written in the file as they are used; Group, AgeLimits and ScreeningRules
+# are built from the file once it is valid (rule ids resolved to rules, keys renamed).
+class FollowUp(_Model):
     """A question asked after a "yes" whose answer decides the level (kind `months_since` for now)."""
 
-    kind: str
-    question: str
-    threshold_months: int
-    level_within: Level | None
-    level_after: Level | None
-    level_ongoing: Level | None
-    ongoing_note: str | None = None
-    defer_until: str | None = None
+    model_config = ConfigDict(validate_default=True)  # so an unwritten level reaches _level
+
+    kind: FollowUpKind
+    question: Text
+    threshold_months: Months
+    level_within: FollowUpLevel = _UNWRITTEN
+    level_after: FollowUpLevel = _UNWRITTEN
+    level_ongoing: FollowUpLevel = _UNWRITTEN
+    ongoing_note: OptionalText = None
+    defer_until: OptionalText = None
 
 
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    question: str
-    explanation: str
-    level: Level
-    answer_note: str
-    terms: tuple[str, ...]
-    defer_until: str | None = None
+class Rule(_Model):
+    id: Id
+    question: Question
+    explanation: Text
+    level: RuleLevel
+    answer_note: Text
+    terms: Terms
+    defer_until: OptionalText = None
     follow_up: FollowUp | None = None
-    label: str | None = None
-    item: str | None = None
+    label: OptionalText = None
+    item: OptionalText = None
 
     @property
     def short(self) -> str:
@@ -124,183 +208,85 @@ class ScreeningRules:
         return tuple(rule.id for rule in self.rules)
 
 
-_ID = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
-_FOLLOW_UP_KINDS = ("months_since",)
-_MAX_QUESTION = 300
+class _GroupEntry(_Model):
+    id: Id
+    title: Text
+    question: Text
+    explanation: Text
+    rules: Annotated[tuple[str, ...], Field(min_length=1)]  # rule ids, checked by _RulesFile
 
 
-def _text(raw: dict[str, Any], key: str, where: str, *, required: bool = True) -> str | None:
-    value = raw.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ScreeningRulesError(f"screening rules: {where}.{key} is missing or empty")
-        return None
-    if not isinstance(value, str):
-        raise ScreeningRulesError(f"screening rules: {where}.{key} must be text, got {type(value).__name__}")
-    return " ".join(value.split())
+class _YoungAdult(_Model):
+    id: Id
+    until: YoungAdultUntil
+    level: RuleLevel
+    label: Text
 
 
-def _optional_level(raw: dict[str, Any], key: str, where: str) -> Level | None:
-    if key not in raw:
-        raise ScreeningRulesError(f"screening rules: {where}.{key} is missing (use null for no level)")
-    value = raw[key]
-    return None if value is None else _level(value, f"{where}.{key}")
+class _Age(_Model):
+    minimum: MinimumAge
+    young_adult: _YoungAdult
 
 
-def _parse_follow_up(raw: Any, where: str) -> FollowUp:
-    if not isinstance(raw, dict):
-        raise ScreeningRulesError(f"screening rules: {where} must be a mapping")
-    kind = _text(raw, "kind", where)
-    if kind not in _FOLLOW_UP_KINDS:
-        raise ScreeningRulesError(
-            f"screening rules: {where}.kind must be one of {', '.join(_FOLLOW_UP_KINDS)}, got {kind!r}"
+class _RulesFile(_Model):
+    unsure_note: Text
+    age: _Age
+    rules: Annotated[tuple[Rule, ...], Field(min_length=1)]
+    groups: Annotated[tuple[_GroupEntry, ...], Field(min_length=1)] | None = None  # none: each rule alone
+
+    @model_validator(mode="after")
+    def _parts_agree(self) -> _RulesFile:
+        # Checks across fields, named by id: the file is searched for ids, not counted through.
+        young, minimum = self.age.young_adult, self.age.minimum
+        if young.until < minimum:
+            raise ValueError(f"'age.young_adult.until' ({young.until}) must not be under 'age.minimum' ({minimum})")
+        ids = [rule.id for rule in self.rules]
+        for index, rule_id in enumerate(ids):
+            if rule_id in ids[:index]:
+                raise ValueError(f"duplicate id '{rule_id}' (rules[{index}])")
+        placed: dict[str, str] = {}
+        for group in self.groups or ():
+            for member in group.rules:
+                if member not in ids:
+                    raise ValueError(f"group '{group.id}' names an unknown rule {member!r}")
+                if member in placed:
+                    raise ValueError(f"rule '{member}' is in both group '{placed[member]}' and group '{group.id}'")
+                placed[member] = group.id
+        missing = [rule_id for rule_id in ids if rule_id not in placed]
+        if self.groups and missing:
+            raise ValueError(f"rules not in any group: {', '.join(missing)}")
+        return self
+
+    def groups_to_ask(self) -> tuple[Group, ...]:
+        if self.groups is None:
+            return tuple(Group(rule.id, rule.short, rule.question, rule.explanation, (rule,)) for rule in self.rules)
+        by_id = {rule.id: rule for rule in self.rules}
+        return tuple(
+            Group(group.id, group.title, group.question, group.explanation, tuple(by_id[m] for m in group.rules))
+            for group in self.groups
         )
-    threshold = raw.get("threshold_months")
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= 120:
-        raise ScreeningRulesError(
-            f"screening rules: {where}.threshold_months must be a whole number of months from 1 to 120"
-        )
-    return FollowUp(
-        kind=kind,
-        question=_text(raw, "question", where),
-        threshold_months=threshold,
-        level_within=_optional_level(raw, "level_within", where),
-        level_after=_optional_level(raw, "level_after", where),
-        level_ongoing=_optional_level(raw, "level_ongoing", where),
-        ongoing_note=_text(raw, "ongoing_note", where, required=False),
-        defer_until=_text(raw, "defer_until", where, required=False),
-    )
-
-
-def _parse_terms(raw: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise ScreeningRulesError(f"screening rules: {where}.terms must be a non-empty list")
-    terms: list[str] = []
-    for index, term in enumerate(raw):
-        if not isinstance(term, str) or not term.strip():
-            raise ScreeningRulesError(f"screening rules: {where}.terms[{index}] must be non-empty text")
-        normalised = " ".join(term.lower().split())
-        if normalised not in terms:
-            terms.append(normalised)
-    return tuple(terms)
-
-
-def _parse_rule(raw: Any, index: int) -> Rule:
-    where = f"rules[{index}]"
-    if not isinstance(raw, dict):
-        raise ScreeningRulesError(f"screening rules: {where} must be a mapping")
-    rule_id = raw.get("id")
-    if not isinstance(rule_id, str) or not _ID.match(rule_id):
-        raise ScreeningRulesError(
-            f"screening rules: {where}.id must be snake_case (lower-case letters, digits, _), got {rule_id!r}"
-        )
-    where = f"rule '{rule_id}'"
-    question = _text(raw, "question", where)
-    if len(question) > _MAX_QUESTION:
-        raise ScreeningRulesError(f"screening rules: {where}.question is longer than {_MAX_QUESTION} characters")
-    if "level" not in raw:
-        raise ScreeningRulesError(f"screening rules: {where}.level is missing")
-    follow_up_raw = raw.get("follow_up")
-    return Rule(
-        id=rule_id,
-        question=question,
-        explanation=_text(raw, "explanation", where),
-        level=_level(raw["level"], f"{where}.level"),
-        answer_note=_text(raw, "answer_note", where),
-        terms=_parse_terms(raw.get("terms"), where),
-        defer_until=_text(raw, "defer_until", where, required=False),
-        follow_up=None if follow_up_raw is None else _parse_follow_up(follow_up_raw, f"{where}.follow_up"),
-        label=_text(raw, "label", where, required=False),
-        item=_text(raw, "item", where, required=False),
-    )
-
-
-def _parse_groups(raw: Any, rules: tuple[Rule, ...]) -> tuple[Group, ...]:
-    """The file's `groups`, each rule in exactly one; without `groups` every rule is asked alone."""
-    if raw is None:
-        return tuple(Group(rule.id, rule.short, rule.question, rule.explanation, (rule,)) for rule in rules)
-    if not isinstance(raw, list) or not raw:
-        raise ScreeningRulesError("screening rules: 'groups' must be a non-empty list (or left out)")
-    by_id = {rule.id: rule for rule in rules}
-    placed: dict[str, str] = {}
-    groups: list[Group] = []
-    for index, entry in enumerate(raw):
-        where = f"groups[{index}]"
-        if not isinstance(entry, dict):
-            raise ScreeningRulesError(f"screening rules: {where} must be a mapping")
-        group_id = entry.get("id")
-        if not isinstance(group_id, str) or not _ID.match(group_id):
-            raise ScreeningRulesError(f"screening rules: {where}.id must be snake_case, got {group_id!r}")
-        where = f"group '{group_id}'"
-        members = entry.get("rules")
-        if not isinstance(members, list) or not members:
-            raise ScreeningRulesError(f"screening rules: {where}.rules must be a non-empty list of rule ids")
-        for member in members:
-            if member not in by_id:
-                raise ScreeningRulesError(f"screening rules: {where}.rules names an unknown rule {member!r}")
-            if member in placed:
-                raise ScreeningRulesError(
-                    f"screening rules: rule '{member}' is in both group '{placed[member]}' and {where}"
-                )
-            placed[member] = group_id
-        groups.append(
-            Group(
-                id=group_id,
-                title=_text(entry, "title", where),
-                question=_text(entry, "question", where),
-                explanation=_text(entry, "explanation", where),
-                rules=tuple(by_id[m] for m in members),
-            )
-        )
-    missing = [rule.id for rule in rules if rule.id not in placed]
-    if missing:
-        raise ScreeningRulesError(f"screening rules: rules not in any group: {', '.join(missing)}")
-    return tuple(groups)
-
-
-def _whole_number(raw: dict[str, Any], key: str, where: str, low: int, high: int) -> int:
-    value = raw.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ScreeningRulesError(f"screening rules: {where}.{key} must be a whole number from {low} to {high}")
-    return value
-
-
-def _parse_age(raw: Any) -> AgeLimits:
-    if not isinstance(raw, dict) or not isinstance(raw.get("young_adult"), dict):
-        raise ScreeningRulesError("screening rules: 'age' must have 'minimum' and a 'young_adult' mapping")
-    minimum = _whole_number(raw, "minimum", "age", 16, 25)
-    young = raw["young_adult"]
-    rule_id = young.get("id")
-    if not isinstance(rule_id, str) or not _ID.match(rule_id):
-        raise ScreeningRulesError(f"screening rules: age.young_adult.id must be snake_case, got {rule_id!r}")
-    return AgeLimits(
-        minimum=minimum,
-        young_adult_until=_whole_number(young, "until", "age.young_adult", minimum, 30),
-        young_adult_rule=rule_id,
-        young_adult_level=_level(young.get("level"), "age.young_adult.level"),
-        young_adult_label=_text(young, "label", "age.young_adult"),
-    )
 
 
 def parse_rules(raw: Any) -> ScreeningRules:
-    if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list) or not raw["rules"]:
-        raise ScreeningRulesError("screening rules: the file must have a non-empty 'rules' list")
-    rules: list[Rule] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(raw["rules"]):
-        rule = _parse_rule(entry, index)
-        if rule.id in seen:
-            raise ScreeningRulesError(f"screening rules: duplicate id '{rule.id}' (rules[{index}])")
-        seen.add(rule.id)
-        rules.append(rule)
-    groups = _parse_groups(raw.get("groups"), tuple(rules))
-    # Asked in the groups' order, so the stored answers and the summary follow what the patient saw.
-    ordered = tuple(rule for group in groups for rule in group.rules)
-    return ScreeningRules(ordered, groups, _text(raw, "unsure_note", "the file"), _parse_age(raw.get("age")))
+    if not isinstance(raw, dict):
+        raise ScreeningRulesError(f"{_LABEL}: the file must be a mapping of fields")
+    try:
+        file = _RulesFile.model_validate(raw)
+    except ValidationError as error:
+        raise ScreeningRulesError(friendly_errors(_LABEL, error)) from None
+    groups = file.groups_to_ask()
+    young = file.age.young_adult
+    return ScreeningRules(
+        # Asked in the groups' order, so the stored answers and the summary follow what the patient saw.
+        rules=tuple(rule for group in groups for rule in group.rules),
+        groups=groups,
+        unsure_note=file.unsure_note,
+        age=AgeLimits(file.age.minimum, young.until, young.id, young.level, young.label),
+    )
 
 
 def load_rules(path: Path | str) -> ScreeningRules:
-    return parse_rules(read_yaml(path, ScreeningRulesError, "screening rules"))
+    return parse_rules(read_yaml(path, ScreeningRulesError, _LABEL))
 
 
 @lru_cache(maxsize=4)

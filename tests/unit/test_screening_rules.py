@@ -163,31 +163,97 @@ def _broken(change) -> dict:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda raw: raw["rules"][0].update(level="maybe"), "rule 'pregnancy'.level must be one of"),
-        (lambda raw: raw["rules"][1].update(id="pregnancy"), "duplicate id 'pregnancy'"),
-        (lambda raw: raw["rules"][2].pop("question"), "rule 'active_acne'.question is missing"),
-        (lambda raw: raw["rules"][2].update(question="   "), "rule 'active_acne'.question is missing"),
-        (lambda raw: raw["rules"][3].pop("level"), "rule 'active_infection'.level is missing"),
-        (lambda raw: raw["rules"][3].update(id="Bad-Id"), "rules[3].id must be snake_case"),
-        (lambda raw: raw["rules"][4].update(terms=[]), "rule 'cold_sore_history'.terms must be a non-empty list"),
-        (lambda raw: raw["rules"][4].update(terms=["ok", 3]), "rule 'cold_sore_history'.terms[1]"),
-        (lambda raw: raw["rules"][5].pop("answer_note"), "rule 'skin_condition_flare'.answer_note is missing"),
-        (lambda raw: raw["rules"][1]["follow_up"].update(threshold_months="six"), "follow_up.threshold_months"),
-        (lambda raw: raw["rules"][1]["follow_up"].update(kind="weeks_until"), "follow_up.kind must be one of"),
+        (lambda raw: raw["rules"][0].update(level="maybe"), "'rules[0].level' must be one of info, review, defer"),
+        (lambda raw: raw["rules"][1].update(id="pregnancy"), "duplicate id 'pregnancy' (rules[1])"),
+        (lambda raw: raw["rules"][2].pop("question"), "'rules[2].question' is missing or empty"),
+        (lambda raw: raw["rules"][2].update(question="   "), "'rules[2].question' is missing or empty"),
+        (lambda raw: raw["rules"][2].update(question=None), "'rules[2].question' is missing or empty"),
+        (
+            lambda raw: raw["rules"][2].update(question="Why? " * 61),
+            "'rules[2].question' is longer than 300 characters",
+        ),
+        (lambda raw: raw["rules"][3].pop("level"), "'rules[3].level' is missing or empty"),
+        (lambda raw: raw["rules"][3].update(id="Bad-Id"), "'rules[3].id' must be snake_case"),
+        (lambda raw: raw["rules"][4].update(terms=[]), "'rules[4].terms' must be a non-empty list"),
+        (lambda raw: raw["rules"][4].update(terms=["ok", 3]), "'rules[4].terms[1]' must be text"),
+        (lambda raw: raw["rules"][5].pop("answer_note"), "'rules[5].answer_note' is missing or empty"),
+        (lambda raw: raw["rules"][5].update(defer_untill="later"), "'rules[5].defer_untill' is not a known setting"),
+        (
+            lambda raw: raw["rules"][1]["follow_up"].update(threshold_months="six"),
+            "'rules[1].follow_up.threshold_months' must be a whole number of months from 1 to 120, got 'six'",
+        ),
+        (lambda raw: raw["rules"][1]["follow_up"].update(threshold_months=True), "from 1 to 120, got True"),
+        (lambda raw: raw["rules"][1]["follow_up"].update(threshold_months=121), "from 1 to 120, got 121"),
+        (
+            lambda raw: raw["rules"][1]["follow_up"].update(kind="weeks_until"),
+            "'rules[1].follow_up.kind' must be one of months_since, got 'weeks_until'",
+        ),
         (
             lambda raw: raw["rules"][1]["follow_up"].update(level_ongoing="soon"),
-            "follow_up.level_ongoing must be one of",
+            "'rules[1].follow_up.level_ongoing' must be one of",
         ),
-        (lambda raw: raw["rules"][1]["follow_up"].pop("level_after"), "follow_up.level_after is missing"),
-        (lambda raw: raw["rules"][1]["follow_up"].pop("question"), "follow_up.question is missing"),
-        (lambda raw: raw["rules"][1].update(follow_up="ask later"), "follow_up must be a mapping"),
-        (lambda raw: raw.update(rules=[]), "non-empty 'rules' list"),
+        (
+            lambda raw: raw["rules"][1]["follow_up"].pop("level_after"),
+            "'rules[1].follow_up.level_after' is missing (use null for no level)",
+        ),
+        (lambda raw: raw["rules"][1]["follow_up"].pop("question"), "'rules[1].follow_up.question' is missing"),
+        (lambda raw: raw["rules"][1].update(follow_up="ask later"), "'rules[1].follow_up' must be a mapping"),
+        (lambda raw: raw.update(rules=[]), "'rules' must be a non-empty list"),
+        (lambda raw: raw.pop("unsure_note"), "'unsure_note' is missing or empty"),
+        (lambda raw: raw.update(groups=[]), "'groups' must be a non-empty list"),
+        (lambda raw: raw["groups"][0].update(id="Right Now"), "'groups[0].id' must be snake_case"),
+        (lambda raw: raw["groups"][0].pop("title"), "'groups[0].title' is missing or empty"),
+        (lambda raw: raw.pop("age"), "'age' is missing or empty"),
+        (lambda raw: raw["age"].update(minimum=30), "'age.minimum' must be a whole number from 16 to 25, got 30"),
+        (lambda raw: raw["age"]["young_adult"].update(until=31), "'age.young_adult.until' must be a whole number"),
+        (
+            lambda raw: raw["age"]["young_adult"].update(until=17),
+            "'age.young_adult.until' (17) must not be under 'age.minimum' (18)",
+        ),
+        (lambda raw: raw["age"]["young_adult"].update(level="high"), "'age.young_adult.level' must be one of"),
+        (lambda raw: raw["age"]["young_adult"].pop("label"), "'age.young_adult.label' is missing or empty"),
     ],
 )
 def test_rules_file_errors_name_the_bad_field(change, message):
     with pytest.raises(ScreeningRulesError) as error:
         parse_rules(_broken(change))
     assert message in str(error.value)
+
+
+def test_every_mistake_in_the_file_is_listed_one_a_line():
+    def two_mistakes(raw):
+        raw["rules"][0].pop("question")
+        raw["age"].update(minimum="18")
+
+    with pytest.raises(ScreeningRulesError) as error:
+        parse_rules(_broken(two_mistakes))
+    assert str(error.value).splitlines() == [
+        "screening rules: 'age.minimum' must be a whole number from 16 to 25, got '18'",
+        "screening rules: 'rules[0].question' is missing or empty",
+    ]
+
+
+def test_a_file_that_is_not_a_mapping_is_refused():
+    for raw in (None, ["rules"], "rules"):
+        with pytest.raises(ScreeningRulesError, match="the file must be a mapping of fields"):
+            parse_rules(raw)
+
+
+def test_texts_are_tidied_as_the_patient_reads_them():
+    def untidy(raw):
+        pregnancy = raw["rules"][0]
+        pregnancy.update(question="  Are you\n  pregnant?  ", label="   ", item=None)
+        pregnancy["terms"] = ["Pregnant", " PREGNANT ", "trying  for\ta baby"]
+
+    pregnancy = parse_rules(_broken(untidy))["pregnancy"]
+    assert pregnancy.question == "Are you pregnant?"
+    assert pregnancy.label is None and pregnancy.item is None and pregnancy.short == "Are you pregnant"
+    assert pregnancy.terms == ("pregnant", "trying for a baby")
+
+
+def test_levels_are_read_whatever_their_case():
+    raw = _broken(lambda raw: raw["rules"][0].update(level=" Review "))
+    assert parse_rules(raw)["pregnancy"].level is Level.REVIEW
 
 
 def test_missing_and_unreadable_files_are_reported(tmp_path: Path):
