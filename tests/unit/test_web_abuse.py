@@ -165,3 +165,24 @@ def test_sessions_are_refused_to_other_websites(fake_rasa):
         allowed = client.post("/api/session", headers={"origin": "https://www.lumenskin.example"})
     assert refused.status_code == 403 and allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == "https://www.lumenskin.example"
+
+
+def test_two_relay_processes_sharing_redis_share_one_conversations_limit(fake_rasa, redis_url):
+    import uuid
+
+    from bot.limits import RedisLimiter
+
+    prefix = f"test-relay-{uuid.uuid4().hex[:8]}:"  # this test's keys only, in the test database
+    settings = Settings(rasa_url=fake_rasa.url, app_secret_key=APP_SECRET, chat_per_conversation_per_minute=4)
+    relays = [
+        TestClient(
+            create_app(settings, limits=RedisLimiter(redis_url, APP_SECRET.encode(), prefix=prefix)),
+            base_url="http://localhost:8000",
+        )
+        for _ in range(2)
+    ]
+    with relays[0] as first, relays[1] as second:
+        session = new_session(first)  # signed with the shared secret: the other relay accepts it
+        statuses = [say(relay, session).status_code for relay in (first, second) * 3]
+    assert statuses == [200] * 4 + [429] * 2, "the two relays counted together"
+    assert len(fake_rasa.received) == 4
