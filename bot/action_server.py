@@ -41,8 +41,9 @@ warnings.filterwarnings("ignore", message="Your versions of rasa and rasa_sdk mi
 
 logger = logging.getLogger(__name__)
 
-# Rasa sends the domain (~25 KB) and every event of the conversation (a few KB a turn): 8 MB is
-# thousands of turns, more than any conversation the retention keeps (and a form ends in one).
+# Rasa sends the domain (~40 KB, to the few actions that read it) and every event of the
+# conversation (a few KB a turn): 8 MB is thousands of turns, more than any conversation the
+# retention keeps (and a form ends in one).
 MAX_ACTION_CALL_BYTES = 8 * 1024 * 1024
 OPEN_PATHS = frozenset({"/health"})  # says "ok" and nothing else
 ACTION_FAILED_RESPONSE = "utter_action_failed"  # domain.yml
@@ -62,6 +63,14 @@ class KindActionExecutor(ActionExecutor):
         except Exception as error:  # noqa: BLE001 - never silence, whatever went wrong
             logger.error("action %s failed: %s", action_call.get("next_action"), type(error).__name__, exc_info=error)
             return ActionExecutorRunResult(events=[], responses=[{"response": ACTION_FAILED_RESPONSE}])
+
+    def update_and_return_domain(self, payload: dict[str, Any], action_name: str) -> Optional[dict[str, Any]]:
+        """Rasa 3.6 sends the domain only to the actions domain.yml marks `send_domain: true`
+        (endpoints.yml: enable_selective_domain), and knows nothing of the domain digests newer
+        rasa-sdk expects instead: the other actions get an empty domain, which they do not read."""
+        if payload.get("domain") is None:
+            return {}
+        return super().update_and_return_domain(payload, action_name)
 
 
 def inflates_beyond(body: bytes, limit: int) -> Optional[bool]:

@@ -64,12 +64,13 @@ def rasa_environment(action_port: int, tracker_store_url: str, extra: dict[str, 
 
 
 def rasa_cli(subcommand: str) -> list[str]:
-    """`rasa <subcommand>` with our logging rules (bot/log_privacy.py). `python -m rasa` rather than
-    bin/rasa: only then is the project root on sys.path when Rasa reads its logging config."""
+    """`rasa <subcommand>` with our logging rules (bot/log_privacy.py) and speedups
+    (bot/rasa_speedups.py). `python -m` rather than bin/rasa: only then is the project root on
+    sys.path when Rasa reads its logging config."""
     return [
         str(RASA_BIN.parent / "python"),
         "-m",
-        "rasa",
+        "bot.rasa_process",
         subcommand,
         "--logging-config-file",
         str(PROJECT_ROOT / "bot" / "rasa_logging.yml"),
@@ -187,6 +188,8 @@ class RunningAssistant:
     rest_url: str  # Rasa's REST channel
     channel_secret: str  # to send with every message (bot/shared_secrets.py)
     startup_seconds: float
+    services: tuple[Service, ...] = ()  # Rasa and the action server (make bench reads their memory)
+    database_url: str = ""
 
 
 @contextmanager
@@ -224,6 +227,8 @@ def assistant_over_sqlite(workdir: Path) -> Iterator[RunningAssistant]:
             f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
             secrets["RASA_CHANNEL_SECRET"],
             time.perf_counter() - started,
+            (rasa, actions),
+            database_url,
         )
     finally:
         rasa.stop()

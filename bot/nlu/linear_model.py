@@ -70,6 +70,9 @@ class LinearTextModel:
         self._chars = chars
         self.labels = labels
         self._coef = coef
+        # Transposed once, contiguous: scipy would otherwise copy the whole matrix (labels x
+        # features, megabytes) on every message to multiply the sparse features by it.
+        self._coef_t = np.ascontiguousarray(coef.T)
         self._intercept = intercept
 
     @classmethod
@@ -94,7 +97,7 @@ class LinearTextModel:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, one column per label (in `self.labels` order); rows sum to 1."""
-        scores = self._features(texts) @ self._coef.T + self._intercept
+        scores = self._features(texts) @ self._coef_t + self._intercept
         if scores.shape[1] == 1:
             # Two labels: scikit-learn keeps one row of weights, the score of labels[1] against
             # labels[0]. The softmax of (0, score) is (1 - sigmoid, sigmoid), as the regression means.
