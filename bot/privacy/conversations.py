@@ -36,13 +36,23 @@ def _has_events_table(engine: sa.Engine) -> bool:
     return sa.inspect(engine).has_table("events")  # Rasa creates it when it first starts
 
 
+def _deleted(engine: sa.Engine, statement) -> int:
+    """Runs a delete; on SQLite, whose tracker store keeps a write-ahead log (tracker_store.py),
+    then copies the zeroed pages into the file and empties the log, so neither keeps them."""
+    with engine.begin() as connection:
+        count = connection.execute(statement).rowcount
+    if engine.dialect.name == "sqlite" and count:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return count
+
+
 def delete_conversation(tracker_store_url: str, sender_id: str) -> int:
     """Deletes every event of one conversation; returns how many there were."""
     engine = engine_for(app_side_url(tracker_store_url))
     if not _has_events_table(engine):
         return 0
-    with engine.begin() as connection:
-        return connection.execute(sa.delete(events).where(events.c.sender_id == sender_id)).rowcount
+    return _deleted(engine, sa.delete(events).where(events.c.sender_id == sender_id))
 
 
 def conversations_to_purge(
@@ -76,5 +86,4 @@ def delete_events_before(tracker_store_url: str, before: datetime) -> int:
     engine = engine_for(app_side_url(tracker_store_url))
     if not _has_events_table(engine):
         return 0
-    with engine.begin() as connection:
-        return connection.execute(sa.delete(events).where(events.c.timestamp < before.timestamp())).rowcount
+    return _deleted(engine, sa.delete(events).where(events.c.timestamp < before.timestamp()))
