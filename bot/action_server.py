@@ -17,9 +17,10 @@ import logging
 import sys
 import warnings
 import zlib
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Optional
 
+import yaml
 from rasa_sdk import utils
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
 from rasa_sdk.endpoint import create_app_for_serve, create_argument_parser, create_ssl_config
@@ -31,6 +32,7 @@ from sanic.request import Request
 from sanic.worker.loader import AppLoader
 
 from bot.db.migrate import upgrade_to_head
+from bot.responses import DOMAIN_FILE
 from bot.settings import settings_for_startup
 from bot.shared_secrets import ACTION_HEADER, matches
 
@@ -41,8 +43,7 @@ warnings.filterwarnings("ignore", message="Your versions of rasa and rasa_sdk mi
 
 logger = logging.getLogger(__name__)
 
-# Rasa sends the domain (~40 KB, to the few actions that read it) and every event of the
-# conversation (a few KB a turn): 8 MB is thousands of turns, more than any conversation the
+# Rasa sends every event of the conversation (a few KB a turn; no domain, see local_domain): 8 MB is thousands of turns, more than any conversation the
 # retention keeps (and a form ends in one).
 MAX_ACTION_CALL_BYTES = 8 * 1024 * 1024
 OPEN_PATHS = frozenset({"/health"})  # says "ok" and nothing else
@@ -65,12 +66,20 @@ class KindActionExecutor(ActionExecutor):
             return ActionExecutorRunResult(events=[], responses=[{"response": ACTION_FAILED_RESPONSE}])
 
     def update_and_return_domain(self, payload: dict[str, Any], action_name: str) -> Optional[dict[str, Any]]:
-        """Rasa 3.6 sends the domain only to the actions domain.yml marks `send_domain: true`
-        (endpoints.yml: enable_selective_domain), and knows nothing of the domain digests newer
-        rasa-sdk expects instead: the other actions get an empty domain, which they do not read."""
-        if payload.get("domain") is None:
-            return {}
-        return super().update_and_return_domain(payload, action_name)
+        """The domain as domain.yml says it, read once here: Rasa 3.6 would send its whole domain
+        (every response, ~40 KB) with every call, which was a good part of each intake turn's
+        time. endpoints.yml's enable_selective_domain stops that (no action is marked
+        `send_domain`), and Rasa 3.6 knows nothing of the digests newer rasa-sdk expects instead.
+        The forms read their slots in it, the review its words; both come from the same file
+        the model was trained from."""
+        if payload.get("domain") is not None:
+            return super().update_and_return_domain(payload, action_name)
+        return local_domain()
+
+
+@lru_cache(maxsize=1)
+def local_domain() -> dict[str, Any]:
+    return yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
 
 
 def inflates_beyond(body: bytes, limit: int) -> Optional[bool]:
