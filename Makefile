@@ -29,7 +29,7 @@ help:
 	@echo "make train     train the model when data or config changed"
 	@echo "make validate  check the training data (rasa data validate --fail-on-warnings)"
 	@echo "make eval      measure NLU accuracy and the intake (turns, answers in own words); rewrite docs/*-evaluation.md"
-	@echo "make bench     measure response latency and rewrite docs/benchmark.md"
+	@echo "make bench     measure speed under load beside a stock Rasa bot; rewrite docs/benchmark.md"
 	@echo "make export    print stored consultation requests as JSON (FORMAT=csv for CSV)"
 	@echo "make staff-add create a dashboard account (USERNAME=... ROLE=staff|admin)"
 	@echo "make purge     delete what the clinic's retention says has expired (make run does it hourly)"
