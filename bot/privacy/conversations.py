@@ -37,14 +37,8 @@ def _has_events_table(engine: sa.Engine) -> bool:
 
 
 def _deleted(engine: sa.Engine, statement) -> int:
-    """Runs a delete; on SQLite, whose tracker store keeps a write-ahead log (tracker_store.py),
-    then copies the zeroed pages into the file and empties the log, so neither keeps them."""
     with engine.begin() as connection:
-        count = connection.execute(statement).rowcount
-    if engine.dialect.name == "sqlite" and count:
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    return count
+        return connection.execute(statement).rowcount
 
 
 def delete_conversation(tracker_store_url: str, sender_id: str) -> int:

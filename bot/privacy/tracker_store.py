@@ -166,17 +166,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
             session.commit()
-        if self.engine.dialect.name == "sqlite":
-            self._checkpoint()
         log.info("conversation deleted from the tracker store: %d events", deleted)
-
-    def _checkpoint(self) -> None:
-        """Copies the zeroed pages into the file and empties the write-ahead log at once, so that
-        neither keeps the deleted conversation's (encrypted) events until SQLite gets round to it."""
-        with self.engine.connect() as connection:
-            busy, _log, _copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if busy:
-            log.warning("tracker store checkpoint postponed: the file is in use; SQLite completes it later")
 
     def encrypt_clear_rows(self, batch: int = 500) -> None:
         """Rewrites rows an older version stored in clear (and any intent names it kept)."""
@@ -212,9 +202,4 @@ def _row(sender_id: str, event: Any) -> dict[str, Any]:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA secure_delete=ON")
-    # Write-ahead log: a message's save is one append, not a journal written and synced twice
-    # (the tracker store was the largest part of Rasa's time under load). NORMAL syncs at
-    # checkpoints: a power cut may lose the last messages of a conversation, never the file.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
