@@ -205,8 +205,9 @@ class ChatRelay:
         form (an abandoned intake's review summary among them); returns how many."""
         idle_before = self._clock() - self._forget_after_seconds
         forgotten = 0
-        # Least recently used first: the first one still in use ends the sweep.
-        for session_id, conversation in list(self._conversations.items()):
+        # Least recently used first: the first one still in use ends the sweep, so on a message's
+        # path this looks at one or two conversations (no copy: forgetting leaves the dict as it is).
+        for session_id, conversation in self._conversations.items():
             if conversation.last_used >= idle_before:
                 break
             if conversation.answers and not conversation.lock.locked():
