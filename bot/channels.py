@@ -25,3 +25,13 @@ def channel_of(sender_id: str, input_channel: str | None = None) -> str:
         if sender_id.startswith(f"{channel}-"):
             return channel
     return input_channel or "rest"
+
+
+def conversation_ref(sender_id: str, secret: str) -> str:
+    """A short stand-in for a sender id, keyed with the channel secret so that a chat id cannot be
+    recovered from it by trying them all: the load balancer hashes on it (X-Conversation-Ref) to
+    keep a conversation on one Rasa replica, and every part's logs name the conversation by it."""
+    import hashlib
+    import hmac
+
+    return hmac.new(secret.encode(), sender_id.encode(), hashlib.sha256).hexdigest()[:16]

@@ -9,7 +9,7 @@ attempts are not counted, so a client that keeps trying is not locked out for ev
 Keys are hashed with the server secret before they are kept, because they name clients (IP
 addresses, usernames, chat ids) and Redis or a memory dump must not show them.
 
-In Redis (`LIMITS_REDIS_URL`) every process shares the counts; otherwise each process keeps its
+In Redis (`STATE_REDIS_URL`) every process shares the counts; otherwise each process keeps its
 own in memory, bounded to `max_keys` (the least recently used are forgotten first). When Redis
 cannot be reached, counting falls back to memory: limits stay per process rather than off.
 """
@@ -136,10 +136,10 @@ class RedisLimiter:
 
 
 def configured_limiter(settings=None) -> Limiter:
-    """The limiter the settings ask for: Redis when LIMITS_REDIS_URL is set, else this process's memory."""
+    """The limiter the settings ask for: Redis when STATE_REDIS_URL is set, else this process's memory."""
     from bot.settings import get_settings
 
     settings = settings or get_settings()
-    if settings.limits_redis_url:
-        return RedisLimiter(settings.limits_redis_url, settings.secret())
+    if settings.state_redis_url:
+        return RedisLimiter(settings.state_redis_url, settings.secret())
     return MemoryLimiter()

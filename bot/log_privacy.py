@@ -20,14 +20,27 @@ server through actions/__init__.py, the relay, the dashboard and the Telegram br
 - nothing below INFO is logged at all, even with LOG_LEVEL=DEBUG.
 Ids that say what failed (action name, sender id, error type) stay, so failures can be traced.
 
+Every record also carries the conversation reference and the request id of the message being
+handled (`conversation`, `request_id`: set by `about_message`), so one conversation can be followed
+across replicas; with LOG_FORMAT=json (as the deployment files set) each line is a JSON object.
+
 Standard library only: it is imported by Rasa's Python 3.10 environment as well as ours.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
+import os
+import time
 import traceback
+import uuid
+from typing import Iterator, Optional
+
+_CONVERSATION: contextvars.ContextVar[str] = contextvars.ContextVar("conversation_ref", default="")
+_REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
 WITHHELD = "<withheld>"
 # Fields of Rasa's structured events that are ids, not content.
@@ -89,9 +102,35 @@ def private_event(message: str) -> str:
     return json.dumps(event)
 
 
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def current_request_id() -> str:
+    return _REQUEST_ID.get()
+
+
+def current_conversation() -> str:
+    return _CONVERSATION.get()
+
+
+@contextlib.contextmanager
+def about_message(conversation: str = "", request_id: Optional[str] = None) -> Iterator[str]:
+    """Every record logged inside names this conversation (a reference, never a chat id) and this
+    request (a new id unless one came with the request); yields the request id."""
+    request_id = request_id or new_request_id()
+    tokens = (_CONVERSATION.set(conversation[:32]), _REQUEST_ID.set(request_id[:64]))
+    try:
+        yield request_id
+    finally:
+        _REQUEST_ID.reset(tokens[1])
+        _CONVERSATION.reset(tokens[0])
+
+
 def _private(make_record):
     def make_private_record(*args, **kwargs) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
+        record.conversation, record.request_id = _CONVERSATION.get(), _REQUEST_ID.get()
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text, record.exc_info = exception_text(record.exc_info[1]), None
         if isinstance(record.msg, str) and not record.args and record.msg.startswith("{"):
@@ -108,11 +147,50 @@ def install() -> None:
     factory = logging.getLogRecordFactory()
     if not getattr(factory, "private", False):
         logging.setLogRecordFactory(_private(factory))
+    json_lines = PartFormatter()
+    if json_lines.as_json and not getattr(logging.Handler.format, "json_lines", False):
+        # Every handler, whoever made it (Rasa and Sanic make their own after reading our file).
+        def format_as_json(_handler: logging.Handler, record: logging.LogRecord) -> str:
+            return json_lines.format(record)
+
+        format_as_json.json_lines = True
+        logging.Handler.format = format_as_json
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class PartFormatter(logging.Formatter):
+    """Text lines locally; one JSON object per line when LOG_FORMAT=json (read when the process
+    starts: Rasa's logging file names this class too, and Rasa's process has no settings module)."""
+
+    def __init__(self, fmt: Optional[str] = None, datefmt: Optional[str] = None, style: str = "%", **_: object):
+        super().__init__(fmt or TEXT_FORMAT, datefmt, style)
+        self.as_json = os.environ.get("LOG_FORMAT", "text").strip().lower() == "json"
+        self.part = os.environ.get("LOG_PART", "")
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not self.as_json:
+            return super().format(record)
+        line = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "part": self.part,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "conversation": getattr(record, "conversation", ""),
+            "request_id": getattr(record, "request_id", ""),
+        }
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        return json.dumps(line, ensure_ascii=False)
 
 
 def start_logging() -> None:
     """For our own servers (relay, dashboard, Telegram bridge): INFO lines on stderr, with the rules."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(PartFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     install()
 
 

@@ -6,8 +6,15 @@ from typing import Any
 
 import httpx
 
+from bot.channels import conversation_ref
+from bot.log_privacy import current_request_id
 from bot.settings import get_settings
 from bot.shared_secrets import CHANNEL_HEADER
+
+# The load balancer in front of several Rasa replicas hashes on this header, so every message of
+# one conversation reaches the same replica while it is up (docs/deploy.md).
+AFFINITY_HEADER = "X-Conversation-Ref"
+REQUEST_ID_HEADER = "X-Request-Id"
 
 
 class RasaUnavailable(RuntimeError):
@@ -26,18 +33,30 @@ class RasaClient:
         RASA_CHANNEL_SECRET from this process's environment."""
         self._url = base_url.rstrip("/") + "/webhooks/rest/webhook"
         secret = get_settings().rasa_channel_secret if secret is None else secret
+        self._secret = secret
         self._client = httpx.AsyncClient(
             timeout=timeout, transport=transport, headers={CHANNEL_HEADER: secret} if secret else None
         )
 
-    async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    async def send(
+        self, sender_id: str, text: str, metadata: dict[str, Any] | None = None, message_id: str | None = None
+    ) -> list[dict[str, Any]]:
         """Sends one patient message and returns the bot's messages (text, buttons, ...). `metadata`
-        reaches the actions as `tracker.latest_message["metadata"]` (the relay's client pseudonym)."""
+        reaches the actions as `tracker.latest_message["metadata"]` (the relay's client pseudonym).
+
+        `message_id` names the message for good (the widget's id, the Telegram update): Rasa runs
+        the dialogue once per id, and a resend of it, to any replica, gets the answer it gave then
+        (bot/rasa_channel.py). Send it whenever the message may be sent again."""
         body: dict[str, Any] = {"sender": sender_id, "message": text}
         if metadata:
             body["metadata"] = metadata
+        if message_id:
+            body["message_id"] = message_id
+        headers = {AFFINITY_HEADER: conversation_ref(sender_id, self._secret or "")}
+        if request_id := current_request_id():
+            headers[REQUEST_ID_HEADER] = request_id
         try:
-            response = await self._client.post(self._url, json=body)
+            response = await self._client.post(self._url, json=body, headers=headers)
         except httpx.HTTPError as error:
             raise RasaUnavailable(f"Rasa did not answer: {type(error).__name__}") from error
         if response.status_code == 403:

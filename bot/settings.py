@@ -108,9 +108,11 @@ class Settings(BaseSettings):
     telegram_webhook_port: int = _env("TELEGRAM_WEBHOOK_PORT", default=8443, gt=0, lt=65536)
     telegram_staff_chat_id: str = _env("TELEGRAM_STAFF_CHAT_ID", default="")
 
-    # Abuse limits (bot/limits.py): shared by every process through Redis when this is set (give
-    # it its own database number, e.g. redis://localhost:6379/2), otherwise per process in memory.
-    limits_redis_url: str = _env("LIMITS_REDIS_URL", default="")
+    # Cross-request state of our own processes (bot/shared_state.py: the relay's and the Telegram
+    # bridge's dedupe, chat order and button data; bot/limits.py: rate and sign-in limits): shared
+    # by every replica through Redis when this is set (give it its own database number, e.g.
+    # redis://localhost:6379/2), otherwise per process in memory.
+    state_redis_url: str = _env("STATE_REDIS_URL", default="")
     chat_per_conversation_per_minute: int = _env("CHAT_LIMIT_PER_CONVERSATION", default=30, gt=0)
     chat_per_client_per_minute: int = _env("CHAT_LIMIT_PER_CLIENT", default=120, gt=0)
     chat_sessions_per_client_per_hour: int = _env("CHAT_SESSION_LIMIT_PER_CLIENT", default=60, gt=0)

@@ -141,7 +141,7 @@ class SignInLimiter:
     """Sign-in attempts per account and per client address, each attempt counted before its password
     is checked, so a burst of parallel guesses gets no more than the limit however it is timed.
 
-    Shared through bot.limits (Redis when LIMITS_REDIS_URL is set, else this process's memory). A
+    Shared through bot.limits (Redis when STATE_REDIS_URL is set, else this process's memory). A
     success forgets the account's count (staff who type their password wrong and then right are
     not paused) but never the address's, so one known password cannot reset a guessing client.
     """

@@ -112,8 +112,8 @@ def test_redis_down_falls_back_to_counting_in_memory():
 
 
 def test_settings_choose_redis_only_when_a_url_is_given(redis_url, tmp_path):
-    assert isinstance(configured_limiter(Settings(limits_redis_url="")), MemoryLimiter)
-    assert isinstance(configured_limiter(Settings(limits_redis_url=redis_url, app_secret_key="k" * 32)), RedisLimiter)
+    assert isinstance(configured_limiter(Settings(state_redis_url="")), MemoryLimiter)
+    assert isinstance(configured_limiter(Settings(state_redis_url=redis_url, app_secret_key="k" * 32)), RedisLimiter)
 
 
 def test_the_app_secret_is_generated_once_private_and_kept(tmp_path):

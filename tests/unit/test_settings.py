@@ -15,7 +15,7 @@ def test_defaults_are_the_safe_local_ones_under_var():
     assert settings.database_url == "sqlite:////srv/clinic/intake.db"
     assert settings.tracker_store_url == "sqlite:////srv/clinic/rasa_tracker.db"
     assert settings.bind_host == settings.web_host == settings.dashboard_host == "127.0.0.1"
-    assert settings.lock_store_type == "in_memory" and settings.limits_redis_url == ""
+    assert settings.lock_store_type == "in_memory" and settings.state_redis_url == ""
     assert settings.clinic_config == PROJECT_ROOT / "clinic" / "clinic.yml"
 
 
