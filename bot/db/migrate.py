@@ -29,3 +29,17 @@ def upgrade_to_head(url: str) -> None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
+def main() -> int:
+    """`python -m bot.db.migrate`: the deployments' one-off step before the action servers and the
+    dashboards start (several replicas must not all migrate at once)."""
+    from bot.settings import settings_for_startup
+
+    upgrade_to_head(settings_for_startup("database migration").database_url)
+    print("The intake database is at the newest schema.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -123,9 +123,20 @@ def _aware(text: str) -> datetime:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--now", type=_aware, help="purge as if it were this moment (ISO 8601, UTC if no zone)")
+    parser.add_argument(
+        "--every", type=float, metavar="SECONDS", help="keep running and purge every SECONDS (compose.yaml's job)"
+    )
     args = parser.parse_args(argv)
     restrict_new_files()
-    counts = purge(settings_for_startup("purge"), now=args.now)
+    settings = settings_for_startup("purge")
+    if args.every:
+        stopped = purge_every(args.every, settings)
+        try:
+            stopped.wait()  # until the container is stopped (SIGTERM ends the process)
+        except KeyboardInterrupt:
+            pass
+        return 0
+    counts = purge(settings, now=args.now)
     print(f"Purged {counts.describe()}.")
     return 0
 
