@@ -31,7 +31,10 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.worker.loader import AppLoader
 
+from bot import health
+from bot.db.base import engine_for
 from bot.db.migrate import upgrade_to_head
+from bot.log_privacy import about_message
 from bot.responses import DOMAIN_FILE
 from bot.settings import settings_for_startup
 from bot.shared_secrets import ACTION_HEADER, matches
@@ -46,7 +49,8 @@ logger = logging.getLogger(__name__)
 # Rasa sends every event of the conversation (a few KB a turn; no domain, see local_domain): 8 MB is thousands of turns, more than any conversation the
 # retention keeps (and a form ends in one).
 MAX_ACTION_CALL_BYTES = 8 * 1024 * 1024
-OPEN_PATHS = frozenset({"/health"})  # says "ok" and nothing else
+# Liveness (rasa-sdk's own "ok") and readiness (the intake database answers): say nothing else.
+OPEN_PATHS = frozenset({"/health", "/healthz"})
 ACTION_FAILED_RESPONSE = "utter_action_failed"  # domain.yml
 
 
@@ -57,6 +61,12 @@ class KindActionExecutor(ActionExecutor):
     The failed action's events are dropped, so a form simply asks its question again."""
 
     async def run(self, action_call: dict[str, Any], *args: Any, **kwargs: Any) -> Optional[ActionExecutorRunResult]:
+        # The relay or the bridge named the conversation and the request (bot/rasa_client.py).
+        metadata = ((action_call.get("tracker") or {}).get("latest_message") or {}).get("metadata") or {}
+        with about_message(str(metadata.get("conversation_ref") or ""), metadata.get("request_id")):
+            return await self._run(action_call, *args, **kwargs)
+
+    async def _run(self, action_call: dict[str, Any], *args: Any, **kwargs: Any) -> Optional[ActionExecutorRunResult]:
         try:
             return await super().run(action_call, *args, **kwargs)
         except (ActionExecutionRejection, ActionNotFoundException, ActionMissingDomainException):
@@ -91,8 +101,14 @@ def inflates_beyond(body: bytes, limit: int) -> Optional[bool]:
         return None
 
 
-def guard(app: Sanic, secret: str, limit: int = MAX_ACTION_CALL_BYTES) -> Sanic:
+def guard(app: Sanic, secret: str, database_url: str = "", limit: int = MAX_ACTION_CALL_BYTES) -> Sanic:
     app.config.REQUEST_MAX_SIZE = limit  # Sanic stops reading a longer body...
+
+    @app.get("/healthz")
+    async def ready(_request: Request) -> response.HTTPResponse:
+        checks = {"database": health.database_ready(engine_for(database_url))} if database_url else {}
+        status, body = health.verdict(checks)
+        return response.json(body, status=status)
 
     @app.exception(PayloadTooLarge)  # ...and says so: rasa-sdk's catch-all handler would make it a 500
     async def too_large(_request: Request, _error: PayloadTooLarge) -> response.HTTPResponse:
@@ -118,9 +134,9 @@ def guard(app: Sanic, secret: str, limit: int = MAX_ACTION_CALL_BYTES) -> Sanic:
     return app
 
 
-def create_guarded_app(action_executor: ActionExecutor, secret: str, **serve_options) -> Sanic:
+def create_guarded_app(action_executor: ActionExecutor, secret: str, database_url: str, **serve_options) -> Sanic:
     """Module-level, like rasa-sdk's factory: Sanic pickles it to build the app in each worker."""
-    return guard(create_app_for_serve(action_executor, **serve_options), secret)
+    return guard(create_app_for_serve(action_executor, **serve_options), secret, database_url)
 
 
 def main() -> int:
@@ -155,6 +171,7 @@ def main() -> int:
             create_guarded_app,
             action_executor,
             secret,
+            settings.database_url,
             cors_origins=args.cors,
             auto_reload=args.auto_reload,
             endpoints=args.endpoints,

@@ -47,13 +47,15 @@ class RasaClient:
         `message_id` names the message for good (the widget's id, the Telegram update): Rasa runs
         the dialogue once per id, and a resend of it, to any replica, gets the answer it gave then
         (bot/rasa_channel.py). Send it whenever the message may be sent again."""
-        body: dict[str, Any] = {"sender": sender_id, "message": text}
-        if metadata:
-            body["metadata"] = metadata
+        reference = conversation_ref(sender_id, self._secret or "")
+        request_id = current_request_id()
+        # The action server names the conversation and the request in its logs from these.
+        metadata = {**(metadata or {}), "conversation_ref": reference, "request_id": request_id}
+        body: dict[str, Any] = {"sender": sender_id, "message": text, "metadata": metadata}
         if message_id:
             body["message_id"] = message_id
-        headers = {AFFINITY_HEADER: conversation_ref(sender_id, self._secret or "")}
-        if request_id := current_request_id():
+        headers = {AFFINITY_HEADER: reference}
+        if request_id:
             headers[REQUEST_ID_HEADER] = request_id
         try:
             response = await self._client.post(self._url, json=body, headers=headers)

@@ -1,11 +1,13 @@
 """`python -m bot.rasa_process <rasa command>`: Rasa's own command line, in a process that first
-applies bot/rasa_speedups.py. bot/stack.py starts Rasa this way, for `make run` and the tests alike."""
+applies bot/rasa_speedups.py and bot/exactly_once.py. bot/stack.py starts Rasa this way, for
+`make run`, the tests and the deployment files alike."""
 
 import sys
 
-from bot.rasa_speedups import install
+from bot import exactly_once, rasa_speedups
 
-install()
+rasa_speedups.install()
+exactly_once.install()
 
 from rasa.__main__ import main  # noqa: E402  (after the speedups, which patch Rasa's classes)
 

@@ -53,6 +53,9 @@ def rasa_environment(action_port: int, tracker_store_url: str, extra: dict[str, 
         REDIS_DB=str(settings.redis_db),
         REDIS_PASSWORD=settings.redis_password,
         VAR_DIR=str(settings.var_dir),
+        # How long a replica may hold a conversation's lock (Rasa's default is 60 s): a replica
+        # that dies holding it delays that conversation's next message by at most this.
+        TICKET_LOCK_LIFETIME=env.get("TICKET_LOCK_LIFETIME", "20"),
         RASA_TELEMETRY_ENABLED="false",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         # Rasa's old dependencies print pages of deprecation notices that bury the chat.

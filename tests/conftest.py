@@ -94,10 +94,12 @@ class RasaStack:
     def channel_secret(self) -> str:
         return self.secrets["RASA_CHANNEL_SECRET"]
 
-    def send(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
+    def send(self, sender: str, text: str, metadata: dict | None = None, message_id: str | None = None) -> list[dict]:
         """One patient message through Rasa's REST channel, as our bridges send it (with the channel
-        secret, and the relay's metadata when given); returns the bot's messages."""
+        secret, and the relay's metadata and the message's id when given); returns the bot's messages."""
         body = {"sender": sender, "message": text, **({"metadata": metadata} if metadata else {})}
+        if message_id:
+            body["message_id"] = message_id
         response = httpx.post(
             f"{self.rasa_url}/webhooks/rest/webhook",
             json=body,

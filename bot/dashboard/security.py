@@ -61,6 +61,11 @@ def load_security_config(settings: Settings) -> SecurityConfig:
     key = settings.dashboard_secret_key
     if key and len(key) < MIN_KEY_LENGTH:
         raise DashboardConfigError(f"DASHBOARD_SECRET_KEY must be at least {MIN_KEY_LENGTH} characters long.")
+    if not key and settings.state_redis_url:
+        raise DashboardConfigError(
+            "STATE_REDIS_URL is set, so several dashboard replicas may serve the same staff: give them "
+            "all one DASHBOARD_SECRET_KEY, or a sign-in on one would not be valid on another."
+        )
     if not key and not _is_loopback(settings.dashboard_host):
         raise DashboardConfigError(
             f"The dashboard listens on {settings.dashboard_host}, which is not this machine only: set "

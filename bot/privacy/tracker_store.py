@@ -22,8 +22,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -118,6 +119,21 @@ class PrivateEvent(Base):
     data = sa.Column(EncryptedText())
 
 
+class EndedMessage(Base):
+    """The id of a message whose conversation was deleted at its form's end, and nothing else: a
+    late resend of it is then answered "already answered" (bot/exactly_once.py). Kept for a day."""
+
+    __tablename__ = "ended_messages"
+
+    id = sa.Column(sa.Integer, _create_sequence(__tablename__), primary_key=True)
+    sender_id = sa.Column(sa.String(255), nullable=False, index=True)
+    message_id = sa.Column(sa.String(255), nullable=False)
+    ended_at = sa.Column(sa.Float, nullable=False)
+
+
+ENDED_IDS_KEPT_SECONDS = 24 * 3600
+
+
 def asks_to_forget(tracker: DialogueStateTracker) -> bool:
     """True when a bot message since the patient's latest message carries the forget marker."""
     for event in reversed(tracker.events):
@@ -152,7 +168,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 session.execute(self.SQLEvent.__table__.insert(), new)
             session.commit()
         if asks_to_forget(tracker):
-            self.forget(tracker.sender_id)
+            self.forget(tracker.sender_id, _message_ids(tracker))
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         with self.session_scope() as session:
@@ -162,11 +178,30 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         return None
 
-    def forget(self, sender_id: str) -> None:
+    def forget(self, sender_id: str, message_ids: Sequence[str] = ()) -> None:
+        """Deletes the conversation; keeps only the ids of its messages (`message_ids`)."""
+        now = time.time()
+        ended = EndedMessage.__table__
         with self.session_scope() as session:
             deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
+            session.execute(ended.delete().where(ended.c.ended_at < now - ENDED_IDS_KEPT_SECONDS))
+            if message_ids:
+                rows = [{"sender_id": sender_id, "message_id": mid, "ended_at": now} for mid in message_ids]
+                session.execute(ended.insert(), rows)
             session.commit()
         log.info("conversation deleted from the tracker store: %d events", deleted)
+
+    def ended_with(self, sender_id: str, message_id: str) -> bool:
+        """Whether `message_id` was a message of a conversation of `sender_id` deleted at its end."""
+        ended = EndedMessage.__table__
+        query = sa.select([ended.c.id]).where(ended.c.sender_id == sender_id, ended.c.message_id == message_id)
+        with self.engine.connect() as connection:
+            return connection.execute(query.limit(1)).first() is not None
+
+    def ping(self) -> None:
+        """Raises when the database does not answer (Rasa's readiness check)."""
+        with self.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
 
     def encrypt_clear_rows(self, batch: int = 500) -> None:
         """Rewrites rows an older version stored in clear (and any intent names it kept)."""
@@ -184,6 +219,10 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                     break
         if rewritten:
             log.info("encrypted %d tracker events stored in clear by an earlier version", rewritten)
+
+
+def _message_ids(tracker: DialogueStateTracker) -> list[str]:
+    return [event.message_id for event in tracker.events if event.type_name == "user" and event.message_id]
 
 
 def _row(sender_id: str, event: Any) -> dict[str, Any]:

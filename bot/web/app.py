@@ -27,12 +27,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot import health
+from bot.channels import WEB, conversation_ref, sender_id_for
 from bot.clinic import Clinic, cached_clinic
 from bot.http_guard import RefuseBadAddresses
 from bot.limits import HOUR, MINUTE, Limiter, configured_limiter, pseudonym
+from bot.log_privacy import about_message, current_request_id
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.responses import own_text, wait_in_words
 from bot.settings import Settings, get_settings
+from bot.shared_state import configured_state
 from bot.web.relay import ChatRelay, RasaSender
 from bot.web.sessions import SessionSigner, client_address
 from bot.web.validation import BODY_TOO_LARGE, UNREADABLE, InvalidChatRequest, parse_chat_request
@@ -175,6 +179,10 @@ def create_app(
         return JSONResponse(signer.issue().as_json())
 
     async def chat(request: Request) -> Response:
+        with about_message(request_id=request.headers.get("x-request-id")):
+            return await answer_chat(request)
+
+    async def answer_chat(request: Request) -> Response:
         if not _origin_allowed(request, settings.site_origins):
             return _error(403, NOT_ON_THIS_SITE)
         client = client_address(request, settings.web_trusted_proxy_hops)
@@ -198,8 +206,10 @@ def create_app(
             return _too_many(slow_down(wait), wait)
         # The action server sees no address: it caps stored requests per client by this pseudonym.
         metadata = {"client": pseudonym(secret, f"client:{client}")}
+        sender = sender_id_for(WEB, message.session_id)
         try:
-            answer = await relay.send(message.session_id, message.message_id, message.text, metadata)
+            with about_message(conversation_ref(sender, settings.rasa_channel_secret), current_request_id()):
+                answer = await relay.send(message.session_id, message.message_id, message.text, metadata)
         except RasaUnavailable as error:
             log.warning("Rasa unavailable for a web message: %s", error)
             return _error(503, unavailable)
@@ -208,8 +218,17 @@ def create_app(
             return JSONResponse({"messages": [{"text": silent}]})
         return JSONResponse(answer.as_json())
 
+    shared_state = configured_state(settings)  # only pinged: the limits' Redis, when configured
+
+    async def livez(request: Request) -> Response:
+        return JSONResponse(health.ALIVE)
+
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        checks = {"rasa": await health.rasa_ready(settings.rasa_url)}
+        if settings.state_redis_url:
+            checks["redis"] = await health.state_ready(shared_state)
+        status, body = health.verdict(checks)
+        return JSONResponse(body, status_code=status)
 
     api = Starlette(
         routes=[Route("/session", new_session, methods=["POST"]), Route("/chat", chat, methods=["POST"])],
@@ -239,6 +258,7 @@ def create_app(
             Route("/widget.js", widget_js),
             Route("/widget.css", static_file("widget.css", "text/css; charset=utf-8")),
             Route("/healthz", healthz),
+            Route("/livez", livez),
             Mount("/api", app=api),
             Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
         ],

@@ -1,11 +1,13 @@
 """Relays widget messages to Rasa exactly once, however often the browser retries them.
 
 The widget gives every message a client-made id and resends it with the same id when the
-connection drops. Rasa's REST channel has no such id, so a resend would run the dialogue twice
-(two answers, a form question skipped). This relay remembers, per conversation, the answer to
-each recent message id: a retry gets the remembered answer, and a retry that arrives while the
-first is still with Rasa waits for that same answer. Messages of one conversation go to Rasa one at
-a time, in the order they arrived. Memory is bounded: the least recently used conversations and
+connection drops. The id goes on to Rasa, which runs the dialogue once per id and answers a resend
+as it answered the first time (bot/exactly_once.py), whichever relay replica it comes through,
+even after a restart. Within one relay process this is also done without asking Rasa: the relay
+remembers, per conversation, the answer to each recent message id, a retry gets the remembered
+answer, and a retry that arrives while the first is still with Rasa waits for that same answer.
+Messages of one conversation go to Rasa one at a time, in the order they arrived (across replicas,
+Rasa's lock store keeps that order). Memory is bounded: the least recently used conversations and
 answers are forgotten first, and a conversation idle for longer than the clinic keeps an
 unfinished form (retention.unfinished_form_hours, when the purge deletes it from Rasa too) keeps
 only its message ids.
@@ -44,7 +46,9 @@ ALREADY_ANSWERED = own_text("utter_relay_already_answered")
 
 
 class RasaSender(Protocol):
-    async def send(self, sender_id: str, text: str) -> list[dict[str, Any]]: ...
+    async def send(
+        self, sender_id: str, text: str, metadata: dict[str, Any] | None = None, message_id: str | None = None
+    ) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,8 @@ class ChatRelay:
     ) -> ChatAnswer:
         """The bot's answer to one widget message; raises RasaUnavailable so the widget retries.
 
-        `metadata` goes to Rasa with the message (only when given, so any RasaSender works)."""
+        `metadata` goes to Rasa with the message, and so does `message_id`: a retry that reaches
+        another relay replica (or this one after a restart) is answered once by Rasa itself."""
         conversation = self._conversation(session_id)
         if message_id in conversation.forgotten:
             log.info("web message retried after its conversation ended (session %s)", session_id)
@@ -174,10 +179,7 @@ class ChatRelay:
         sender = sender_id_for(WEB, session_id)
         try:
             async with conversation.lock:
-                if metadata:
-                    raw = await self._rasa.send(sender, text, metadata=metadata)
-                else:
-                    raw = await self._rasa.send(sender, text)
+                raw = await self._rasa.send(sender, text, metadata=metadata, message_id=message_id)
         except BaseException:
             # Nothing reached the dialogue (or we cannot know): let a retry try again.
             if conversation.answers.get(message_id) is asyncio.current_task():

@@ -35,6 +35,8 @@ class FakeRasa(Served):
         self.fail_status: int | None = None  # answer this HTTP status instead of messages
         self.received: list[tuple[str, str]] = []
         self.metadata: list[Any] = []  # the REST `metadata` of each received message (None if absent)
+        self.message_ids: list[str | None] = []  # the `message_id` of each (None if absent)
+        self.affinity: list[str | None] = []  # the X-Conversation-Ref header of each
         self._lock = threading.Lock()
 
     @property
@@ -53,6 +55,14 @@ class FakeRasa(Served):
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802  (Rasa's readiness, bot/rasa_channel.py)
+                if self.path != "/webhooks/rest/healthz":
+                    self._reply(404, {"error": "not found"})
+                elif fake.fail_status is not None:
+                    self._reply(503, {"status": "unavailable"})
+                else:
+                    self._reply(200, {"status": "ok"})
+
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 if self.path != "/webhooks/rest/webhook":
                     self._reply(404, {"error": "not found"})
@@ -65,6 +75,8 @@ class FakeRasa(Served):
                 with fake._lock:
                     fake.received.append((sender, text))
                     fake.metadata.append(body.get("metadata"))
+                    fake.message_ids.append(body.get("message_id"))
+                    fake.affinity.append(self.headers.get("x-conversation-ref"))
                 time.sleep(fake.delay)
                 self._reply(200, [{"recipient_id": sender, **m} for m in fake.responder(sender, text)])
 

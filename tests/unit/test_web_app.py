@@ -58,7 +58,7 @@ async def test_widget_files_and_health_are_served(client):
         health = await client.get("/healthz")
     assert script.headers["content-type"].startswith("text/javascript") and "attachShadow" in script.text
     assert style.headers["content-type"].startswith("text/css")
-    assert health.json() == {"status": "ok"}
+    assert health.json() == {"status": "ok", "checks": {"rasa": "ok"}}
     # The widget's own code must never parse text as HTML.
     assert "innerHTML" not in script.text and "insertAdjacentHTML" not in script.text
 
