@@ -20,11 +20,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: help venv run test test-fast shell train validate eval bench export staff-add purge lock browser clean
+.PHONY: help venv run test test-fast test-scale shell train validate eval bench export staff-add purge lock browser lb clean
 
 help:
 	@echo "make run       start the assistant (Rasa, actions, website widget, dashboard, Telegram if configured)"
 	@echo "make test      run the whole test suite"
+	@echo "make test-scale two replicas of every part behind HAProxy, 50 patients, crashes (part of make test)"
 	@echo "make shell     chat with the bot in this terminal"
 	@echo "make train     train the model when data or config changed"
 	@echo "make validate  check the training data (rasa data validate --fail-on-warnings)"
@@ -75,9 +76,18 @@ run: venv $(MODEL)
 shell: venv $(MODEL)
 	@$(APP_PY) -m bot.run --shell
 
-test: venv $(MODEL) browser
+test: venv $(MODEL) browser lb
 	@mkdir -p var
 	@bash scripts/test.sh
+
+# The scale test alone (tests/scale): the same commands as the images, on PostgreSQL and Redis.
+test-scale: venv $(MODEL) lb
+	@mkdir -p var
+	$(APP_PY) -m pytest -q -p no:cacheprovider -s tests/scale
+
+# The scale test's load balancer: Debian's HAProxy, with deploy/haproxy/haproxy.cfg.
+lb:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || bash scripts/install-haproxy.sh
 
 # Browser tests drive Debian's Chromium through Playwright; nothing is downloaded by Playwright.
 browser:
