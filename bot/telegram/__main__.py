@@ -9,6 +9,7 @@ from bot.clinic import ClinicConfigError, load_clinic
 from bot.log_privacy import start_logging
 from bot.private_files import restrict_new_files
 from bot.settings import settings_for_startup
+from bot.shared_state import configured_state
 from bot.telegram.bridge import TelegramBridge
 from bot.telegram.config import NOT_CONFIGURED, TelegramConfigError, bridge_enabled, load_config
 
@@ -28,7 +29,7 @@ def main() -> int:
     except (TelegramConfigError, ClinicConfigError) as error:
         print(f"Telegram bridge not started: {error}", file=sys.stderr)
         return 2
-    TelegramBridge(config, clinic).run()
+    TelegramBridge(config, clinic, state=configured_state(settings)).run()
     return 0
 
 

@@ -37,11 +37,11 @@ from telegram.ext import (
 from bot.channels import TELEGRAM, sender_id_for
 from bot.clinic import Clinic
 from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.shared_state import MemoryState, RedisState, SharedState
 from bot.telegram import replies
-from bot.telegram.buttons import forget_keyboard, keep_button_data, pressed_choice
+from bot.telegram.buttons import KEYBOARD_KEPT_SECONDS, forget_keyboard, keep_button_data, pressed_choice
 from bot.telegram.chat_order import ChatLocks
 from bot.telegram.config import TelegramConfig
-from bot.telegram.dedupe import RecentIds
 from bot.telegram.rendering import OutgoingMessage, render_rasa_messages
 from bot.telegram.typing_indicator import keep_typing
 from bot.telegram.webhook import webhook_app
@@ -56,6 +56,8 @@ CANCEL_MESSAGE = "/stop"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 FLOOD_RETRIES = 2  # after a 429; AIORateLimiter waits the retry_after Telegram asks for each time
 NETWORK_ATTEMPTS = 3  # for a brief network failure (a 502, a timeout), which the rate limiter leaves alone
+# Telegram keeps an update it could not deliver for 24 hours, so a copy can come that much later.
+UPDATE_SEEN_SECONDS = 24 * 3600
 
 _PRIVATE = filters.ChatType.PRIVATE
 _NEW_MESSAGE = filters.UpdateType.MESSAGE & _PRIVATE
@@ -74,12 +76,15 @@ class _WebhookServer(uvicorn.Server):
 
 
 class TelegramBridge:
-    def __init__(self, config: TelegramConfig, clinic: Clinic, rasa: RasaClient | None = None):
+    def __init__(
+        self, config: TelegramConfig, clinic: Clinic, rasa: RasaClient | None = None, state: SharedState | None = None
+    ):
+        """`state`: what the replicas share (bot/shared_state.py, configured_state()); by default this
+        process's memory, as for a single bridge."""
         self._config = config
         self._clinic = clinic
         self._rasa = rasa
-        self._seen_updates = RecentIds()
-        self._used_keyboards = RecentIds()
+        self._state = state if state is not None else MemoryState()
         self._chat_locks = ChatLocks()
 
     def build_application(self) -> Application:
@@ -155,12 +160,14 @@ class TelegramBridge:
     async def _close_rasa(self, application: Application) -> None:
         if self._rasa is not None:
             await self._rasa.aclose()
+        if isinstance(self._state, RedisState):
+            await self._state.aclose()
 
     # -- handlers ---------------------------------------------------------------------------
 
     async def _drop_repeated_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # Checked and recorded without awaiting, so two copies processed concurrently cannot both pass.
-        if not self._seen_updates.first_time(update.update_id):
+        # One atomic claim, so two copies processed at once (here or by another replica) cannot both pass.
+        if not await self._state.claim(f"telegram-update:{update.update_id}", UPDATE_SEEN_SECONDS):
             log.info("update %s delivered again, ignored", update.update_id)
             raise ApplicationHandlerStop
 
@@ -200,7 +207,7 @@ class TelegramBridge:
             return
         chat_id = update.effective_chat.id
         # A keyboard answers one question: a second press (double tap, another device) is refused.
-        if not self._used_keyboards.first_time((chat_id, message.message_id)):
+        if not await self._state.claim(f"telegram-keyboard:{chat_id}:{message.message_id}", KEYBOARD_KEPT_SECONDS):
             await query.answer(replies.ALREADY_ANSWERED)
             return
         # The button's ButtonChoice, or None when python-telegram-bot's cache no longer has it.

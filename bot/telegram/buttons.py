@@ -17,6 +17,8 @@ from telegram.ext import ApplicationBuilder, CallbackContext
 
 # Keyboards kept (least recently used forgotten first); a pressed one is dropped at once.
 KEYBOARDS_KEPT = 10_000
+# How long a keyboard is remembered as answered, so a second press of it is refused.
+KEYBOARD_KEPT_SECONDS = 7 * 24 * 3600
 
 
 class ButtonChoice(NamedTuple):

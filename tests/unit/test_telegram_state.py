@@ -1,4 +1,4 @@
-"""The bridge's small pieces of state: repeated update ids, button data, per-chat order."""
+"""The bridge's small pieces of state: button data, per-chat order."""
 
 from __future__ import annotations
 
@@ -11,21 +11,7 @@ from telegram.ext import Application
 
 from bot.telegram.buttons import KEYBOARDS_KEPT, ButtonChoice, keep_button_data, pressed_choice
 from bot.telegram.chat_order import ChatLocks
-from bot.telegram.dedupe import RecentIds
 from tests.fakes.telegram_api import TOKEN
-
-
-def test_recent_ids_accepts_each_id_once():
-    seen = RecentIds()
-    assert [seen.first_time(i) for i in (1, 2, 1, 3, 2)] == [True, True, False, True, False]
-
-
-def test_recent_ids_is_bounded_and_forgets_the_oldest():
-    seen = RecentIds(capacity=3)
-    for update_id in range(10):
-        seen.first_time(update_id)
-    assert len(seen) == 3
-    assert seen.first_time(9) is False and seen.first_time(0) is True
 
 
 def _bot_keeping_buttons(keyboards: int = KEYBOARDS_KEPT):
