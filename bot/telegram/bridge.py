@@ -1,8 +1,10 @@
 """The bridge itself: python-telegram-bot handlers that relay a chat to Rasa and back.
 
 Each Telegram chat is one Rasa conversation (sender id `telegram-<chat id>`). Updates are
-processed concurrently, with one lock per chat so a chat's messages keep their order. Only private
-chats are served: the clinic's staff group (for notices) must not talk to the assistant.
+processed concurrently, each while it has its chat's turn (a lock in the shared state), so a chat's
+messages are handled one at a time, in order, even with several replicas of the bridge; an update
+delivered twice, to this replica or another, is handled once. Only private chats are served: the
+clinic's staff group (for notices) must not talk to the assistant.
 
 python-telegram-bot's own extras do two jobs: AIORateLimiter keeps the bot within Telegram's
 flood limits and, when Telegram still answers 429 "retry after", waits that long and tries again;
@@ -17,6 +19,7 @@ import html
 import logging
 import re
 import signal
+from collections.abc import Awaitable, Callable
 
 import uvicorn
 from telegram import Bot, Update
@@ -37,10 +40,9 @@ from telegram.ext import (
 from bot.channels import TELEGRAM, sender_id_for
 from bot.clinic import Clinic
 from bot.rasa_client import RasaClient, RasaUnavailable
-from bot.shared_state import MemoryState, RedisState, SharedState
+from bot.shared_state import MemoryState, RedisState, SharedState, StateUnavailable
 from bot.telegram import replies
 from bot.telegram.buttons import KEYBOARD_KEPT_SECONDS, forget_keyboard, keep_button_data, pressed_choice
-from bot.telegram.chat_order import ChatLocks
 from bot.telegram.config import TelegramConfig
 from bot.telegram.rendering import OutgoingMessage, render_rasa_messages
 from bot.telegram.typing_indicator import keep_typing
@@ -58,9 +60,19 @@ FLOOD_RETRIES = 2  # after a 429; AIORateLimiter waits the retry_after Telegram 
 NETWORK_ATTEMPTS = 3  # for a brief network failure (a 502, a timeout), which the rate limiter leaves alone
 # Telegram keeps an update it could not deliver for 24 hours, so a copy can come that much later.
 UPDATE_SEEN_SECONDS = 24 * 3600
+# A chat's turn: held while one update talks to Rasa (at most 30 s, RasaClient's timeout) and sends
+# the answers (flood control and network retries included). A replica that dies holding it frees
+# it after TURN_HOLD_SECONDS; an update behind a few slow ones waits up to TURN_WAIT_SECONDS.
+TURN_HOLD_SECONDS = 90
+TURN_WAIT_SECONDS = 120
 
 _PRIVATE = filters.ChatType.PRIVATE
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 _NEW_MESSAGE = filters.UpdateType.MESSAGE & _PRIVATE
+
+
+def _update_key(update: Update) -> str:
+    return f"telegram-update:{update.update_id}"
 
 
 def _plain(text_html: str) -> str:
@@ -85,7 +97,6 @@ class TelegramBridge:
         self._clinic = clinic
         self._rasa = rasa
         self._state = state if state is not None else MemoryState()
-        self._chat_locks = ChatLocks()
 
     def build_application(self) -> Application:
         builder = (
@@ -98,14 +109,15 @@ class TelegramBridge:
             .post_shutdown(self._close_rasa)
         )
         application = keep_button_data(builder).build()
+        in_turn = self._in_chat_turn
         application.add_handler(TypeHandler(Update, self._drop_repeated_update), group=-1)
-        application.add_handler(CommandHandler("start", self._on_start, filters=_PRIVATE))
-        application.add_handler(CommandHandler("help", self._on_help, filters=_PRIVATE))
-        application.add_handler(CommandHandler("cancel", self._on_cancel, filters=_PRIVATE))
-        application.add_handler(MessageHandler(_NEW_MESSAGE & filters.COMMAND, self._on_unknown_command))
-        application.add_handler(MessageHandler(_NEW_MESSAGE & filters.TEXT, self._on_text))
-        application.add_handler(MessageHandler(_NEW_MESSAGE, self._on_not_text))
-        application.add_handler(CallbackQueryHandler(self._on_button))
+        application.add_handler(CommandHandler("start", in_turn(self._on_start), filters=_PRIVATE))
+        application.add_handler(CommandHandler("help", in_turn(self._on_help), filters=_PRIVATE))
+        application.add_handler(CommandHandler("cancel", in_turn(self._on_cancel), filters=_PRIVATE))
+        application.add_handler(MessageHandler(_NEW_MESSAGE & filters.COMMAND, in_turn(self._on_unknown_command)))
+        application.add_handler(MessageHandler(_NEW_MESSAGE & filters.TEXT, in_turn(self._on_text)))
+        application.add_handler(MessageHandler(_NEW_MESSAGE, in_turn(self._on_not_text)))
+        application.add_handler(CallbackQueryHandler(in_turn(self._on_button)))
         application.add_error_handler(self._on_error)
         return application
 
@@ -167,37 +179,63 @@ class TelegramBridge:
 
     async def _drop_repeated_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # One atomic claim, so two copies processed at once (here or by another replica) cannot both pass.
-        if not await self._state.claim(f"telegram-update:{update.update_id}", UPDATE_SEEN_SECONDS):
+        if not await self._state.claim(_update_key(update), UPDATE_SEEN_SECONDS):
             log.info("update %s delivered again, ignored", update.update_id)
             raise ApplicationHandlerStop
 
+    def _in_chat_turn(self, handle: Handler) -> Handler:
+        """`handle`, run while it has its chat's turn: one update of a chat at a time across every
+        replica, one process's in the order they came (bot/shared_state.py's lock)."""
+
+        async def in_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            chat = update.effective_chat
+            if chat is None:  # a button of an inline message: no chat to keep in order
+                await handle(update, context)
+                return
+            async with contextlib.AsyncExitStack() as turn:
+                try:
+                    await turn.enter_async_context(
+                        self._state.lock(
+                            f"telegram-chat:{chat.id}", hold_at_most=TURN_HOLD_SECONDS, wait_at_most=TURN_WAIT_SECONDS
+                        )
+                    )
+                except StateUnavailable as error:
+                    await self._turn_did_not_come(update, context, error)
+                    return
+                await handle(update, context)
+
+        return in_turn
+
+    async def _turn_did_not_come(self, update: Update, context: ContextTypes.DEFAULT_TYPE, error: Exception) -> None:
+        """The chat's turn stayed taken (a replica stuck on it): this update is not handled, so it is
+        not recorded as handled either, and the patient is asked to try again."""
+        log.warning("update %s not handled: %s", update.update_id, error)
+        await self._state.delete(_update_key(update))
+        if update.callback_query is not None:  # stops the button's spinner; its keyboard stays usable
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+        await self._send_plain(context.bot, update.effective_chat.id, replies.trouble(self._clinic))
+
     async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._relay(context.bot, update.effective_chat.id, START_MESSAGE)
+        await self._relay(context.bot, update.effective_chat.id, START_MESSAGE)
 
     async def _on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The assistant's own help (the same as on the website), then what the commands do here.
-        async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._relay(
-                context.bot, update.effective_chat.id, HELP_MESSAGE, when_silent=replies.help_text(self._clinic)
-            )
-            await self._send_plain(context.bot, update.effective_chat.id, replies.COMMANDS)
+        chat_id = update.effective_chat.id
+        await self._relay(context.bot, chat_id, HELP_MESSAGE, when_silent=replies.help_text(self._clinic))
+        await self._send_plain(context.bot, chat_id, replies.COMMANDS)
 
     async def _on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._relay(context.bot, update.effective_chat.id, CANCEL_MESSAGE, when_silent=replies.CANCELLED)
+        await self._relay(context.bot, update.effective_chat.id, CANCEL_MESSAGE, when_silent=replies.CANCELLED)
 
     async def _on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._send_plain(context.bot, update.effective_chat.id, replies.UNKNOWN_COMMAND)
+        await self._send_plain(context.bot, update.effective_chat.id, replies.UNKNOWN_COMMAND)
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._relay(context.bot, update.effective_chat.id, update.effective_message.text)
+        await self._relay(context.bot, update.effective_chat.id, update.effective_message.text)
 
     async def _on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._send_plain(context.bot, update.effective_chat.id, replies.ONLY_TEXT)
+        await self._send_plain(context.bot, update.effective_chat.id, replies.ONLY_TEXT)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -214,16 +252,15 @@ class TelegramBridge:
         choice = pressed_choice(query)
         if choice is not None:
             forget_keyboard(context, query)
-        async with self._chat_locks.for_chat(chat_id):
-            await query.answer(f"You chose: {choice.title}" if choice is not None else None)
-            try:
-                await query.edit_message_reply_markup(reply_markup=None)
-            except BadRequest as error:
-                log.debug("keyboard not removed: %s", error.message)
-            if choice is None:
-                await self._send_plain(context.bot, chat_id, replies.BUTTON_EXPIRED)
-            else:
-                await self._relay(context.bot, chat_id, choice.payload)
+        await query.answer(f"You chose: {choice.title}" if choice is not None else None)
+        try:
+            await query.edit_message_reply_markup(reply_markup=None)
+        except BadRequest as error:
+            log.debug("keyboard not removed: %s", error.message)
+        if choice is None:
+            await self._send_plain(context.bot, chat_id, replies.BUTTON_EXPIRED)
+        else:
+            await self._relay(context.bot, chat_id, choice.payload)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Only the kind of error and the update id: messages may hold health details.
@@ -238,7 +275,7 @@ class TelegramBridge:
     # -- relaying ---------------------------------------------------------------------------
 
     async def _relay(self, bot: Bot, chat_id: int, text: str, when_silent: str | None = None) -> None:
-        """Sends one patient message to Rasa and Rasa's answers back; the caller holds the chat's lock."""
+        """Sends one patient message to Rasa and Rasa's answers back; the caller has the chat's turn."""
         try:
             async with keep_typing(bot, chat_id):
                 messages = await self._rasa.send(sender_id_for(TELEGRAM, chat_id), text)

@@ -94,6 +94,23 @@ def test_one_replicas_callers_get_the_lock_in_the_order_they_asked(two_replicas)
     assert order == list(range(6))
 
 
+def test_locks_of_different_keys_do_not_wait_for_each_other(two_replicas):
+    first, second = two_replicas
+    events: list[str] = []
+
+    async def hold(state, key: str, seconds: float) -> None:
+        async with state.lock(key, hold_at_most=5, wait_at_most=5):
+            events.append(f"start {key}")
+            await asyncio.sleep(seconds)
+            events.append(f"end {key}")
+
+    async def scenario():
+        await asyncio.gather(hold(first, "chat:slow", 0.3), hold(second, "chat:quick", 0.0))
+
+    asyncio.run(scenario())
+    assert events.index("end chat:quick") < events.index("end chat:slow")
+
+
 def test_a_lock_its_holder_never_released_expires_and_a_waiter_gives_up_kindly(redis_url):
     state, other_replica = RedisState(redis_url, SECRET), RedisState(redis_url, SECRET)
 

@@ -1,16 +1,12 @@
-"""The bridge's small pieces of state: button data, per-chat order."""
+"""The bridge's button data."""
 
 from __future__ import annotations
-
-import asyncio
-import gc
 
 import pytest
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, User
 from telegram.ext import Application
 
 from bot.telegram.buttons import KEYBOARDS_KEPT, ButtonChoice, keep_button_data, pressed_choice
-from bot.telegram.chat_order import ChatLocks
 from tests.fakes.telegram_api import TOKEN
 
 
@@ -50,36 +46,3 @@ def test_a_forgotten_keyboard_is_no_choice():
     _send(bot, ButtonChoice("No", "no"))
     assert pressed_choice(_press(bot, old)) is None
     assert pressed_choice(_press(bot, "yes")) is None, "data the cache never gave out"
-
-
-def test_one_chat_runs_in_order_and_other_chats_in_parallel():
-    locks = ChatLocks()
-    events: list[str] = []
-
-    async def handle(chat: int, name: str, seconds: float) -> None:
-        async with locks.for_chat(chat):
-            events.append(f"start {name}")
-            await asyncio.sleep(seconds)
-            events.append(f"end {name}")
-
-    async def scenario() -> None:
-        await asyncio.gather(handle(1, "a1", 0.2), handle(1, "a2", 0.0), handle(2, "b1", 0.05))
-
-    asyncio.run(scenario())
-    assert events.index("end a1") < events.index("start a2")
-    assert events.index("end b1") < events.index("end a1")
-
-
-def test_idle_chats_leave_no_locks_behind():
-    locks = ChatLocks()
-
-    async def use(chat: int) -> None:
-        async with locks.for_chat(chat):
-            await asyncio.sleep(0)
-
-    async def many_chats() -> None:
-        await asyncio.gather(*(use(chat) for chat in range(100)))
-
-    asyncio.run(many_chats())
-    gc.collect()
-    assert len(locks) == 0
