@@ -6,9 +6,9 @@ messages are handled one at a time, in order, even with several replicas of the 
 delivered twice, to this replica or another, is handled once. Only private chats are served: the
 clinic's staff group (for notices) must not talk to the assistant.
 
-python-telegram-bot's own extras do two jobs: AIORateLimiter keeps the bot within Telegram's
-flood limits and, when Telegram still answers 429 "retry after", waits that long and tries again;
-arbitrary callback data lets a button carry any Rasa payload (buttons.py).
+python-telegram-bot's AIORateLimiter keeps the bot within Telegram's flood limits and, when
+Telegram still answers 429 "retry after", waits that long and tries again. A button carries a short
+key to its Rasa payload, which the shared state keeps (buttons.py).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from bot.clinic import Clinic
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.shared_state import MemoryState, RedisState, SharedState, StateUnavailable
 from bot.telegram import replies
-from bot.telegram.buttons import KEYBOARD_KEPT_SECONDS, forget_keyboard, keep_button_data, pressed_choice
+from bot.telegram.buttons import BUTTON_KEPT_SECONDS, ButtonStore
 from bot.telegram.config import TelegramConfig
 from bot.telegram.rendering import OutgoingMessage, render_rasa_messages
 from bot.telegram.typing_indicator import keep_typing
@@ -97,6 +97,7 @@ class TelegramBridge:
         self._clinic = clinic
         self._rasa = rasa
         self._state = state if state is not None else MemoryState()
+        self._buttons = ButtonStore(self._state)
 
     def build_application(self) -> Application:
         builder = (
@@ -108,7 +109,7 @@ class TelegramBridge:
             .post_init(self._open_rasa)
             .post_shutdown(self._close_rasa)
         )
-        application = keep_button_data(builder).build()
+        application = builder.build()
         in_turn = self._in_chat_turn
         application.add_handler(TypeHandler(Update, self._drop_repeated_update), group=-1)
         application.add_handler(CommandHandler("start", in_turn(self._on_start), filters=_PRIVATE))
@@ -245,13 +246,13 @@ class TelegramBridge:
             return
         chat_id = update.effective_chat.id
         # A keyboard answers one question: a second press (double tap, another device) is refused.
-        if not await self._state.claim(f"telegram-keyboard:{chat_id}:{message.message_id}", KEYBOARD_KEPT_SECONDS):
+        if not await self._state.claim(f"telegram-keyboard:{chat_id}:{message.message_id}", BUTTON_KEPT_SECONDS):
             await query.answer(replies.ALREADY_ANSWERED)
             return
-        # The button's ButtonChoice, or None when python-telegram-bot's cache no longer has it.
-        choice = pressed_choice(query)
-        if choice is not None:
-            forget_keyboard(context, query)
+        # The button's ButtonChoice, or None when its key is gone (expired, or sent before a restart
+        # of a bridge without Redis).
+        choice = await self._buttons.choice(query.data)
+        await self._buttons.forget(message.reply_markup)
         await query.answer(f"You chose: {choice.title}" if choice is not None else None)
         try:
             await query.edit_message_reply_markup(reply_markup=None)
@@ -298,10 +299,11 @@ class TelegramBridge:
 
     async def _send(self, bot: Bot, chat_id: int, message: OutgoingMessage) -> None:
         """Sends one answer, retrying brief network failures (flood control is the rate limiter's)."""
+        markup = await self._buttons.markup(message.keyboard) if message.keyboard else None
         for attempt in range(1, NETWORK_ATTEMPTS + 1):
             try:
                 await bot.send_message(
-                    chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML, reply_markup=message.keyboard
+                    chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML, reply_markup=markup
                 )
                 return
             except Forbidden:
@@ -311,7 +313,7 @@ class TelegramBridge:
                 # Escaping should make this impossible; if Telegram still refuses the markup, the
                 # patient gets the same words without formatting rather than nothing.
                 log.warning("Telegram refused a formatted answer for chat %s: %s", chat_id, error.message)
-                await bot.send_message(chat_id=chat_id, text=_plain(message.html), reply_markup=message.keyboard)
+                await bot.send_message(chat_id=chat_id, text=_plain(message.html), reply_markup=markup)
                 return
             except RetryAfter:  # still flood control after the rate limiter's retries
                 log.warning("answer for chat %s not sent (flood control)", chat_id)

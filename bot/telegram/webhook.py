@@ -20,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot, Update
-from telegram.ext import ExtBot
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +71,6 @@ def webhook_app(path: str, secret: str, bot: Bot, queue: asyncio.Queue) -> Starl
         except Exception:  # noqa: BLE001  (any malformed field; the content is never logged)
             log.warning("webhook body is not an update (update id %r)", data.get("update_id"))
             return _refuse(400, NOT_AN_UPDATE)
-        if isinstance(bot, ExtBot):  # as python-telegram-bot's listener does
-            bot.insert_callback_data(update)
         await queue.put(update)
         return Response(status_code=200)
 

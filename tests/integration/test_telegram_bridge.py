@@ -123,7 +123,7 @@ def test_start_greets_with_buttons_after_typing(stand_in, rasa, bridge, chat_id)
     assert greeting["text"].startswith("Hello!")
     buttons = [b for row in greeting["reply_markup"]["inline_keyboard"] for b in row]
     assert [b["text"] for b in buttons] == ["Ask a question", "Request a consultation"]
-    # A button carries python-telegram-bot's key for its payload, within Telegram's 64 bytes.
+    # A button carries a short key to its payload (bot/telegram/buttons.py), within Telegram's 64 bytes.
     assert all(1 <= len(b["callback_data"].encode()) <= 64 for b in buttons)
     typing = stand_in.calls_to("sendChatAction", chat_id)
     sent = stand_in.calls_to("sendMessage", chat_id)
@@ -165,8 +165,8 @@ def test_long_button_payload_travels_as_a_short_key(stand_in, rasa, bridge, chat
 
 def test_a_button_the_bridge_no_longer_knows_is_answered_kindly(stand_in, rasa, bridge, chat_id):
     greeting = greeting_in(stand_in, chat_id)
-    # Data that is not in python-telegram-bot's cache: a keyboard it has forgotten, or one sent
-    # before the bridge restarted (this is what the bridge's buttons used to carry).
+    # Data the shared state does not know: a key that has expired, or one sent before a bridge
+    # without Redis restarted (this is what the bridge's buttons used to carry).
     stand_in.push(stand_in.button_update(chat_id, greeting["message_id"], "/request_consultation"))
     expired = stand_in.wait_for_messages(chat_id, 2)[1]
     assert expired["text"] == "This button has expired. Please type your answer instead."
