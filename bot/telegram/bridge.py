@@ -20,6 +20,7 @@ import logging
 import re
 import signal
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import uvicorn
 from telegram import Bot, Update
@@ -33,12 +34,14 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    SimpleUpdateProcessor,
     TypeHandler,
     filters,
 )
 
-from bot.channels import TELEGRAM, sender_id_for
+from bot.channels import TELEGRAM, conversation_ref, sender_id_for
 from bot.clinic import Clinic
+from bot.log_privacy import about_message
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.shared_state import MemoryState, RedisState, SharedState, StateUnavailable
 from bot.telegram import replies
@@ -56,6 +59,7 @@ START_MESSAGE = "/greet"
 HELP_MESSAGE = "/help"
 CANCEL_MESSAGE = "/stop"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+CONCURRENT_UPDATES = 256  # python-telegram-bot's own number for concurrent_updates(True)
 FLOOD_RETRIES = 2  # after a 429; AIORateLimiter waits the retry_after Telegram asks for each time
 NETWORK_ATTEMPTS = 3  # for a brief network failure (a 502, a timeout), which the rate limiter leaves alone
 # Telegram keeps an update it could not deliver for 24 hours, so a copy can come that much later.
@@ -77,6 +81,21 @@ def _update_key(update: Update) -> str:
 
 def _plain(text_html: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text_html))
+
+
+class _AboutItsConversation(SimpleUpdateProcessor):
+    """Handles each update inside `about_message`: every line logged for it names its conversation
+    (a reference, never the chat id) and a request id, which the Rasa client forwards."""
+
+    def __init__(self, max_concurrent_updates: int, channel_secret: str):
+        super().__init__(max_concurrent_updates)
+        self._channel_secret = channel_secret
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        conversation = conversation_ref(sender_id_for(TELEGRAM, chat.id), self._channel_secret) if chat else ""
+        with about_message(conversation, None):
+            await coroutine
 
 
 class _WebhookServer(uvicorn.Server):
@@ -105,7 +124,7 @@ class TelegramBridge:
             .token(self._config.token)
             .base_url(self._config.base_url)
             .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
-            .concurrent_updates(True)
+            .concurrent_updates(_AboutItsConversation(CONCURRENT_UPDATES, self._config.channel_secret))
             .post_init(self._open_rasa)
             .post_shutdown(self._close_rasa)
         )
@@ -167,7 +186,7 @@ class TelegramBridge:
 
     async def _open_rasa(self, application: Application) -> None:
         if self._rasa is None:
-            self._rasa = RasaClient(self._config.rasa_url)
+            self._rasa = RasaClient(self._config.rasa_url, secret=self._config.channel_secret)
         log.info("Telegram bridge ready (bot id %s), relaying to Rasa", application.bot.id)
 
     async def _close_rasa(self, application: Application) -> None:
@@ -218,22 +237,22 @@ class TelegramBridge:
         await self._send_plain(context.bot, update.effective_chat.id, replies.trouble(self._clinic))
 
     async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._relay(context.bot, update.effective_chat.id, START_MESSAGE)
+        await self._relay(context.bot, update, START_MESSAGE)
 
     async def _on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The assistant's own help (the same as on the website), then what the commands do here.
         chat_id = update.effective_chat.id
-        await self._relay(context.bot, chat_id, HELP_MESSAGE, when_silent=replies.help_text(self._clinic))
+        await self._relay(context.bot, update, HELP_MESSAGE, when_silent=replies.help_text(self._clinic))
         await self._send_plain(context.bot, chat_id, replies.COMMANDS)
 
     async def _on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._relay(context.bot, update.effective_chat.id, CANCEL_MESSAGE, when_silent=replies.CANCELLED)
+        await self._relay(context.bot, update, CANCEL_MESSAGE, when_silent=replies.CANCELLED)
 
     async def _on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._send_plain(context.bot, update.effective_chat.id, replies.UNKNOWN_COMMAND)
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._relay(context.bot, update.effective_chat.id, update.effective_message.text)
+        await self._relay(context.bot, update, update.effective_message.text)
 
     async def _on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._send_plain(context.bot, update.effective_chat.id, replies.ONLY_TEXT)
@@ -261,7 +280,7 @@ class TelegramBridge:
         if choice is None:
             await self._send_plain(context.bot, chat_id, replies.BUTTON_EXPIRED)
         else:
-            await self._relay(context.bot, chat_id, choice.payload)
+            await self._relay(context.bot, update, choice.payload)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Only the kind of error and the update id: messages may hold health details.
@@ -275,11 +294,17 @@ class TelegramBridge:
 
     # -- relaying ---------------------------------------------------------------------------
 
-    async def _relay(self, bot: Bot, chat_id: int, text: str, when_silent: str | None = None) -> None:
-        """Sends one patient message to Rasa and Rasa's answers back; the caller has the chat's turn."""
+    async def _relay(self, bot: Bot, update: Update, text: str, when_silent: str | None = None) -> None:
+        """Sends the update's message to Rasa and Rasa's answers back; the caller has the chat's turn.
+
+        The message id is the update's, so a copy of it sent again (by a retry, or by a replica that
+        did not see the first) is run once by Rasa, which answers it as it did the first time."""
+        chat_id = update.effective_chat.id
         try:
             async with keep_typing(bot, chat_id):
-                messages = await self._rasa.send(sender_id_for(TELEGRAM, chat_id), text)
+                messages = await self._rasa.send(
+                    sender_id_for(TELEGRAM, chat_id), text, message_id=f"telegram-{update.update_id}"
+                )
         except RasaUnavailable as error:
             log.warning("Rasa unavailable for chat %s: %s", chat_id, error)
             await self._send_plain(bot, chat_id, replies.trouble(self._clinic))

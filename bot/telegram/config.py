@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from bot.settings import Settings, SettingsError, get_settings
@@ -34,6 +34,8 @@ class TelegramConfig:
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    # RASA_CHANNEL_SECRET: what Rasa asks of our bridges, and the key of conversation references.
+    channel_secret: str = field(default="", repr=False)
 
     @property
     def uses_webhook(self) -> bool:
@@ -94,4 +96,5 @@ def load_config(environ: Mapping[str, str] | None = None) -> TelegramConfig:
         webhook_secret=secret,
         webhook_listen=settings.telegram_webhook_listen,
         webhook_port=settings.telegram_webhook_port,
+        channel_secret=settings.rasa_channel_secret,
     )

@@ -2,8 +2,10 @@
 
 The real-assistant tests use the trained model; this one exists for what a real Rasa cannot be made
 to do on demand: answer with whatever a test scripts, answer slowly, fail, be counted exactly (was a
-retried message sent twice?), or go down and come back on the same port. It is a real HTTP server
-in a thread, so the relay's and the bridge's HTTP clients are exercised for real.
+retried message sent twice? did two messages of one conversation overlap?), or go down and come
+back on the same port. It is a real HTTP server in a thread, so the relay's and the bridge's HTTP
+clients are exercised for real. GET /webhooks/rest/healthz answers 200 while it is up (the
+readiness check of our Rasa channel), or `fail_status` when that is set.
 
     with FakeRasa(responder) as rasa: ...        # or rasa = FakeRasa(responder).start(); rasa.stop()
 """
@@ -35,6 +37,10 @@ class FakeRasa(Served):
         self.fail_status: int | None = None  # answer this HTTP status instead of messages
         self.received: list[tuple[str, str]] = []
         self.metadata: list[Any] = []  # the REST `metadata` of each received message (None if absent)
+        self.message_ids: list[str | None] = []  # the `message_id` of each received message
+        self.headers: list[dict[str, str]] = []  # the request headers of each received message
+        self.most_at_once: dict[str, int] = {}  # sender -> the most of its messages answered at once
+        self._in_flight: dict[str, int] = {}
         self._lock = threading.Lock()
 
     @property
@@ -49,10 +55,22 @@ class FakeRasa(Served):
         with self._lock:
             return [text for s, text in self.received if s == sender]
 
+    def message_ids_from(self, sender: str) -> list[str | None]:
+        with self._lock:
+            return [m for (s, _), m in zip(self.received, self.message_ids) if s == sender]
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                if self.path != "/webhooks/rest/healthz":
+                    self._reply(404, {"error": "not found"})
+                elif fake.fail_status is not None:
+                    self._reply(fake.fail_status, {"status": "unavailable"})
+                else:
+                    self._reply(200, {"status": "ok"})
+
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 if self.path != "/webhooks/rest/webhook":
                     self._reply(404, {"error": "not found"})
@@ -65,8 +83,17 @@ class FakeRasa(Served):
                 with fake._lock:
                     fake.received.append((sender, text))
                     fake.metadata.append(body.get("metadata"))
-                time.sleep(fake.delay)
-                self._reply(200, [{"recipient_id": sender, **m} for m in fake.responder(sender, text)])
+                    fake.message_ids.append(body.get("message_id"))
+                    fake.headers.append(dict(self.headers.items()))
+                    fake._in_flight[sender] = fake._in_flight.get(sender, 0) + 1
+                    fake.most_at_once[sender] = max(fake.most_at_once.get(sender, 0), fake._in_flight[sender])
+                try:
+                    time.sleep(fake.delay)
+                    messages = fake.responder(sender, text)
+                finally:
+                    with fake._lock:
+                        fake._in_flight[sender] -= 1
+                self._reply(200, [{"recipient_id": sender, **m} for m in messages])
 
             def _reply(self, status: int, payload: Any) -> None:
                 data = json.dumps(payload).encode()

@@ -133,7 +133,8 @@ def test_start_greets_with_buttons_after_typing(stand_in, rasa, bridge, chat_id)
 def test_button_press_is_acknowledged_relayed_once_and_its_keyboard_removed(stand_in, rasa, bridge, chat_id):
     greeting = greeting_in(stand_in, chat_id)
 
-    stand_in.push(stand_in.press(chat_id, greeting["message_id"], "Request a consultation"))
+    press = stand_in.press(chat_id, greeting["message_id"], "Request a consultation")
+    stand_in.push(press)
     question = stand_in.wait_for_messages(chat_id, 2)[1]
     assert question["text"] == "Are you pregnant or breastfeeding?"
     assert_keyboard_removed_and_press_acknowledged(stand_in, chat_id, "You chose: Request a consultation")
@@ -149,6 +150,8 @@ def test_button_press_is_acknowledged_relayed_once_and_its_keyboard_removed(stan
     stand_in.push(stand_in.press(chat_id, question["message_id"], "No"))
     assert stand_in.wait_for_messages(chat_id, 3)[2]["text"] == "Noted: no."
     assert rasa.messages_from(f"telegram-{chat_id}") == ["/greet", "/request_consultation", "no"]
+    # A press reaches Rasa under the id of its own update, as a typed message does.
+    assert rasa.message_ids_from(f"telegram-{chat_id}")[1] == f"telegram-{press['update_id']}"
 
 
 def test_long_button_payload_travels_as_a_short_key(stand_in, rasa, bridge, chat_id):
@@ -202,10 +205,16 @@ def test_long_answer_is_split_within_telegrams_limit(stand_in, bridge, chat_id):
 def test_repeated_update_is_processed_once(stand_in, rasa, bridge, chat_id):
     update = stand_in.text_update(chat_id, "what does it cost?")
     stand_in.push(update, update)  # Telegram re-delivering the same update_id
-    stand_in.push(stand_in.text_update(chat_id, "and after that?"))
+    following = stand_in.text_update(chat_id, "and after that?")
+    stand_in.push(following)
     stand_in.wait_for_messages(chat_id, 2)
     time.sleep(0.5)
     assert rasa.messages_from(f"telegram-{chat_id}") == ["what does it cost?", "and after that?"]
+    # Each names its update, so Rasa too would run a copy that got past the bridge only once.
+    assert rasa.message_ids_from(f"telegram-{chat_id}") == [
+        f"telegram-{update['update_id']}",
+        f"telegram-{following['update_id']}",
+    ]
     assert texts(stand_in.sent_messages(chat_id)) == ["You said: what does it cost?", "You said: and after that?"]
 
 
