@@ -155,7 +155,13 @@ class TelegramBridge:
         config = self._config
         server = _WebhookServer(
             uvicorn.Config(
-                webhook_app(config.webhook_path, config.webhook_secret, application.bot, application.update_queue),
+                webhook_app(
+                    config.webhook_path,
+                    config.webhook_secret,
+                    application.bot,
+                    application.update_queue,
+                    self.health_checks,
+                ),
                 host=config.webhook_listen,
                 port=config.webhook_port,
                 lifespan="off",
@@ -194,6 +200,14 @@ class TelegramBridge:
             await self._rasa.aclose()
         if isinstance(self._state, RedisState):
             await self._state.aclose()
+
+    async def health_checks(self) -> dict[str, bool]:
+        """What the webhook listener's /healthz reports: whether Rasa is ready, and whether the shared
+        state answers when it is Redis (memory always does)."""
+        checks = {"rasa": self._rasa.ready()}
+        if isinstance(self._state, RedisState):
+            checks["shared_state"] = self._state.ping()
+        return dict(zip(checks, await asyncio.gather(*checks.values())))
 
     # -- handlers ---------------------------------------------------------------------------
 

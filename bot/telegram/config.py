@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from bot.settings import Settings, SettingsError, get_settings
+from bot.telegram.webhook import LIVENESS_PATH, READINESS_PATH
 
 DEFAULT_BASE_URL = Settings.model_fields["telegram_base_url"].default
 # Telegram accepts 1-256 characters from this set as a webhook secret token.
@@ -71,6 +72,11 @@ def load_config(environ: Mapping[str, str] | None = None) -> TelegramConfig:
         if urlsplit(webhook_url).scheme not in ("https", "http") or not urlsplit(webhook_url).netloc:
             raise TelegramConfigError(
                 f"TELEGRAM_WEBHOOK_URL must be a full URL such as https://clinic.example/telegram, got {webhook_url!r}."
+            )
+        if "/" + urlsplit(webhook_url).path.strip("/") in (LIVENESS_PATH, READINESS_PATH):
+            raise TelegramConfigError(
+                f"TELEGRAM_WEBHOOK_URL's path may not be {LIVENESS_PATH} or {READINESS_PATH}: the webhook "
+                "listener answers health checks there. Use another path, such as /telegram/updates."
             )
         if secret is None:
             raise TelegramConfigError(
