@@ -38,7 +38,7 @@ class FakeRasa(Served):
         self.received: list[tuple[str, str]] = []
         self.metadata: list[Any] = []  # the REST `metadata` of each received message (None if absent)
         self.message_ids: list[str | None] = []  # the `message_id` of each received message
-        self.headers: list[dict[str, str]] = []  # the request headers of each received message
+        self.headers: list[dict[str, str]] = []  # the request headers of each received message, names in lower case
         self.most_at_once: dict[str, int] = {}  # sender -> the most of its messages answered at once
         self._in_flight: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -84,7 +84,7 @@ class FakeRasa(Served):
                     fake.received.append((sender, text))
                     fake.metadata.append(body.get("metadata"))
                     fake.message_ids.append(body.get("message_id"))
-                    fake.headers.append(dict(self.headers.items()))
+                    fake.headers.append({name.lower(): value for name, value in self.headers.items()})
                     fake._in_flight[sender] = fake._in_flight.get(sender, 0) + 1
                     fake.most_at_once[sender] = max(fake.most_at_once.get(sender, 0), fake._in_flight[sender])
                 try:
