@@ -71,8 +71,9 @@ TURN_HOLD_SECONDS = 90
 TURN_WAIT_SECONDS = 120
 
 _PRIVATE = filters.ChatType.PRIVATE
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 _NEW_MESSAGE = filters.UpdateType.MESSAGE & _PRIVATE
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
 def _update_key(update: Update) -> str:
@@ -119,7 +120,7 @@ class TelegramBridge:
         self._buttons = ButtonStore(self._state)
 
     def build_application(self) -> Application:
-        builder = (
+        application = (
             Application.builder()
             .token(self._config.token)
             .base_url(self._config.base_url)
@@ -127,8 +128,8 @@ class TelegramBridge:
             .concurrent_updates(_AboutItsConversation(CONCURRENT_UPDATES, self._config.channel_secret))
             .post_init(self._open_rasa)
             .post_shutdown(self._close_rasa)
+            .build()
         )
-        application = builder.build()
         in_turn = self._in_chat_turn
         application.add_handler(TypeHandler(Update, self._drop_repeated_update), group=-1)
         application.add_handler(CommandHandler("start", in_turn(self._on_start), filters=_PRIVATE))
