@@ -207,7 +207,7 @@ class TelegramBridge:
         state answers when it is Redis (memory always does)."""
         checks = {"rasa": self._rasa.ready()}
         if isinstance(self._state, RedisState):
-            checks["shared_state"] = self._state.ping()
+            checks["redis"] = self._state.ping()
         return dict(zip(checks, await asyncio.gather(*checks.values())))
 
     # -- handlers ---------------------------------------------------------------------------

@@ -2,10 +2,9 @@
 
 The real-assistant tests use the trained model; this one exists for what a real Rasa cannot be made
 to do on demand: answer with whatever a test scripts, answer slowly, fail, be counted exactly (was a
-retried message sent twice? did two messages of one conversation overlap?), or go down and come
-back on the same port. It is a real HTTP server in a thread, so the relay's and the bridge's HTTP
-clients are exercised for real. GET /webhooks/rest/healthz answers 200 while it is up (the
-readiness check of our Rasa channel), or `fail_status` when that is set.
+retried message sent twice?), or go down and come back on the same port. It is a real HTTP server
+in a thread, so the relay's and the bridge's HTTP clients are exercised for real. Its readiness
+check (GET /webhooks/rest/healthz, as bot/rasa_channel.py's) fails while `fail_status` is set.
 
     with FakeRasa(responder) as rasa: ...        # or rasa = FakeRasa(responder).start(); rasa.stop()
 """
@@ -35,12 +34,11 @@ class FakeRasa(Served):
         self.responder = responder  # (sender, text) -> Rasa's messages; `recipient_id` is added
         self.delay = 0.0  # seconds to wait before answering
         self.fail_status: int | None = None  # answer this HTTP status instead of messages
+        self.request_ids: list[str | None] = []  # the X-Request-Id header of each received message
         self.received: list[tuple[str, str]] = []
         self.metadata: list[Any] = []  # the REST `metadata` of each received message (None if absent)
-        self.message_ids: list[str | None] = []  # the `message_id` of each received message
-        self.headers: list[dict[str, str]] = []  # the request headers of each received message, names in lower case
-        self.most_at_once: dict[str, int] = {}  # sender -> the most of its messages answered at once
-        self._in_flight: dict[str, int] = {}
+        self.message_ids: list[str | None] = []  # the `message_id` of each (None if absent)
+        self.affinity: list[str | None] = []  # the X-Conversation-Ref header of each
         self._lock = threading.Lock()
 
     @property
@@ -57,17 +55,17 @@ class FakeRasa(Served):
 
     def message_ids_from(self, sender: str) -> list[str | None]:
         with self._lock:
-            return [m for (s, _), m in zip(self.received, self.message_ids) if s == sender]
+            return [message_id for (s, _), message_id in zip(self.received, self.message_ids) if s == sender]
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:  # noqa: N802  (Rasa's readiness, bot/rasa_channel.py)
                 if self.path != "/webhooks/rest/healthz":
                     self._reply(404, {"error": "not found"})
                 elif fake.fail_status is not None:
-                    self._reply(fake.fail_status, {"status": "unavailable"})
+                    self._reply(503, {"status": "unavailable"})
                 else:
                     self._reply(200, {"status": "ok"})
 
@@ -81,19 +79,13 @@ class FakeRasa(Served):
                     return
                 sender, text = body["sender"], body["message"]
                 with fake._lock:
+                    fake.request_ids.append(self.headers.get("x-request-id"))
                     fake.received.append((sender, text))
                     fake.metadata.append(body.get("metadata"))
                     fake.message_ids.append(body.get("message_id"))
-                    fake.headers.append({name.lower(): value for name, value in self.headers.items()})
-                    fake._in_flight[sender] = fake._in_flight.get(sender, 0) + 1
-                    fake.most_at_once[sender] = max(fake.most_at_once.get(sender, 0), fake._in_flight[sender])
-                try:
-                    time.sleep(fake.delay)
-                    messages = fake.responder(sender, text)
-                finally:
-                    with fake._lock:
-                        fake._in_flight[sender] -= 1
-                self._reply(200, [{"recipient_id": sender, **m} for m in messages])
+                    fake.affinity.append(self.headers.get("x-conversation-ref"))
+                time.sleep(fake.delay)
+                self._reply(200, [{"recipient_id": sender, **m} for m in fake.responder(sender, text)])
 
             def _reply(self, status: int, payload: Any) -> None:
                 data = json.dumps(payload).encode()
