@@ -15,6 +15,7 @@ from bot.shared_secrets import CHANNEL_HEADER
 # one conversation reaches the same replica while it is up (docs/deploy.md).
 AFFINITY_HEADER = "X-Conversation-Ref"
 REQUEST_ID_HEADER = "X-Request-Id"
+READY_TIMEOUT_SECONDS = 2.0  # a health check must answer well within a load balancer's interval
 
 
 class RasaUnavailable(RuntimeError):
@@ -32,6 +33,7 @@ class RasaClient:
         """`secret`: the channel secret Rasa asks of our bridges (bot/shared_secrets.py); by default
         RASA_CHANNEL_SECRET from this process's environment."""
         self._url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+        self._ready_url = base_url.rstrip("/") + "/webhooks/rest/healthz"
         secret = get_settings().rasa_channel_secret if secret is None else secret
         self._secret = secret
         self._client = httpx.AsyncClient(
@@ -69,6 +71,15 @@ class RasaClient:
         if not isinstance(messages, list):
             raise RasaUnavailable("Rasa answered something other than a list of messages")
         return messages
+
+    async def ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> bool:
+        """Whether Rasa answers its readiness check (our REST channel's /webhooks/rest/healthz) with
+        200; any other answer, or none in `timeout` seconds, is not ready."""
+        try:
+            response = await self._client.get(self._ready_url, timeout=timeout)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
 
     async def aclose(self) -> None:
         await self._client.aclose()

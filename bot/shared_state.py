@@ -45,8 +45,9 @@ class SharedState(Protocol):
     async def delete(self, key: str) -> None: ...
 
     def lock(self, key: str, hold_at_most: float, wait_at_most: float) -> contextlib.AbstractAsyncContextManager:
-        """Held by one caller at a time across every replica; expires after `hold_at_most` seconds
-        in case its holder died, and raises StateUnavailable after waiting `wait_at_most`."""
+        """Held by one caller at a time across every replica, taken by one process's callers in the
+        order they asked; expires after `hold_at_most` seconds in case its holder died, and raises
+        StateUnavailable after waiting `wait_at_most`."""
 
     async def ping(self) -> bool: ...
 
@@ -166,26 +167,27 @@ class RedisState:
 
     @contextlib.asynccontextmanager
     async def lock(self, key: str, hold_at_most: float, wait_at_most: float) -> AsyncIterator[None]:
-        name, token = self._key("lock:" + key), uuid.uuid4().hex
         deadline = time.monotonic() + wait_at_most
-        shared = True
-        try:
-            while not await self._redis.set(name, token, nx=True, px=int(hold_at_most * 1000)):
-                if time.monotonic() > deadline:
-                    raise StateUnavailable(f"waited {wait_at_most:.0f}s for a lock")
-                await asyncio.sleep(self.POLL_SECONDS)
-        except self._errors as error:
-            self._unavailable(error)
-            shared = False
-        if not shared:
-            async with self._fallback.lock(key, hold_at_most, wait_at_most):
+        # This process's own callers queue in memory first (asyncio.Lock wakes them in order) and
+        # only the first of them polls Redis: polling alone would let a later caller overtake.
+        # The memory lock is also the whole lock when Redis cannot be reached.
+        async with self._fallback.lock(key, hold_at_most, wait_at_most):
+            name, token = self._key("lock:" + key), uuid.uuid4().hex
+            shared = True
+            try:
+                while not await self._redis.set(name, token, nx=True, px=int(hold_at_most * 1000)):
+                    if time.monotonic() > deadline:
+                        raise StateUnavailable(f"waited {wait_at_most:.0f}s for a lock")
+                    await asyncio.sleep(self.POLL_SECONDS)
+            except self._errors as error:
+                self._unavailable(error)
+                shared = False
+            try:
                 yield
-            return
-        try:
-            yield
-        finally:
-            with contextlib.suppress(*self._errors):
-                await self._release(keys=[name], args=[token])
+            finally:
+                if shared:
+                    with contextlib.suppress(*self._errors):
+                        await self._release(keys=[name], args=[token])
 
     async def ping(self) -> bool:
         try:

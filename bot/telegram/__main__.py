@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 
+from bot.app_secret import AppSecretError
 from bot.clinic import ClinicConfigError, load_clinic
 from bot.log_privacy import start_logging
 from bot.private_files import restrict_new_files
 from bot.settings import settings_for_startup
+from bot.shared_state import configured_state
 from bot.telegram.bridge import TelegramBridge
 from bot.telegram.config import NOT_CONFIGURED, TelegramConfigError, bridge_enabled, load_config
 
@@ -25,10 +27,11 @@ def main() -> int:
     try:
         config = load_config()
         clinic = load_clinic(settings.clinic_config)
-    except (TelegramConfigError, ClinicConfigError) as error:
+        state = configured_state(settings)  # keyed with APP_SECRET_KEY, which every replica shares
+    except (TelegramConfigError, ClinicConfigError, AppSecretError) as error:
         print(f"Telegram bridge not started: {error}", file=sys.stderr)
         return 2
-    TelegramBridge(config, clinic).run()
+    TelegramBridge(config, clinic, state=state).run()
     return 0
 
 

@@ -1,12 +1,14 @@
 """The bridge itself: python-telegram-bot handlers that relay a chat to Rasa and back.
 
 Each Telegram chat is one Rasa conversation (sender id `telegram-<chat id>`). Updates are
-processed concurrently, with one lock per chat so a chat's messages keep their order. Only private
-chats are served: the clinic's staff group (for notices) must not talk to the assistant.
+processed concurrently, each while it has its chat's turn (a lock in the shared state), so a chat's
+messages are handled one at a time, in order, even with several replicas of the bridge; an update
+delivered twice, to this replica or another, is handled once. Only private chats are served: the
+clinic's staff group (for notices) must not talk to the assistant.
 
-python-telegram-bot's own extras do two jobs: AIORateLimiter keeps the bot within Telegram's
-flood limits and, when Telegram still answers 429 "retry after", waits that long and tries again;
-arbitrary callback data lets a button carry any Rasa payload (buttons.py).
+python-telegram-bot's AIORateLimiter keeps the bot within Telegram's flood limits and, when
+Telegram still answers 429 "retry after", waits that long and tries again. A button carries a short
+key to its Rasa payload, which the shared state keeps (buttons.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import html
 import logging
 import re
 import signal
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import uvicorn
 from telegram import Bot, Update
@@ -30,18 +34,19 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    SimpleUpdateProcessor,
     TypeHandler,
     filters,
 )
 
-from bot.channels import TELEGRAM, sender_id_for
+from bot.channels import TELEGRAM, conversation_ref, sender_id_for
 from bot.clinic import Clinic
+from bot.log_privacy import about_message
 from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.shared_state import MemoryState, RedisState, SharedState, StateUnavailable
 from bot.telegram import replies
-from bot.telegram.buttons import forget_keyboard, keep_button_data, pressed_choice
-from bot.telegram.chat_order import ChatLocks
+from bot.telegram.buttons import BUTTON_KEPT_SECONDS, ButtonStore
 from bot.telegram.config import TelegramConfig
-from bot.telegram.dedupe import RecentIds
 from bot.telegram.rendering import OutgoingMessage, render_rasa_messages
 from bot.telegram.typing_indicator import keep_typing
 from bot.telegram.webhook import webhook_app
@@ -54,15 +59,44 @@ START_MESSAGE = "/greet"
 HELP_MESSAGE = "/help"
 CANCEL_MESSAGE = "/stop"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+CONCURRENT_UPDATES = 256  # python-telegram-bot's own number for concurrent_updates(True)
 FLOOD_RETRIES = 2  # after a 429; AIORateLimiter waits the retry_after Telegram asks for each time
 NETWORK_ATTEMPTS = 3  # for a brief network failure (a 502, a timeout), which the rate limiter leaves alone
+# Telegram keeps an update it could not deliver for 24 hours, so a copy can come that much later.
+UPDATE_SEEN_SECONDS = 24 * 3600
+# A chat's turn: held while one update talks to Rasa (at most 30 s, RasaClient's timeout) and sends
+# the answers (flood control and network retries included). A replica that dies holding it frees
+# it after TURN_HOLD_SECONDS; an update behind a few slow ones waits up to TURN_WAIT_SECONDS.
+TURN_HOLD_SECONDS = 90
+TURN_WAIT_SECONDS = 120
 
 _PRIVATE = filters.ChatType.PRIVATE
 _NEW_MESSAGE = filters.UpdateType.MESSAGE & _PRIVATE
 
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def _update_key(update: Update) -> str:
+    return f"telegram-update:{update.update_id}"
+
 
 def _plain(text_html: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text_html))
+
+
+class _AboutItsConversation(SimpleUpdateProcessor):
+    """Handles each update inside `about_message`: every line logged for it names its conversation
+    (a reference, never the chat id) and a request id, which the Rasa client forwards."""
+
+    def __init__(self, max_concurrent_updates: int, channel_secret: str):
+        super().__init__(max_concurrent_updates)
+        self._channel_secret = channel_secret
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        conversation = conversation_ref(sender_id_for(TELEGRAM, chat.id), self._channel_secret) if chat else ""
+        with about_message(conversation, None):
+            await coroutine
 
 
 class _WebhookServer(uvicorn.Server):
@@ -74,33 +108,37 @@ class _WebhookServer(uvicorn.Server):
 
 
 class TelegramBridge:
-    def __init__(self, config: TelegramConfig, clinic: Clinic, rasa: RasaClient | None = None):
+    def __init__(
+        self, config: TelegramConfig, clinic: Clinic, rasa: RasaClient | None = None, state: SharedState | None = None
+    ):
+        """`state`: what the replicas share (bot/shared_state.py, configured_state()); by default this
+        process's memory, as for a single bridge."""
         self._config = config
         self._clinic = clinic
         self._rasa = rasa
-        self._seen_updates = RecentIds()
-        self._used_keyboards = RecentIds()
-        self._chat_locks = ChatLocks()
+        self._state = state if state is not None else MemoryState()
+        self._buttons = ButtonStore(self._state)
 
     def build_application(self) -> Application:
-        builder = (
+        application = (
             Application.builder()
             .token(self._config.token)
             .base_url(self._config.base_url)
             .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
-            .concurrent_updates(True)
+            .concurrent_updates(_AboutItsConversation(CONCURRENT_UPDATES, self._config.channel_secret))
             .post_init(self._open_rasa)
             .post_shutdown(self._close_rasa)
+            .build()
         )
-        application = keep_button_data(builder).build()
+        in_turn = self._in_chat_turn
         application.add_handler(TypeHandler(Update, self._drop_repeated_update), group=-1)
-        application.add_handler(CommandHandler("start", self._on_start, filters=_PRIVATE))
-        application.add_handler(CommandHandler("help", self._on_help, filters=_PRIVATE))
-        application.add_handler(CommandHandler("cancel", self._on_cancel, filters=_PRIVATE))
-        application.add_handler(MessageHandler(_NEW_MESSAGE & filters.COMMAND, self._on_unknown_command))
-        application.add_handler(MessageHandler(_NEW_MESSAGE & filters.TEXT, self._on_text))
-        application.add_handler(MessageHandler(_NEW_MESSAGE, self._on_not_text))
-        application.add_handler(CallbackQueryHandler(self._on_button))
+        application.add_handler(CommandHandler("start", in_turn(self._on_start), filters=_PRIVATE))
+        application.add_handler(CommandHandler("help", in_turn(self._on_help), filters=_PRIVATE))
+        application.add_handler(CommandHandler("cancel", in_turn(self._on_cancel), filters=_PRIVATE))
+        application.add_handler(MessageHandler(_NEW_MESSAGE & filters.COMMAND, in_turn(self._on_unknown_command)))
+        application.add_handler(MessageHandler(_NEW_MESSAGE & filters.TEXT, in_turn(self._on_text)))
+        application.add_handler(MessageHandler(_NEW_MESSAGE, in_turn(self._on_not_text)))
+        application.add_handler(CallbackQueryHandler(in_turn(self._on_button)))
         application.add_error_handler(self._on_error)
         return application
 
@@ -118,7 +156,13 @@ class TelegramBridge:
         config = self._config
         server = _WebhookServer(
             uvicorn.Config(
-                webhook_app(config.webhook_path, config.webhook_secret, application.bot, application.update_queue),
+                webhook_app(
+                    config.webhook_path,
+                    config.webhook_secret,
+                    application.bot,
+                    application.update_queue,
+                    self.health_checks,
+                ),
                 host=config.webhook_listen,
                 port=config.webhook_port,
                 lifespan="off",
@@ -149,48 +193,84 @@ class TelegramBridge:
 
     async def _open_rasa(self, application: Application) -> None:
         if self._rasa is None:
-            self._rasa = RasaClient(self._config.rasa_url)
+            self._rasa = RasaClient(self._config.rasa_url, secret=self._config.channel_secret)
         log.info("Telegram bridge ready (bot id %s), relaying to Rasa", application.bot.id)
 
     async def _close_rasa(self, application: Application) -> None:
         if self._rasa is not None:
             await self._rasa.aclose()
+        if isinstance(self._state, RedisState):
+            await self._state.aclose()
+
+    async def health_checks(self) -> dict[str, bool]:
+        """What the webhook listener's /healthz reports: whether Rasa is ready, and whether the shared
+        state answers when it is Redis (memory always does)."""
+        checks = {"rasa": self._rasa.ready()}
+        if isinstance(self._state, RedisState):
+            checks["redis"] = self._state.ping()
+        return dict(zip(checks, await asyncio.gather(*checks.values())))
 
     # -- handlers ---------------------------------------------------------------------------
 
     async def _drop_repeated_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # Checked and recorded without awaiting, so two copies processed concurrently cannot both pass.
-        if not self._seen_updates.first_time(update.update_id):
+        # One atomic claim, so two copies processed at once (here or by another replica) cannot both pass.
+        if not await self._state.claim(_update_key(update), UPDATE_SEEN_SECONDS):
             log.info("update %s delivered again, ignored", update.update_id)
             raise ApplicationHandlerStop
 
+    def _in_chat_turn(self, handle: Handler) -> Handler:
+        """`handle`, run while it has its chat's turn: one update of a chat at a time across every
+        replica, one process's in the order they came (bot/shared_state.py's lock)."""
+
+        async def in_turn(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            chat = update.effective_chat
+            if chat is None:  # a button of an inline message: no chat to keep in order
+                await handle(update, context)
+                return
+            async with contextlib.AsyncExitStack() as turn:
+                try:
+                    await turn.enter_async_context(
+                        self._state.lock(
+                            f"telegram-chat:{chat.id}", hold_at_most=TURN_HOLD_SECONDS, wait_at_most=TURN_WAIT_SECONDS
+                        )
+                    )
+                except StateUnavailable as error:
+                    await self._turn_did_not_come(update, context, error)
+                    return
+                await handle(update, context)
+
+        return in_turn
+
+    async def _turn_did_not_come(self, update: Update, context: ContextTypes.DEFAULT_TYPE, error: Exception) -> None:
+        """The chat's turn stayed taken (a replica stuck on it): this update is not handled, so it is
+        not recorded as handled either, and the patient is asked to try again."""
+        log.warning("update %s not handled: %s", update.update_id, error)
+        await self._state.delete(_update_key(update))
+        if update.callback_query is not None:  # stops the button's spinner; its keyboard stays usable
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+        await self._send_plain(context.bot, update.effective_chat.id, replies.trouble(self._clinic))
+
     async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._relay(context.bot, update.effective_chat.id, START_MESSAGE)
+        await self._relay(context.bot, update, START_MESSAGE)
 
     async def _on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The assistant's own help (the same as on the website), then what the commands do here.
-        async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._relay(
-                context.bot, update.effective_chat.id, HELP_MESSAGE, when_silent=replies.help_text(self._clinic)
-            )
-            await self._send_plain(context.bot, update.effective_chat.id, replies.COMMANDS)
+        chat_id = update.effective_chat.id
+        await self._relay(context.bot, update, HELP_MESSAGE, when_silent=replies.help_text(self._clinic))
+        await self._send_plain(context.bot, chat_id, replies.COMMANDS)
 
     async def _on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._relay(context.bot, update.effective_chat.id, CANCEL_MESSAGE, when_silent=replies.CANCELLED)
+        await self._relay(context.bot, update, CANCEL_MESSAGE, when_silent=replies.CANCELLED)
 
     async def _on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._send_plain(context.bot, update.effective_chat.id, replies.UNKNOWN_COMMAND)
+        await self._send_plain(context.bot, update.effective_chat.id, replies.UNKNOWN_COMMAND)
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._relay(context.bot, update.effective_chat.id, update.effective_message.text)
+        await self._relay(context.bot, update, update.effective_message.text)
 
     async def _on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        async with self._chat_locks.for_chat(update.effective_chat.id):
-            await self._send_plain(context.bot, update.effective_chat.id, replies.ONLY_TEXT)
+        await self._send_plain(context.bot, update.effective_chat.id, replies.ONLY_TEXT)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -200,23 +280,22 @@ class TelegramBridge:
             return
         chat_id = update.effective_chat.id
         # A keyboard answers one question: a second press (double tap, another device) is refused.
-        if not self._used_keyboards.first_time((chat_id, message.message_id)):
+        if not await self._state.claim(f"telegram-keyboard:{chat_id}:{message.message_id}", BUTTON_KEPT_SECONDS):
             await query.answer(replies.ALREADY_ANSWERED)
             return
-        # The button's ButtonChoice, or None when python-telegram-bot's cache no longer has it.
-        choice = pressed_choice(query)
-        if choice is not None:
-            forget_keyboard(context, query)
-        async with self._chat_locks.for_chat(chat_id):
-            await query.answer(f"You chose: {choice.title}" if choice is not None else None)
-            try:
-                await query.edit_message_reply_markup(reply_markup=None)
-            except BadRequest as error:
-                log.debug("keyboard not removed: %s", error.message)
-            if choice is None:
-                await self._send_plain(context.bot, chat_id, replies.BUTTON_EXPIRED)
-            else:
-                await self._relay(context.bot, chat_id, choice.payload)
+        # The button's ButtonChoice, or None when its key is gone (expired, or sent before a restart
+        # of a bridge without Redis).
+        choice = await self._buttons.choice(query.data)
+        await self._buttons.forget(message.reply_markup)
+        await query.answer(f"You chose: {choice.title}" if choice is not None else None)
+        try:
+            await query.edit_message_reply_markup(reply_markup=None)
+        except BadRequest as error:
+            log.debug("keyboard not removed: %s", error.message)
+        if choice is None:
+            await self._send_plain(context.bot, chat_id, replies.BUTTON_EXPIRED)
+        else:
+            await self._relay(context.bot, update, choice.payload)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Only the kind of error and the update id: messages may hold health details.
@@ -230,11 +309,17 @@ class TelegramBridge:
 
     # -- relaying ---------------------------------------------------------------------------
 
-    async def _relay(self, bot: Bot, chat_id: int, text: str, when_silent: str | None = None) -> None:
-        """Sends one patient message to Rasa and Rasa's answers back; the caller holds the chat's lock."""
+    async def _relay(self, bot: Bot, update: Update, text: str, when_silent: str | None = None) -> None:
+        """Sends the update's message to Rasa and Rasa's answers back; the caller has the chat's turn.
+
+        The message id is the update's, so a copy of it sent again (by a retry, or by a replica that
+        did not see the first) is run once by Rasa, which answers it as it did the first time."""
+        chat_id = update.effective_chat.id
         try:
             async with keep_typing(bot, chat_id):
-                messages = await self._rasa.send(sender_id_for(TELEGRAM, chat_id), text)
+                messages = await self._rasa.send(
+                    sender_id_for(TELEGRAM, chat_id), text, message_id=f"telegram-{update.update_id}"
+                )
         except RasaUnavailable as error:
             log.warning("Rasa unavailable for chat %s: %s", chat_id, error)
             await self._send_plain(bot, chat_id, replies.trouble(self._clinic))
@@ -254,10 +339,11 @@ class TelegramBridge:
 
     async def _send(self, bot: Bot, chat_id: int, message: OutgoingMessage) -> None:
         """Sends one answer, retrying brief network failures (flood control is the rate limiter's)."""
+        markup = await self._buttons.markup(message.keyboard) if message.keyboard else None
         for attempt in range(1, NETWORK_ATTEMPTS + 1):
             try:
                 await bot.send_message(
-                    chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML, reply_markup=message.keyboard
+                    chat_id=chat_id, text=message.html, parse_mode=ParseMode.HTML, reply_markup=markup
                 )
                 return
             except Forbidden:
@@ -267,7 +353,7 @@ class TelegramBridge:
                 # Escaping should make this impossible; if Telegram still refuses the markup, the
                 # patient gets the same words without formatting rather than nothing.
                 log.warning("Telegram refused a formatted answer for chat %s: %s", chat_id, error.message)
-                await bot.send_message(chat_id=chat_id, text=_plain(message.html), reply_markup=message.keyboard)
+                await bot.send_message(chat_id=chat_id, text=_plain(message.html), reply_markup=markup)
                 return
             except RetryAfter:  # still flood control after the rate limiter's retries
                 log.warning("answer for chat %s not sent (flood control)", chat_id)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from bot.settings import Settings, SettingsError, get_settings
+from bot.telegram.webhook import LIVENESS_PATH, READINESS_PATH
 
 DEFAULT_BASE_URL = Settings.model_fields["telegram_base_url"].default
 # Telegram accepts 1-256 characters from this set as a webhook secret token.
@@ -34,6 +35,8 @@ class TelegramConfig:
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    # RASA_CHANNEL_SECRET: what Rasa asks of our bridges, and the key of conversation references.
+    channel_secret: str = field(default="", repr=False)
 
     @property
     def uses_webhook(self) -> bool:
@@ -70,6 +73,11 @@ def load_config(environ: Mapping[str, str] | None = None) -> TelegramConfig:
             raise TelegramConfigError(
                 f"TELEGRAM_WEBHOOK_URL must be a full URL such as https://clinic.example/telegram, got {webhook_url!r}."
             )
+        if "/" + urlsplit(webhook_url).path.strip("/") in (LIVENESS_PATH, READINESS_PATH):
+            raise TelegramConfigError(
+                f"TELEGRAM_WEBHOOK_URL's path may not be {LIVENESS_PATH} or {READINESS_PATH}: the webhook "
+                "listener answers health checks there. Use another path, such as /telegram/updates."
+            )
         if secret is None:
             raise TelegramConfigError(
                 "Webhook mode needs TELEGRAM_WEBHOOK_SECRET, so that only Telegram can post updates "
@@ -94,4 +102,5 @@ def load_config(environ: Mapping[str, str] | None = None) -> TelegramConfig:
         webhook_secret=secret,
         webhook_listen=settings.telegram_webhook_listen,
         webhook_port=settings.telegram_webhook_port,
+        channel_secret=settings.rasa_channel_secret,
     )

@@ -5,8 +5,8 @@ too (bot/web/static/widget/markdown.js); tests/markdown_cases.yml holds the case
 Everything else is escaped, so text such as a patient's name with `_`, `*` or `<` is shown as
 written and can never make Telegram reject a message. Each line of the text stays one line, so
 Telegram's limit of 4096 characters per message is kept by splitting between lines, and a line too
-long on its own between words. A button's data is a ButtonChoice, whatever its length:
-python-telegram-bot turns it into a key on sending (buttons.py).
+long on its own between words. Buttons become rows of ButtonChoices, whatever a payload's length:
+the bridge gives each a short key when it sends them (buttons.py).
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
-from bot.telegram.buttons import ButtonChoice
+from bot.telegram.buttons import ButtonChoice, Keyboard
 
 MESSAGE_LIMIT = 4096
 # Telegram's own button text limit is higher, but long titles wrap badly on phones.
@@ -46,7 +44,7 @@ _SUB_ITEM_INDENT = "  "
 @dataclass(frozen=True)
 class OutgoingMessage:
     html: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: Keyboard | None = None
 
 
 def telegram_length(text: str) -> int:
@@ -150,20 +148,17 @@ def split_for_telegram(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return [chunk.strip() for chunk in chunks if chunk.strip()]
 
 
-def build_keyboard(buttons: Iterable[Mapping[str, Any]]) -> InlineKeyboardMarkup | None:
-    """Rasa buttons as an inline keyboard: short titles side by side, longer ones one per row."""
-    keyboard_buttons = [
-        InlineKeyboardButton(
-            str(button["title"]), callback_data=ButtonChoice(str(button["title"]), str(button["payload"]))
-        )
+def build_keyboard(buttons: Iterable[Mapping[str, Any]]) -> Keyboard | None:
+    """Rasa buttons as rows of an inline keyboard: short titles side by side, longer ones one per row."""
+    choices = [
+        ButtonChoice(str(button["title"]), str(button["payload"]))
         for button in buttons
         if button.get("title") and button.get("payload")
     ]
-    if not keyboard_buttons:
+    if not choices:
         return None
-    per_row = _BUTTONS_PER_ROW if all(len(b.text) <= _SHORT_TITLE for b in keyboard_buttons) else 1
-    rows = [keyboard_buttons[i : i + per_row] for i in range(0, len(keyboard_buttons), per_row)]
-    return InlineKeyboardMarkup(rows)
+    per_row = _BUTTONS_PER_ROW if all(len(choice.title) <= _SHORT_TITLE for choice in choices) else 1
+    return tuple(tuple(choices[i : i + per_row]) for i in range(0, len(choices), per_row))
 
 
 def render_rasa_messages(messages: Iterable[Mapping[str, Any]]) -> list[OutgoingMessage]:

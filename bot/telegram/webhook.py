@@ -6,6 +6,10 @@ content of an update it could not read at CRITICAL (patients' messages in the lo
 checks the secret first, then the content type and size, and answers bad input with a 4xx and a
 short description; it logs update ids only. Updates go into the application's queue exactly as
 python-telegram-bot's listener puts them there.
+
+It also answers the load balancer's health checks, without the secret: GET /livez (the process
+is up) and GET /healthz (it can do its work: 200 when every check the bridge gives passes, else 503
+naming the ones that failed). The webhook path may be neither (bot/telegram/config.py checks).
 """
 
 from __future__ import annotations
@@ -14,19 +18,23 @@ import asyncio
 import json
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot, Update
-from telegram.ext import ExtBot
 
 log = logging.getLogger(__name__)
 
 # Telegram's updates are a few kilobytes (a message is at most 4096 characters).
 MAX_UPDATE_BYTES = 1024 * 1024
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+LIVENESS_PATH = "/livez"
+READINESS_PATH = "/healthz"
+# What /healthz runs: each check's name (never a URL or a secret) and whether it passed.
+HealthChecks = Callable[[], Awaitable[dict[str, bool]]]
 
 # Every answer of the listener to a request it will not take (read by operators, not patients).
 WRONG_SECRET = "Wrong or missing secret token."
@@ -49,8 +57,29 @@ async def _read_capped(request: Request) -> bytes | None:
     return bytes(body)
 
 
-def webhook_app(path: str, secret: str, bot: Bot, queue: asyncio.Queue) -> Starlette:
-    """Serves POST /<path> (with or without a trailing slash); every other path is a 404."""
+async def _no_checks() -> dict[str, bool]:
+    return {}
+
+
+def webhook_app(
+    path: str, secret: str, bot: Bot, queue: asyncio.Queue, health_checks: HealthChecks = _no_checks
+) -> Starlette:
+    """Serves POST /<path> (with or without a trailing slash), GET /livez and GET /healthz; every
+    other path is a 404."""
+
+    async def alive(request: Request) -> Response:
+        return JSONResponse({"status": "alive"})
+
+    async def healthy(request: Request) -> Response:
+        checks = await health_checks()
+        ok = all(checks.values())
+        return JSONResponse(
+            {
+                "status": "ok" if ok else "unavailable",
+                "checks": {name: "ok" if passed else "unavailable" for name, passed in checks.items()},
+            },
+            status_code=200 if ok else 503,
+        )
 
     async def receive_update(request: Request) -> Response:
         # The secret first, so nobody else gets as far as sending us a body to read.
@@ -72,14 +101,14 @@ def webhook_app(path: str, secret: str, bot: Bot, queue: asyncio.Queue) -> Starl
         except Exception:  # noqa: BLE001  (any malformed field; the content is never logged)
             log.warning("webhook body is not an update (update id %r)", data.get("update_id"))
             return _refuse(400, NOT_AN_UPDATE)
-        if isinstance(bot, ExtBot):  # as python-telegram-bot's listener does
-            bot.insert_callback_data(update)
         await queue.put(update)
         return Response(status_code=200)
 
     route = "/" + path.strip("/")
     return Starlette(
         routes=[
+            Route(LIVENESS_PATH, alive, methods=["GET"]),
+            Route(READINESS_PATH, healthy, methods=["GET"]),
             Route(route, receive_update, methods=["POST"]),
             Route(route.rstrip("/") + "/", receive_update, methods=["POST"]),
         ]

@@ -3,7 +3,8 @@
 The real-assistant tests use the trained model; this one exists for what a real Rasa cannot be made
 to do on demand: answer with whatever a test scripts, answer slowly, fail, be counted exactly (was a
 retried message sent twice?), or go down and come back on the same port. It is a real HTTP server
-in a thread, so the relay's and the bridge's HTTP clients are exercised for real.
+in a thread, so the relay's and the bridge's HTTP clients are exercised for real. Its readiness
+check (GET /webhooks/rest/healthz, as bot/rasa_channel.py's) fails while `fail_status` is set.
 
     with FakeRasa(responder) as rasa: ...        # or rasa = FakeRasa(responder).start(); rasa.stop()
 """
@@ -33,6 +34,7 @@ class FakeRasa(Served):
         self.responder = responder  # (sender, text) -> Rasa's messages; `recipient_id` is added
         self.delay = 0.0  # seconds to wait before answering
         self.fail_status: int | None = None  # answer this HTTP status instead of messages
+        self.request_ids: list[str | None] = []  # the X-Request-Id header of each received message
         self.received: list[tuple[str, str]] = []
         self.metadata: list[Any] = []  # the REST `metadata` of each received message (None if absent)
         self.message_ids: list[str | None] = []  # the `message_id` of each (None if absent)
@@ -50,6 +52,10 @@ class FakeRasa(Served):
     def messages_from(self, sender: str) -> list[str]:
         with self._lock:
             return [text for s, text in self.received if s == sender]
+
+    def message_ids_from(self, sender: str) -> list[str | None]:
+        with self._lock:
+            return [message_id for (s, _), message_id in zip(self.received, self.message_ids) if s == sender]
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -73,6 +79,7 @@ class FakeRasa(Served):
                     return
                 sender, text = body["sender"], body["message"]
                 with fake._lock:
+                    fake.request_ids.append(self.headers.get("x-request-id"))
                     fake.received.append((sender, text))
                     fake.metadata.append(body.get("metadata"))
                     fake.message_ids.append(body.get("message_id"))

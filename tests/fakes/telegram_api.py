@@ -402,15 +402,18 @@ class TelegramApiStandIn(Served):
             f"{count} messages in chat {chat_id}",
         )
 
-    def deliver_webhook(self, update: dict[str, Any], secret: Any = USE_REGISTERED_SECRET) -> int:
-        """Posts an update to the registered webhook as Telegram does; returns the HTTP status."""
+    def deliver_webhook(
+        self, update: dict[str, Any], secret: Any = USE_REGISTERED_SECRET, to: str | None = None
+    ) -> int:
+        """Posts an update to the registered webhook as Telegram does; returns the HTTP status.
+        `to`: another URL instead, as a load balancer in front of several replicas would choose one."""
         if not self.webhook_url:
             raise AssertionError("the bot has not registered a webhook")
         headers = {"Content-Type": "application/json"}
         secret = self.webhook_secret if secret is USE_REGISTERED_SECRET else secret
         if secret is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        request = urllib.request.Request(self.webhook_url, data=json.dumps(update).encode(), headers=headers)
+        request = urllib.request.Request(to or self.webhook_url, data=json.dumps(update).encode(), headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status

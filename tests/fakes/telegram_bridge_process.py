@@ -60,21 +60,23 @@ def _wait_for_port(port: int, timeout: float) -> None:
 
 @contextmanager
 def running_bridge(
-    stand_in: TelegramApiStandIn, rasa_url: str, log_dir: Path, **env_overrides: str
+    stand_in: TelegramApiStandIn, rasa_url: str, log_dir: Path, name: str = "telegram-bridge", **env_overrides: str
 ) -> Iterator[BridgeProcess]:
-    """Starts the bridge, waits until it polls (or has registered its webhook), stops it afterwards."""
-    log_path = log_dir / "telegram-bridge.log"
+    """Starts the bridge, waits until it polls (or has registered its webhook), stops it afterwards.
+    `name` names its log file, so several bridges (replicas, or one restarted) can share `log_dir`."""
+    log_path = log_dir / f"{name}.log"
     env = bridge_env(stand_in, rasa_url, **env_overrides)
+    webhook = "TELEGRAM_WEBHOOK_URL" in env_overrides
+    ready_method = "setWebhook" if webhook else "getUpdates"
+    calls_before = len(stand_in.calls_to(ready_method))  # those of bridges started earlier
     with open(log_path, "w", encoding="utf-8") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.telegram"], cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
         )
     bridge = BridgeProcess(process, log_path)
     try:
-        webhook = "TELEGRAM_WEBHOOK_URL" in env_overrides
-        ready_method = "setWebhook" if webhook else "getUpdates"
         stand_in.wait_until(
-            lambda: stand_in.calls_to(ready_method) or not bridge.alive(),
+            lambda: len(stand_in.calls_to(ready_method)) > calls_before or not bridge.alive(),
             timeout=30,
             what=f"the bridge to call {ready_method}",
         )

@@ -123,7 +123,7 @@ def test_start_greets_with_buttons_after_typing(stand_in, rasa, bridge, chat_id)
     assert greeting["text"].startswith("Hello!")
     buttons = [b for row in greeting["reply_markup"]["inline_keyboard"] for b in row]
     assert [b["text"] for b in buttons] == ["Ask a question", "Request a consultation"]
-    # A button carries python-telegram-bot's key for its payload, within Telegram's 64 bytes.
+    # A button carries a short key to its payload (bot/telegram/buttons.py), within Telegram's 64 bytes.
     assert all(1 <= len(b["callback_data"].encode()) <= 64 for b in buttons)
     typing = stand_in.calls_to("sendChatAction", chat_id)
     sent = stand_in.calls_to("sendMessage", chat_id)
@@ -133,7 +133,8 @@ def test_start_greets_with_buttons_after_typing(stand_in, rasa, bridge, chat_id)
 def test_button_press_is_acknowledged_relayed_once_and_its_keyboard_removed(stand_in, rasa, bridge, chat_id):
     greeting = greeting_in(stand_in, chat_id)
 
-    stand_in.push(stand_in.press(chat_id, greeting["message_id"], "Request a consultation"))
+    press = stand_in.press(chat_id, greeting["message_id"], "Request a consultation")
+    stand_in.push(press)
     question = stand_in.wait_for_messages(chat_id, 2)[1]
     assert question["text"] == "Are you pregnant or breastfeeding?"
     assert_keyboard_removed_and_press_acknowledged(stand_in, chat_id, "You chose: Request a consultation")
@@ -149,6 +150,8 @@ def test_button_press_is_acknowledged_relayed_once_and_its_keyboard_removed(stan
     stand_in.push(stand_in.press(chat_id, question["message_id"], "No"))
     assert stand_in.wait_for_messages(chat_id, 3)[2]["text"] == "Noted: no."
     assert rasa.messages_from(f"telegram-{chat_id}") == ["/greet", "/request_consultation", "no"]
+    # A press reaches Rasa under the id of its own update, as a typed message does.
+    assert rasa.message_ids_from(f"telegram-{chat_id}")[1] == f"telegram-{press['update_id']}"
 
 
 def test_long_button_payload_travels_as_a_short_key(stand_in, rasa, bridge, chat_id):
@@ -165,8 +168,8 @@ def test_long_button_payload_travels_as_a_short_key(stand_in, rasa, bridge, chat
 
 def test_a_button_the_bridge_no_longer_knows_is_answered_kindly(stand_in, rasa, bridge, chat_id):
     greeting = greeting_in(stand_in, chat_id)
-    # Data that is not in python-telegram-bot's cache: a keyboard it has forgotten, or one sent
-    # before the bridge restarted (this is what the bridge's buttons used to carry).
+    # Data the shared state does not know: a key that has expired, or one sent before a bridge
+    # without Redis restarted (this is what the bridge's buttons used to carry).
     stand_in.push(stand_in.button_update(chat_id, greeting["message_id"], "/request_consultation"))
     expired = stand_in.wait_for_messages(chat_id, 2)[1]
     assert expired["text"] == "This button has expired. Please type your answer instead."
@@ -202,10 +205,16 @@ def test_long_answer_is_split_within_telegrams_limit(stand_in, bridge, chat_id):
 def test_repeated_update_is_processed_once(stand_in, rasa, bridge, chat_id):
     update = stand_in.text_update(chat_id, "what does it cost?")
     stand_in.push(update, update)  # Telegram re-delivering the same update_id
-    stand_in.push(stand_in.text_update(chat_id, "and after that?"))
+    following = stand_in.text_update(chat_id, "and after that?")
+    stand_in.push(following)
     stand_in.wait_for_messages(chat_id, 2)
     time.sleep(0.5)
     assert rasa.messages_from(f"telegram-{chat_id}") == ["what does it cost?", "and after that?"]
+    # Each names its update, so Rasa too would run a copy that got past the bridge only once.
+    assert rasa.message_ids_from(f"telegram-{chat_id}") == [
+        f"telegram-{update['update_id']}",
+        f"telegram-{following['update_id']}",
+    ]
     assert texts(stand_in.sent_messages(chat_id)) == ["You said: what does it cost?", "You said: and after that?"]
 
 

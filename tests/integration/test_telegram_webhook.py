@@ -5,6 +5,7 @@ reaches Rasa."""
 from __future__ import annotations
 
 import itertools
+import json
 import subprocess
 import sys
 import urllib.error
@@ -114,6 +115,27 @@ def test_malformed_deliveries_get_a_4xx_and_the_bridge_carries_on(stand_in, rasa
     assert stand_in.wait_for_messages(chat_id, 1)[0]["text"] == "You said: still here?"
     assert webhook_bridge.alive()
     assert "Traceback" not in webhook_bridge.log() and "my private words" not in webhook_bridge.log()
+
+
+def _get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def test_health_checks_need_no_secret_and_without_redis_check_rasa_only(stand_in, rasa, webhook_bridge):
+    listener = stand_in.webhook_url.removesuffix("/telegram/updates")
+    assert _get(f"{listener}/livez") == (200, {"status": "alive"})
+    assert _get(f"{listener}/healthz") == (200, {"status": "ok", "checks": {"rasa": "ok"}})
+    rasa.fail_status = 503  # Rasa up but not ready (no model loaded yet)
+    try:
+        assert _get(f"{listener}/healthz") == (503, {"status": "unavailable", "checks": {"rasa": "unavailable"}})
+        assert _get(f"{listener}/livez")[0] == 200, "alive all the same: restarting it would not help"
+    finally:
+        rasa.fail_status = None
+    assert _get(f"{listener}/healthz")[0] == 200
 
 
 def test_webhook_mode_without_a_secret_refuses_to_start():

@@ -161,8 +161,8 @@ PATIENT = {
 def _button_to_press(slot: str | None, buttons: list[dict]) -> dict:
     """Consent is given, the summary confirmed, every screening group answered "None of these"
     (a yes/no question "No"), and for anything else (how to be contacted) the first choice is taken.
-    Buttons are told apart by their titles, as a patient does: their data is python-telegram-bot's
-    key for the payload."""
+    Buttons are told apart by their titles, as a patient does: their data is a key to the payload
+    (bot/telegram/buttons.py)."""
     titles = {b["text"]: b for b in buttons}
     for wanted in (["Yes, I agree"] if slot == "intake_consent" else []) + ["Confirm and send", "None of these", "No"]:
         if wanted in titles:

@@ -74,16 +74,53 @@ def test_a_lock_is_held_by_one_replica_at_a_time_in_order_of_work(two_replicas):
     assert overlaps[0] == 1
 
 
-def test_a_lock_its_holder_never_released_expires_and_a_waiter_gives_up_kindly(redis_url):
-    state = RedisState(redis_url, SECRET)
+def test_one_replicas_callers_get_the_lock_in_the_order_they_asked(two_replicas):
+    first, _ = two_replicas
+    order: list[int] = []
+
+    async def hold(number: int) -> None:
+        async with first.lock("chat:8", hold_at_most=5, wait_at_most=5):
+            order.append(number)
+            await asyncio.sleep(0.05 if number == 0 else 0)
 
     async def scenario():
-        holder = state.lock("chat:9", hold_at_most=0.5, wait_at_most=1)
+        tasks = []
+        for number in range(6):
+            tasks.append(asyncio.create_task(hold(number)))
+            await asyncio.sleep(0.005)  # asked one after another, while the first still holds it
+        await asyncio.gather(*tasks)
+
+    asyncio.run(scenario())
+    assert order == list(range(6))
+
+
+def test_locks_of_different_keys_do_not_wait_for_each_other(two_replicas):
+    first, second = two_replicas
+    events: list[str] = []
+
+    async def hold(state, key: str, seconds: float) -> None:
+        async with state.lock(key, hold_at_most=5, wait_at_most=5):
+            events.append(f"start {key}")
+            await asyncio.sleep(seconds)
+            events.append(f"end {key}")
+
+    async def scenario():
+        await asyncio.gather(hold(first, "chat:slow", 0.3), hold(second, "chat:quick", 0.0))
+
+    asyncio.run(scenario())
+    assert events.index("end chat:quick") < events.index("end chat:slow")
+
+
+def test_a_lock_its_holder_never_released_expires_and_a_waiter_gives_up_kindly(redis_url):
+    state, other_replica = RedisState(redis_url, SECRET), RedisState(redis_url, SECRET)
+
+    async def scenario():
+        holder = other_replica.lock("chat:9", hold_at_most=0.5, wait_at_most=1)
         await holder.__aenter__()  # a replica that died holding it: never exits
         async with state.lock("chat:9", hold_at_most=5, wait_at_most=2):
             taken_after_expiry = True
         await state.put("x", "1", 1)
-        blocked = state.lock("chat:10", hold_at_most=5, wait_at_most=5)
+        blocked = other_replica.lock("chat:10", hold_at_most=5, wait_at_most=5)
         await blocked.__aenter__()
         with pytest.raises(StateUnavailable):
             async with state.lock("chat:10", hold_at_most=5, wait_at_most=0.2):

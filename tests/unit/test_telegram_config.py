@@ -48,6 +48,8 @@ def test_webhook_mode_takes_its_path_from_the_public_url():
             "may only contain",
         ),
         ({"TELEGRAM_WEBHOOK_URL": "clinic.example/tg", "TELEGRAM_WEBHOOK_SECRET": "ok"}, "must be a full URL"),
+        ({"TELEGRAM_WEBHOOK_URL": "https://clinic.example/healthz", "TELEGRAM_WEBHOOK_SECRET": "ok"}, "health checks"),
+        ({"TELEGRAM_WEBHOOK_URL": "https://clinic.example/livez/", "TELEGRAM_WEBHOOK_SECRET": "ok"}, "health checks"),
         ({"TELEGRAM_WEBHOOK_PORT": "eighty"}, "must be a port number"),
         ({"TELEGRAM_STAFF_CHAT_ID": "staff room"}, "numeric chat id"),
     ],
