@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import logging
 
-import httpx
 import sqlalchemy as sa
 
 OK, UNAVAILABLE = "ok", "unavailable"
-RASA_READY_PATH = "/webhooks/rest/healthz"
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +32,18 @@ def database_ready(engine: sa.Engine) -> str:
     return OK
 
 
-async def rasa_ready(rasa_url: str, timeout: float = 3.0) -> str:
-    try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
-            answer = await client.get(rasa_url.rstrip("/") + RASA_READY_PATH)
-    except httpx.HTTPError as error:
-        return _failed("Rasa", error)
-    return OK if answer.status_code == 200 else UNAVAILABLE
+def said(passed: bool) -> str:
+    return OK if passed else UNAVAILABLE
+
+
+async def rasa_ready(rasa) -> str:
+    """Rasa through our RasaClient (bot/rasa_client.py, `ready`), which the relay and the bridge hold."""
+    return said(await rasa.ready())
 
 
 async def state_ready(state) -> str:
     """The shared state (bot/shared_state.py): memory always answers, Redis when it pings."""
-    return OK if await state.ping() else UNAVAILABLE
+    return said(await state.ping())
 
 
 def verdict(checks: dict[str, str]) -> tuple[int, dict]:

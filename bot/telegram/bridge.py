@@ -39,6 +39,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import health
 from bot.channels import TELEGRAM, conversation_ref, sender_id_for
 from bot.clinic import Clinic
 from bot.log_privacy import about_message
@@ -202,12 +203,12 @@ class TelegramBridge:
         if isinstance(self._state, RedisState):
             await self._state.aclose()
 
-    async def health_checks(self) -> dict[str, bool]:
-        """What the webhook listener's /healthz reports: whether Rasa is ready, and whether the shared
-        state answers when it is Redis (memory always does)."""
-        checks = {"rasa": self._rasa.ready()}
+    async def health_checks(self) -> dict[str, str]:
+        """What the webhook listener's /healthz reports (bot/health.py): whether Rasa is ready, and
+        whether the shared state answers when it is Redis (memory always does)."""
+        checks = {"rasa": health.rasa_ready(self._rasa)}
         if isinstance(self._state, RedisState):
-            checks["redis"] = self._state.ping()
+            checks["redis"] = health.state_ready(self._state)
         return dict(zip(checks, await asyncio.gather(*checks.values())))
 
     # -- handlers ---------------------------------------------------------------------------

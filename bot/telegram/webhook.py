@@ -26,6 +26,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot, Update
 
+from bot import health
+
 log = logging.getLogger(__name__)
 
 # Telegram's updates are a few kilobytes (a message is at most 4096 characters).
@@ -33,8 +35,8 @@ MAX_UPDATE_BYTES = 1024 * 1024
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 LIVENESS_PATH = "/livez"
 READINESS_PATH = "/healthz"
-# What /healthz runs: each check's name (never a URL or a secret) and whether it passed.
-HealthChecks = Callable[[], Awaitable[dict[str, bool]]]
+# What /healthz runs: each check's name (never a URL or a secret) and "ok" or "unavailable".
+HealthChecks = Callable[[], Awaitable[dict[str, str]]]
 
 # Every answer of the listener to a request it will not take (read by operators, not patients).
 WRONG_SECRET = "Wrong or missing secret token."
@@ -57,7 +59,7 @@ async def _read_capped(request: Request) -> bytes | None:
     return bytes(body)
 
 
-async def _no_checks() -> dict[str, bool]:
+async def _no_checks() -> dict[str, str]:
     return {}
 
 
@@ -68,18 +70,11 @@ def webhook_app(
     other path is a 404."""
 
     async def alive(request: Request) -> Response:
-        return JSONResponse({"status": "alive"})
+        return JSONResponse(health.ALIVE)
 
     async def healthy(request: Request) -> Response:
-        checks = await health_checks()
-        ok = all(checks.values())
-        return JSONResponse(
-            {
-                "status": "ok" if ok else "unavailable",
-                "checks": {name: "ok" if passed else "unavailable" for name, passed in checks.items()},
-            },
-            status_code=200 if ok else 503,
-        )
+        status, body = health.verdict(await health_checks())
+        return JSONResponse(body, status_code=status)
 
     async def receive_update(request: Request) -> Response:
         # The secret first, so nobody else gets as far as sending us a body to read.

@@ -224,7 +224,7 @@ def create_app(
         return JSONResponse(health.ALIVE)
 
     async def healthz(request: Request) -> Response:
-        checks = {"rasa": await health.rasa_ready(settings.rasa_url)}
+        checks = {"rasa": await health.rasa_ready(rasa_client)}
         if settings.state_redis_url:
             checks["redis"] = await health.state_ready(shared_state)
         status, body = health.verdict(checks)
