@@ -39,7 +39,9 @@ COPY bot bot
 COPY actions actions
 COPY clinic clinic
 COPY migrations migrations
-COPY domain.yml ./
+# domain.yml: the action server and our bridges read its responses; endpoints.yml: rasa-sdk reads
+# its tracing section (without the file the action server logs an error at start).
+COPY domain.yml endpoints.yml ./
 COPY deploy/healthcheck.py deploy/healthcheck.py
 # Compiled now: on a read-only file system Python could not cache them.
 RUN .venv-app/bin/python -m compileall -q bot actions migrations

@@ -20,6 +20,7 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /app
 COPY requirements/rasa.txt requirements/rasa.txt
+# hadolint ignore=SC3001
 RUN python -m venv .venv-rasa \
  && .venv-rasa/bin/python -m pip install --quiet --require-hashes --no-deps \
       -r <(sed -n '/^pip==/,/[^\\]$/p' requirements/rasa.txt) \
