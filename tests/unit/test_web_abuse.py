@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from starlette.datastructures import Headers
 from starlette.testclient import TestClient
 
 from bot.limits import MemoryLimiter
@@ -139,15 +140,18 @@ def test_x_forwarded_for_counts_only_behind_the_configured_proxies(fake_rasa):
 
 def test_client_address_takes_the_entry_our_own_proxies_wrote():
     class Request:
-        def __init__(self, forwarded):
+        def __init__(self, *forwarded):
             self.client = type("Peer", (), {"host": "127.0.0.1"})()
-            self.headers = {"x-forwarded-for": forwarded} if forwarded is not None else {}
+            self.headers = Headers(raw=[(b"x-forwarded-for", line.encode()) for line in forwarded])
 
     assert client_address(Request("1.1.1.1, 2.2.2.2"), 0) == "127.0.0.1"
     assert client_address(Request("1.1.1.1, 2.2.2.2"), 1) == "2.2.2.2"
     assert client_address(Request("1.1.1.1, 2.2.2.2, 3.3.3.3"), 2) == "2.2.2.2"
     assert client_address(Request("2.2.2.2"), 2) == "2.2.2.2"
-    assert client_address(Request(None), 1) == "127.0.0.1"
+    assert client_address(Request(), 1) == "127.0.0.1"
+    # HAProxy adds its own line after the client's: the client cannot choose its address with one.
+    assert client_address(Request("6.6.6.6", "2.2.2.2"), 1) == "2.2.2.2"
+    assert client_address(Request("6.6.6.6, 1.1.1.1", "2.2.2.2"), 2) == "1.1.1.1"
 
 
 def test_rasa_gets_a_stable_pseudonym_of_the_client_never_its_address(fake_rasa):
