@@ -9,7 +9,9 @@ deployment gives them).
 
 from __future__ import annotations
 
+import base64
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -20,7 +22,6 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 
 from bot.settings import PROJECT_ROOT
@@ -78,9 +79,10 @@ class Cluster:
         self.tracker_db = f"scale_tracker_{suffix}"
         self.secrets = {
             **new_secrets(),
-            "APP_SECRET_KEY": Fernet.generate_key().decode(),
-            "TRACKER_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-            "DASHBOARD_SECRET_KEY": Fernet.generate_key().decode() * 2,
+            "APP_SECRET_KEY": secrets.token_urlsafe(48),
+            # A Fernet key is 32 random bytes in URL-safe base64 (this environment has no cryptography).
+            "TRACKER_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+            "DASHBOARD_SECRET_KEY": secrets.token_urlsafe(48),
         }
         for part in REPLICATED:
             self.ports[f"lb_{part}"] = free_port()
