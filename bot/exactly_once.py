@@ -10,8 +10,10 @@ the resend gets the answers the bot gave then, and the dialogue does not run aga
 and its resend can no longer answer two screening questions).
 
 A conversation deleted at the end of its form (bot/privacy/tracker_store.py) keeps, for a day,
-the ids it handled and nothing else (`ended_messages`): a late resend of one gets the neutral
-"already answered" text with the forget marker, instead of starting a new conversation.
+the ids it handled (`ended_messages`), and for an hour the answer to the message that ended it
+(the thanks and the reference, never the patient's answers): a resend of that message gets that
+answer again, say because the reply was lost when a relay died, and a resend of an earlier one
+gets the neutral "already answered" text with the forget marker, never a new conversation.
 """
 
 from __future__ import annotations
@@ -31,46 +33,31 @@ log = logging.getLogger(__name__)
 ALREADY_ANSWERED_RESPONSE = "utter_relay_already_answered"
 
 
-def answers_already_given(tracker: DialogueStateTracker, message_id: str) -> Optional[List[Dict[str, Any]]]:
-    """The bot's messages that followed the patient's message `message_id`, as the REST channel
-    returned them; None when this conversation has no such message."""
-    answers: Optional[List[Dict[str, Any]]] = None
+def earlier_turn(tracker: DialogueStateTracker, message_id: str) -> Optional[List[BotUttered]]:
+    """The bot's utterances that followed the patient's message `message_id`; None when this
+    conversation has no such message."""
+    utterances: Optional[List[BotUttered]] = None
     for event in tracker.events:
         if isinstance(event, UserUttered):
-            if answers is not None:
+            if utterances is not None:
                 break
             if event.message_id == message_id:
-                answers = []
-        elif answers is not None and isinstance(event, BotUttered):
-            answers.append(_as_sent(tracker.sender_id, event))
-    return answers
+                utterances = []
+        elif utterances is not None and isinstance(event, BotUttered):
+            utterances.append(event)
+    return utterances
 
 
-def _as_sent(recipient_id: str, event: BotUttered) -> Dict[str, Any]:
-    data = event.data or {}
-    return CollectingOutputChannel._message(
-        recipient_id,
-        text=event.text,
-        image=data.get("image"),
-        buttons=data.get("buttons"),
-        attachment=data.get("attachment"),
-        custom=data.get("custom"),
-    )
+async def _send_again(channel: CollectingOutputChannel, recipient_id: str, utterances: List[BotUttered]) -> None:
+    # As Rasa's processor sent them the first time (MessageProcessor._send_bot_messages), so the
+    # resend's answer is the same list: a text, then its custom payload as a message of its own.
+    for utterance in utterances:
+        await channel.send_response(recipient_id, utterance.message())
 
 
-def _already_answered(processor: MessageProcessor, recipient_id: str) -> List[Dict[str, Any]]:
+def _already_answered(processor: MessageProcessor) -> BotUttered:
     variations = processor.domain.responses.get(ALREADY_ANSWERED_RESPONSE) or [{}]
-    return [
-        CollectingOutputChannel._message(
-            recipient_id, text=variations[0].get("text"), custom={FORGET_CONVERSATION: True}
-        )
-    ]
-
-
-def _answer(channel: CollectingOutputChannel, messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The REST channel answers with what its collector holds, not with what we return."""
-    channel.messages.extend(messages)
-    return channel.messages
+    return BotUttered(variations[0].get("text"), {"custom": {FORGET_CONVERSATION: True}})
 
 
 def _tracker_store(processor: MessageProcessor) -> Any:
@@ -83,16 +70,20 @@ async def handle_message_once(self: MessageProcessor, message: UserMessage) -> O
     for the message's id first. Runs under the conversation's lock (Agent.handle_message)."""
     tracker = await self.get_tracker(message.sender_id)
     # Without an id from the client, Rasa made up a new one: it is in no conversation.
-    if isinstance(message.output_channel, CollectingOutputChannel):
-        earlier = answers_already_given(tracker, message.message_id)
-        if earlier is not None:
-            log.info("message received again; answered as the first time, not run again")
-            return _answer(message.output_channel, earlier)
+    channel = message.output_channel
+    if isinstance(channel, CollectingOutputChannel):
+        earlier = earlier_turn(tracker, message.message_id)
         ended = getattr(_tracker_store(self), "ended_with", None)
         fresh = not any(isinstance(event, UserUttered) for event in tracker.events)
-        if fresh and ended is not None and ended(message.sender_id, message.message_id):
+        kept = ended(message.sender_id, message.message_id) if earlier is None and fresh and ended else None
+        if kept is not None:
             log.info("message received again after its conversation ended")
-            return _answer(message.output_channel, _already_answered(self, message.sender_id))
+            earlier = [BotUttered.from_parameters(event) for event in kept] or [_already_answered(self)]
+        elif earlier is not None:
+            log.info("message received again; answered as the first time, not run again")
+        if earlier is not None:
+            await _send_again(channel, message.sender_id, earlier)
+            return channel.messages
     # From here on exactly Rasa's own steps (log_message without a second read of the tracker).
     await self._update_tracker_session(tracker, message.output_channel, message.metadata)
     await self._handle_message_with_tracker(message, tracker)

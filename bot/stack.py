@@ -56,6 +56,9 @@ def rasa_environment(action_port: int, tracker_store_url: str, extra: dict[str, 
         # How long a replica may hold a conversation's lock (Rasa's default is 60 s): a replica
         # that dies holding it delays that conversation's next message by at most this.
         TICKET_LOCK_LIFETIME=env.get("TICKET_LOCK_LIFETIME", "20"),
+        # Action calls carry the whole conversation; deflated (our action server checks what it
+        # inflates), one fits the load balancer's buffer, which it must to be retried elsewhere.
+        COMPRESS_ACTION_SERVER_REQUEST="true",
         RASA_TELEMETRY_ENABLED="false",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         # Rasa's old dependencies print pages of deprecation notices that bury the chat.

@@ -120,8 +120,10 @@ class PrivateEvent(Base):
 
 
 class EndedMessage(Base):
-    """The id of a message whose conversation was deleted at its form's end, and nothing else: a
-    late resend of it is then answered "already answered" (bot/exactly_once.py). Kept for a day."""
+    """The id of a message whose conversation was deleted at its form's end (bot/exactly_once.py
+    answers a late resend of it). Only the message that ended it keeps its answer, encrypted (the
+    thanks and reference, or "nothing was stored": never the patient's answers), so a resend of it
+    still gets that answer, for an hour; a resend of an earlier message gets a neutral one."""
 
     __tablename__ = "ended_messages"
 
@@ -129,9 +131,11 @@ class EndedMessage(Base):
     sender_id = sa.Column(sa.String(255), nullable=False, index=True)
     message_id = sa.Column(sa.String(255), nullable=False)
     ended_at = sa.Column(sa.Float, nullable=False)
+    answer = sa.Column(EncryptedText(), nullable=True)  # the final turn's bot events, as JSON
 
 
 ENDED_IDS_KEPT_SECONDS = 24 * 3600
+FINAL_ANSWER_KEPT_SECONDS = 3600
 
 
 def asks_to_forget(tracker: DialogueStateTracker) -> bool:
@@ -168,7 +172,7 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 session.execute(self.SQLEvent.__table__.insert(), new)
             session.commit()
         if asks_to_forget(tracker):
-            self.forget(tracker.sender_id, _message_ids(tracker))
+            self.forget(tracker.sender_id, _message_ids(tracker), _last_answer(tracker))
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         with self.session_scope() as session:
@@ -178,25 +182,43 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         return None
 
-    def forget(self, sender_id: str, message_ids: Sequence[str] = ()) -> None:
-        """Deletes the conversation; keeps only the ids of its messages (`message_ids`)."""
+    def forget(
+        self, sender_id: str, message_ids: Sequence[str] = (), final_answer: Optional[list[dict[str, Any]]] = None
+    ) -> None:
+        """Deletes the conversation; keeps only the ids of its messages (`message_ids`), and the
+        last one's answer (`final_answer`: bot events as dicts)."""
         now = time.time()
         ended = EndedMessage.__table__
         with self.session_scope() as session:
             deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
             session.execute(ended.delete().where(ended.c.ended_at < now - ENDED_IDS_KEPT_SECONDS))
-            if message_ids:
-                rows = [{"sender_id": sender_id, "message_id": mid, "ended_at": now} for mid in message_ids]
+            session.execute(
+                ended.update()
+                .where(ended.c.ended_at < now - FINAL_ANSWER_KEPT_SECONDS, ended.c.answer.isnot(None))
+                .values(answer=None)
+            )
+            rows = [{"sender_id": sender_id, "message_id": mid, "ended_at": now, "answer": None} for mid in message_ids]
+            if rows and final_answer is not None:
+                rows[-1]["answer"] = json.dumps(final_answer)
+            if rows:
                 session.execute(ended.insert(), rows)
             session.commit()
         log.info("conversation deleted from the tracker store: %d events", deleted)
 
-    def ended_with(self, sender_id: str, message_id: str) -> bool:
-        """Whether `message_id` was a message of a conversation of `sender_id` deleted at its end."""
+    def ended_with(self, sender_id: str, message_id: str) -> Optional[list[dict[str, Any]]]:
+        """None when `message_id` was no message of a conversation of `sender_id` deleted at its
+        end; else the answer kept for it (bot events as dicts), [] when none is kept."""
         ended = EndedMessage.__table__
-        query = sa.select([ended.c.id]).where(ended.c.sender_id == sender_id, ended.c.message_id == message_id)
+        query = sa.select([ended.c.answer, ended.c.ended_at]).where(
+            ended.c.sender_id == sender_id, ended.c.message_id == message_id
+        )
         with self.engine.connect() as connection:
-            return connection.execute(query.limit(1)).first() is not None
+            row = connection.execute(query.limit(1)).first()
+        if row is None:
+            return None
+        if row.answer is None or row.ended_at < time.time() - FINAL_ANSWER_KEPT_SECONDS:
+            return []
+        return json.loads(row.answer)
 
     def ping(self) -> None:
         """Raises when the database does not answer (Rasa's readiness check)."""
@@ -223,6 +245,17 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
 def _message_ids(tracker: DialogueStateTracker) -> list[str]:
     return [event.message_id for event in tracker.events if event.type_name == "user" and event.message_id]
+
+
+def _last_answer(tracker: DialogueStateTracker) -> list[dict[str, Any]]:
+    """The bot's messages since the patient's last message: the answer that ended the conversation."""
+    answer = []
+    for event in reversed(tracker.events):
+        if event.type_name == "user":
+            break
+        if event.type_name == "bot":
+            answer.append(event.as_dict())
+    return answer[::-1]
 
 
 def _row(sender_id: str, event: Any) -> dict[str, Any]:

@@ -207,15 +207,15 @@ def create_app(
         # The action server sees no address: it caps stored requests per client by this pseudonym.
         metadata = {"client": pseudonym(secret, f"client:{client}")}
         sender = sender_id_for(WEB, message.session_id)
-        try:
-            with about_message(conversation_ref(sender, settings.rasa_channel_secret), current_request_id()):
+        with about_message(conversation_ref(sender, settings.rasa_channel_secret), current_request_id()):
+            try:
                 answer = await relay.send(message.session_id, message.message_id, message.text, metadata)
-        except RasaUnavailable as error:
-            log.warning("Rasa unavailable for a web message: %s", error)
-            return _error(503, unavailable)
-        if not answer.messages and not answer.conversation_ended:
-            log.warning("Rasa sent no answer for a web message")
-            return JSONResponse({"messages": [{"text": silent}]})
+            except RasaUnavailable as error:
+                log.warning("Rasa unavailable for a web message: %s", error)
+                return _error(503, unavailable)
+            if not answer.messages and not answer.conversation_ended:
+                log.warning("Rasa sent no answer for a web message")
+                return JSONResponse({"messages": [{"text": silent}]})
         return JSONResponse(answer.as_json())
 
     shared_state = configured_state(settings)  # only pinged: the limits' Redis, when configured

@@ -67,8 +67,10 @@ class ChatAnswer:
 class _Conversation:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     answers: OrderedDict[str, asyncio.Task] = field(default_factory=OrderedDict)
-    # Ids of messages whose conversation ended: no content, just enough to refuse a resend.
-    forgotten: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    # Ids of messages whose conversation ended, enough to answer a resend without Rasa: only the
+    # message that ended it keeps its answer (the thanks and reference, no patient's answers),
+    # and only until the conversation is idle; the others get the neutral reply.
+    forgotten: OrderedDict[str, ChatAnswer | None] = field(default_factory=OrderedDict)
     last_used: float = 0.0
 
 
@@ -158,7 +160,9 @@ class ChatRelay:
         conversation = self._conversation(session_id)
         if message_id in conversation.forgotten:
             log.info("web message retried after its conversation ended (session %s)", session_id)
-            return ChatAnswer([{"text": ALREADY_ANSWERED}], conversation_ended=True)
+            return conversation.forgotten[message_id] or ChatAnswer(
+                [{"text": ALREADY_ANSWERED}], conversation_ended=True
+            )
         task = conversation.answers.get(message_id)
         if task is None:
             # A task of its own, so a browser that hangs up mid-answer does not cancel the
@@ -187,17 +191,22 @@ class ChatRelay:
             raise
         if not ends_conversation(raw):
             return ChatAnswer(normalise_messages(raw))
-        self._forget(conversation, session_id)
-        return ChatAnswer(normalise_messages(raw), conversation_ended=True)
+        final = ChatAnswer(normalise_messages(raw), conversation_ended=True)
+        self._forget(conversation, session_id, final=final)
+        return final
 
-    def _forget(self, conversation: _Conversation, session_id: str, why: str = "ended") -> None:
-        # Answered messages (this one included) keep only their ids; messages still waiting for
-        # the lock come after the end, so they belong to the new conversation and stay.
+    def _forget(
+        self, conversation: _Conversation, session_id: str, why: str = "ended", final: ChatAnswer | None = None
+    ) -> None:
+        # Answered messages keep only their ids (the one that ended it, its `final` answer);
+        # messages still waiting for the lock come after the end: the new conversation's, they stay.
         current = asyncio.current_task()
+        for message_id in conversation.forgotten:
+            conversation.forgotten[message_id] = None
         for message_id, task in list(conversation.answers.items()):
             if task is current or task.done():
                 del conversation.answers[message_id]
-                conversation.forgotten[message_id] = None
+                conversation.forgotten[message_id] = final if task is current else None
         while len(conversation.forgotten) > self._answers_per_conversation:
             conversation.forgotten.popitem(last=False)
         log.info("web conversation %s; its answers are forgotten (session %s)", why, session_id)
@@ -212,7 +221,8 @@ class ChatRelay:
         for session_id, conversation in self._conversations.items():
             if conversation.last_used >= idle_before:
                 break
-            if conversation.answers and not conversation.lock.locked():
+            kept = conversation.answers or any(conversation.forgotten.values())
+            if kept and not conversation.lock.locked():
                 self._forget(conversation, session_id, why="idle")
                 forgotten += 1
         return forgotten

@@ -36,16 +36,23 @@ def test_a_message_without_an_id_still_runs_every_time(rasa_stack, sender_id):
     assert rasa_stack.texts(sender_id, "what are your opening hours") == first  # answered again, not refused
 
 
-def test_a_resend_after_the_form_ended_gets_the_neutral_answer_not_a_new_conversation(rasa_stack, sender_id):
-    ids = iter(f"e{n}" for n in range(200))
-    last: list[str] = []
+def test_after_the_form_ended_a_resend_gets_the_last_answer_again_or_a_neutral_one_never_a_new_conversation(
+    rasa_stack, sender_id
+):
+    sent: list[tuple[str, str, list[dict]]] = []
 
     def send(text: str) -> list[dict]:
-        last[:] = [next(ids), text]
-        return rasa_stack.send(sender_id, text, message_id=last[0])
+        answer = rasa_stack.send(sender_id, text, message_id=f"e{len(sent)}")
+        sent.append((f"e{len(sent)}", text, answer))
+        return answer
 
     run_intake(send, Patient())  # stored: the conversation is deleted with the answer
-    resent = rasa_stack.send(sender_id, last[1], message_id=last[0])
+    last_id, last_text, last_answer = sent[-1]
+    assert "reference is" in last_answer[0]["text"]
+    # The reply to "confirm" was lost (a relay died): the resend gets the reference again.
+    assert rasa_stack.send(sender_id, last_text, message_id=last_id) == last_answer
+    earlier_id, earlier_text, _ = sent[3]
+    resent = rasa_stack.send(sender_id, earlier_text, message_id=earlier_id)
     assert [m.get("text") for m in resent if m.get("text")] == [ALREADY_ANSWERED]
     assert any((m.get("custom") or {}).get("forget_conversation") for m in resent)
 

@@ -107,9 +107,9 @@ class Cluster:
     # --- environments -----------------------------------------------------------------------
     def _common(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+        env.update(self.secrets)
+        env.update(NO_CLIENT_LIMITS)
         env.update(
-            self.secrets,
-            NO_CLIENT_LIMITS,
             DATABASE_URL=self.database_url,
             TRACKER_STORE_URL=self._url(self.tracker_db, "postgresql"),
             LOCK_STORE_TYPE="redis",

@@ -158,7 +158,7 @@ def _remembered(relay: ChatRelay, session_id: str) -> str:
     """Everything the relay still holds for a conversation, as text, to look for patient data in."""
     conversation = relay._conversations[session_id]
     answers = [task.result() for task in conversation.answers.values() if task.done()]
-    return repr((answers, list(conversation.forgotten)))
+    return repr((answers, list(conversation.forgotten.items())))
 
 
 @pytest.mark.asyncio
@@ -176,7 +176,7 @@ async def test_the_forget_marker_ends_the_conversation_and_is_never_a_visible_me
 
 
 @pytest.mark.asyncio
-async def test_when_a_conversation_ends_the_relay_keeps_only_the_message_ids_it_handled(fake_rasa):
+async def test_when_a_conversation_ends_the_relay_keeps_only_the_ids_it_handled_and_the_last_answer(fake_rasa):
     fake_rasa.responder = _ends_on("yes")
     relay, client = await _relay(fake_rasa)
     await relay.send(SESSION, "message01", "my name is Ada Example")
@@ -184,21 +184,26 @@ async def test_when_a_conversation_ends_the_relay_keeps_only_the_message_ids_it_
     await relay.send(SESSION, "message02", "yes")
     await client.aclose()
     remembered = _remembered(relay, SESSION)
-    assert "Ada" not in remembered and "07700" not in remembered and "stored" not in remembered
+    assert "Ada" not in remembered and "07700" not in remembered
+    assert "stored" in remembered, "the last answer (thanks, reference) is kept for a resend of that message"
     assert relay._conversations[SESSION].answers == {}
     assert list(relay._conversations[SESSION].forgotten) == ["message01", "message02"]
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("message_id", ["message01", "message02"])
-async def test_a_retry_of_a_forgotten_message_gets_a_neutral_reply_and_never_reaches_rasa(fake_rasa, message_id):
+@pytest.mark.parametrize(
+    "message_id, answer",
+    [("message01", ALREADY_ANSWERED), ("message02", "Thank you, your request is stored.")],
+    ids=["earlier message: neutral", "the message that ended it: its answer again"],
+)
+async def test_a_retry_of_a_forgotten_message_is_answered_without_rasa(fake_rasa, message_id, answer):
     fake_rasa.responder = _ends_on("yes")
     relay, client = await _relay(fake_rasa)
     await relay.send(SESSION, "message01", "Ada Example")
     await relay.send(SESSION, "message02", "yes")
     retried = await relay.send(SESSION, message_id, "yes")
     await client.aclose()
-    assert retried.messages == [{"text": ALREADY_ANSWERED}]
+    assert retried.messages == [{"text": answer}]
     assert retried.conversation_ended  # the widget forgets too, even if it missed the first answer
     assert fake_rasa.texts() == ["Ada Example", "yes"]
 
