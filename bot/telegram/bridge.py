@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import html
 import logging
 import re
@@ -65,6 +66,10 @@ FLOOD_RETRIES = 2  # after a 429; AIORateLimiter waits the retry_after Telegram 
 NETWORK_ATTEMPTS = 3  # for a brief network failure (a 502, a timeout), which the rate limiter leaves alone
 # Telegram keeps an update it could not deliver for 24 hours, so a copy can come that much later.
 UPDATE_SEEN_SECONDS = 24 * 3600
+# An update being handled is claimed for this long, renewed while its replica works on it: if the
+# replica dies, a copy Telegram delivers again is handled once the claim has expired.
+UPDATE_IN_HAND_SECONDS = 30
+HANDLED = "handled"
 # A chat's turn: held while one update talks to Rasa (at most 30 s, RasaClient's timeout) and sends
 # the answers (flood control and network retries included). A replica that dies holding it frees
 # it after TURN_HOLD_SECONDS; an update behind a few slow ones waits up to TURN_WAIT_SECONDS.
@@ -94,10 +99,15 @@ class _AboutItsConversation(SimpleUpdateProcessor):
         self._channel_secret = channel_secret
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        conversation = conversation_ref(sender_id_for(TELEGRAM, chat.id), self._channel_secret) if chat else ""
-        with about_message(conversation, None):
+        with about_update(update, self._channel_secret):
             await coroutine
+
+
+def about_update(update: object, channel_secret: str) -> contextlib.AbstractContextManager:
+    """`about_message` for an update: its chat's conversation reference and a new request id."""
+    chat = update.effective_chat if isinstance(update, Update) else None
+    conversation = conversation_ref(sender_id_for(TELEGRAM, chat.id), channel_secret) if chat else ""
+    return about_message(conversation, None)
 
 
 class _WebhookServer(uvicorn.Server):
@@ -132,7 +142,9 @@ class TelegramBridge:
             .build()
         )
         in_turn = self._in_chat_turn
-        application.add_handler(TypeHandler(Update, self._drop_repeated_update), group=-1)
+        if not self._config.uses_webhook:  # the webhook claims each update itself (handle_delivered)
+            application.add_handler(TypeHandler(Update, self._drop_repeated_update), group=-1)
+            application.add_handler(TypeHandler(Update, self._mark_handled), group=99)
         application.add_handler(CommandHandler("start", in_turn(self._on_start), filters=_PRIVATE))
         application.add_handler(CommandHandler("help", in_turn(self._on_help), filters=_PRIVATE))
         application.add_handler(CommandHandler("cancel", in_turn(self._on_cancel), filters=_PRIVATE))
@@ -161,7 +173,7 @@ class TelegramBridge:
                     config.webhook_path,
                     config.webhook_secret,
                     application.bot,
-                    application.update_queue,
+                    functools.partial(self.handle_delivered, application),
                     self.health_checks,
                 ),
                 host=config.webhook_listen,
@@ -213,11 +225,46 @@ class TelegramBridge:
 
     # -- handlers ---------------------------------------------------------------------------
 
+    async def handle_delivered(self, application: Application, update: Update) -> int:
+        """A webhook delivery, handled to the end: 200 when it is done (now or before); 503 while
+        another replica has it in hand, so Telegram delivers it again later, when that one has
+        finished (the copy is then dropped) or died (its claim expires and the copy is handled)."""
+        key = _update_key(update)
+        if not await self._state.claim(key, UPDATE_IN_HAND_SECONDS):
+            with about_update(update, self._config.channel_secret):
+                if await self._state.get(key) == HANDLED:
+                    log.info("update %s delivered again, ignored", update.update_id)
+                    return 200
+                log.info("update %s delivered again while in hand elsewhere", update.update_id)
+                return 503
+        renewing = asyncio.create_task(self._keep_in_hand(key))
+        try:
+            await application.update_processor.process_update(update, application.process_update(update))
+        finally:
+            renewing.cancel()
+        await self._mark_handled(update)
+        return 200
+
+    async def _keep_in_hand(self, key: str) -> None:
+        while True:
+            await asyncio.sleep(UPDATE_IN_HAND_SECONDS / 3)
+            if await self._state.get(key) is None:  # the turn never came: the claim was given up
+                return
+            await self._state.put(key, "1", UPDATE_IN_HAND_SECONDS)
+
     async def _drop_repeated_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # One atomic claim, so two copies processed at once (here or by another replica) cannot both pass.
-        if not await self._state.claim(_update_key(update), UPDATE_SEEN_SECONDS):
+        key = _update_key(update)
+        if not await self._state.claim(key, UPDATE_IN_HAND_SECONDS):
             log.info("update %s delivered again, ignored", update.update_id)
             raise ApplicationHandlerStop
+
+    async def _mark_handled(self, update: Update, context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
+        """Kept as handled for as long as Telegram could deliver a copy (a turn that never came
+        deleted its claim instead: the update was not handled)."""
+        key = _update_key(update)
+        if await self._state.get(key) is not None:
+            await self._state.put(key, HANDLED, UPDATE_SEEN_SECONDS)
 
     def _in_chat_turn(self, handle: Handler) -> Handler:
         """`handle`, run while it has its chat's turn: one update of a chat at a time across every

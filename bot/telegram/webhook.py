@@ -4,8 +4,9 @@ python-telegram-bot 22's own listener (tornado) answered 500 to a body that was 
 JSON or nested too deeply, buffered bodies of up to tornado's 100 MB default, and logged the whole
 content of an update it could not read at CRITICAL (patients' messages in the log). This one
 checks the secret first, then the content type and size, and answers bad input with a 4xx and a
-short description; it logs update ids only. Updates go into the application's queue exactly as
-python-telegram-bot's listener puts them there.
+short description; it logs update ids only. Unlike python-telegram-bot's listener, which queues an
+update and answers 200 at once, it answers only when the bridge has handled the update: a replica
+killed mid-update never said it had it, so Telegram delivers it again (to another replica).
 
 It also answers the load balancer's health checks, without the secret: GET /livez (the process
 is up) and GET /healthz (it can do its work: 200 when every check the bridge gives passes, else 503
@@ -14,7 +15,6 @@ naming the ones that failed). The webhook path may be neither (bot/telegram/conf
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
@@ -37,6 +37,9 @@ LIVENESS_PATH = "/livez"
 READINESS_PATH = "/healthz"
 # What /healthz runs: each check's name (never a URL or a secret) and "ok" or "unavailable".
 HealthChecks = Callable[[], Awaitable[dict[str, str]]]
+# Handles one update to the end and says what to answer Telegram: 200 once it is handled (or was
+# before), anything else and Telegram delivers it again later (bot/telegram/bridge.py).
+UpdateHandler = Callable[[Update], Awaitable[int]]
 
 # Every answer of the listener to a request it will not take (read by operators, not patients).
 WRONG_SECRET = "Wrong or missing secret token."
@@ -64,7 +67,7 @@ async def _no_checks() -> dict[str, str]:
 
 
 def webhook_app(
-    path: str, secret: str, bot: Bot, queue: asyncio.Queue, health_checks: HealthChecks = _no_checks
+    path: str, secret: str, bot: Bot, handle: UpdateHandler, health_checks: HealthChecks = _no_checks
 ) -> Starlette:
     """Serves POST /<path> (with or without a trailing slash), GET /livez and GET /healthz; every
     other path is a 404."""
@@ -96,8 +99,8 @@ def webhook_app(
         except Exception:  # noqa: BLE001  (any malformed field; the content is never logged)
             log.warning("webhook body is not an update (update id %r)", data.get("update_id"))
             return _refuse(400, NOT_AN_UPDATE)
-        await queue.put(update)
-        return Response(status_code=200)
+        # Answered only once handled: a replica that dies mid-update never told Telegram it had it.
+        return Response(status_code=await handle(update))
 
     route = "/" + path.strip("/")
     return Starlette(

@@ -1,6 +1,6 @@
 """`make test-scale`: 50 patients at once against two replicas of every part behind HAProxy, on
-PostgreSQL and Redis (tests/scale/cluster.py), while one Rasa replica, one action server and one
-widget relay are killed and restarted. Patients do what real ones do: the widget resends a
+PostgreSQL and Redis (tests/scale/cluster.py), while one Rasa replica, one action server, one
+widget relay and one Telegram bridge are killed and restarted. Patients do what real ones do: the widget resends a
 message whose answer did not come (same id), now and then twice at once, and Telegram delivers an
 update twice. It passes only if every message is answered once, every finished intake is stored
 exactly once and with its own patient's answers, no conversation is lost or mixed with another,
@@ -213,9 +213,10 @@ def _intake(patient, person: Patient, findings: Findings, who: str) -> None:
 
 
 def _crashes(cluster: Cluster, started: threading.Event, log: list[str]) -> None:
-    """One Rasa replica, one action server and one relay die while patients are mid-conversation."""
+    """One Rasa replica, one action server, one relay and one Telegram bridge die while patients
+    are mid-conversation."""
     started.wait()
-    for name, after in (("rasa1", 6), ("actions1", 4), ("web1", 4)):
+    for name, after in (("rasa1", 6), ("actions1", 4), ("web1", 4), ("telegram1", 3)):
         time.sleep(after)
         cluster.kill(name)
         log.append(f"{time.strftime('%H:%M:%S')} killed {name}")
@@ -298,7 +299,7 @@ def test_fifty_patients_on_two_replicas_of_everything_while_parts_crash(cluster)
     seconds = time.monotonic() - began
     crashing.join(timeout=5)
     print(f"\nscale run: {findings.messages} messages, {findings.resends} resent, {seconds:.0f}s; {crash_log}")
-    assert len(crash_log) == 6, f"not every part was killed and back during the run: {crash_log}"
+    assert len(crash_log) == 8, f"not every part was killed and back during the run: {crash_log}"
     assert not findings.problems, "\n".join(findings.problems)
 
     stored = _stored(cluster)

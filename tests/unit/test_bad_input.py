@@ -198,10 +198,18 @@ UPDATE = {
 }
 
 
+async def _take_into(queue: asyncio.Queue):
+    async def handle(update) -> int:
+        await queue.put(update)
+        return 200
+
+    return handle
+
+
 @pytest.fixture
 def listener():
     queue: asyncio.Queue = asyncio.Queue()
-    app = webhook.webhook_app("telegram/updates", SECRET, Bot("1:TOKEN"), queue)
+    app = webhook.webhook_app("telegram/updates", SECRET, Bot("1:TOKEN"), asyncio.run(_take_into(queue)))
     return TestClient(app, raise_server_exceptions=False), queue
 
 
@@ -317,7 +325,9 @@ def test_raw_control_characters_on_the_wire_never_get_a_500(which, fake_rasa, db
     apps = {
         "web": lambda: create_web(Settings(rasa_url=fake_rasa.url)),
         "dashboard": lambda: create_dashboard(db_url, SecurityConfig("x" * 48, secure_cookies=False)),
-        "webhook": lambda: webhook.webhook_app("telegram/updates", SECRET, Bot("1:TOKEN"), asyncio.Queue()),
+        "webhook": lambda: webhook.webhook_app(
+            "telegram/updates", SECRET, Bot("1:TOKEN"), asyncio.run(_take_into(asyncio.Queue()))
+        ),
     }
     server, port = _serve(apps[which]())
     try:
