@@ -87,11 +87,11 @@ test-scale: venv $(MODEL) lb
 
 # The scale test's load balancer: Debian's HAProxy, with deploy/haproxy/haproxy.cfg.
 lb:
-	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || bash scripts/install-haproxy.sh
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || bash scripts/install-debian.sh "the scale test" haproxy
 
 # Browser tests drive Debian's Chromium through Playwright; nothing is downloaded by Playwright.
 browser:
-	@command -v chromium >/dev/null 2>&1 || bash scripts/install-chromium.sh
+	@command -v chromium >/dev/null 2>&1 || bash scripts/install-debian.sh "the browser tests" chromium fonts-dejavu-core
 
 eval: venv $(MODEL)
 	@mkdir -p var

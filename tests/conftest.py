@@ -253,6 +253,32 @@ def browser():
         launched.close()
 
 
+@pytest.fixture(scope="module")
+def stand_in():
+    """The local stand-in for Telegram's Bot API (tests/fakes/telegram_api.py), one per test module."""
+    from tests.fakes.telegram_api import TelegramApiStandIn
+
+    with TelegramApiStandIn() as api:
+        yield api
+
+
+@pytest.fixture(params=["memory", "redis"])
+def two_replicas_state(request):
+    """The shared state of two replicas (bot/shared_state.py): one object in memory, or two
+    clients of one real Redis database, flushed afterwards."""
+    from bot.shared_state import MemoryState, RedisState
+
+    if request.param == "memory":
+        state = MemoryState()
+        yield state, state
+        return
+    url = request.getfixturevalue("redis_url")
+    yield RedisState(url, b"r" * 32), RedisState(url, b"r" * 32)
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
 @pytest.fixture
 def sender_id() -> str:
     """A new conversation id, so tests never share a tracker."""

@@ -4,11 +4,7 @@ order, and a lock whose holder died is taken over once it expires."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-
-from bot.settings import PROJECT_ROOT
-from bot.stack import RASA_BIN
+from tests.support.rasa_env import run_in_rasa
 
 CHECK = r"""
 import asyncio, json, sys, time
@@ -60,15 +56,7 @@ print(json.dumps(found))
 def test_two_replicas_never_hold_one_conversation_at_once_and_a_dead_holder_expires(redis_url):
     host, rest = redis_url.removeprefix("redis://").split(":")
     port, db = rest.split("/")
-    done = subprocess.run(
-        [str(RASA_BIN.parent / "python"), "-W", "ignore", "-c", CHECK, host, port, db],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+    found = run_in_rasa(CHECK, host, port, db)
     assert found["in_order"], "one replica's messages of a conversation keep their order"
     assert found["overlap"] == 1 and found["turns"] == 50
     assert 0.3 < found["took_over_after"] < 3, "a dead holder's lock is taken over once it expires"

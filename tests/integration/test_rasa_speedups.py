@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-
-from bot.settings import PROJECT_ROOT
-from bot.stack import RASA_BIN
+from tests.support.rasa_env import run_in_rasa
 
 CHECK = r"""
 import json
@@ -38,15 +34,7 @@ print(json.dumps(found))
 
 
 def test_the_speedups_keep_rasas_answers_and_errors():
-    done = subprocess.run(
-        [str(RASA_BIN.parent / "python"), "-W", "ignore", "-c", CHECK],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+    found = run_in_rasa(CHECK)
     assert found["patched"], "Rasa started through bot.rasa_process gets the speedups"
     assert found["valid"] is True
     assert "Failed to validate Action server response" in found["invalid"], "Rasa's own check and message"

@@ -16,7 +16,6 @@ import pytest
 from bot.clinic import load_clinic
 from bot.settings import get_settings
 from tests.fakes.fake_rasa import FakeRasa
-from tests.fakes.telegram_api import TelegramApiStandIn
 from tests.fakes.telegram_bridge_process import PROJECT_ROOT, running_bridge
 
 pytestmark = pytest.mark.timeout(120)
@@ -66,12 +65,6 @@ def scripted_rasa(sender: str, message: str) -> list[dict]:
     if message in ("/stop", "silent"):
         return []
     return [{"text": f"You said: {message}"}]
-
-
-@pytest.fixture(scope="module")
-def stand_in():
-    with TelegramApiStandIn() as api:
-        yield api
 
 
 @pytest.fixture(scope="module")

@@ -121,12 +121,6 @@ def shared_redis(redis_url):
 
 
 @pytest.fixture(scope="module")
-def stand_in():
-    with TelegramApiStandIn() as api:
-        yield api
-
-
-@pytest.fixture(scope="module")
 def rasa():
     fake = FakeRasa(scripted_rasa).start()
     yield fake

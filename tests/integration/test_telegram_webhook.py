@@ -25,12 +25,6 @@ _chat_ids = itertools.count(7001)
 
 
 @pytest.fixture(scope="module")
-def stand_in():
-    with TelegramApiStandIn() as api:
-        yield api
-
-
-@pytest.fixture(scope="module")
 def rasa():
     fake = FakeRasa(lambda sender, message: [{"text": f"You said: {message}"}]).start()
     yield fake

@@ -26,12 +26,6 @@ _chat_ids = itertools.count(9001)
 
 
 @pytest.fixture(scope="module")
-def stand_in():
-    with TelegramApiStandIn() as api:
-        yield api
-
-
-@pytest.fixture(scope="module")
 def bridge(stand_in, rasa_stack, tmp_path_factory):
     with running_bridge(
         stand_in,

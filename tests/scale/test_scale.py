@@ -59,7 +59,7 @@ def cluster(tmp_path_factory):
     _require(_reachable("127.0.0.1", 5432), "PostgreSQL is not reachable at 127.0.0.1:5432")
     _require(_reachable(REDIS_HOST, REDIS_PORT), f"Redis is not reachable at {REDIS_HOST}:{REDIS_PORT}")
     _require(
-        haproxy_binary() is not None, "HAProxy is not installed (make test installs it: scripts/install-haproxy.sh)"
+        haproxy_binary() is not None, "HAProxy is not installed (make test installs it: scripts/install-debian.sh)"
     )
     with TelegramApiStandIn() as stand_in:
         running = Cluster(tmp_path_factory.mktemp("scale"), POSTGRES_URL, REDIS_HOST, REDIS_PORT, stand_in)

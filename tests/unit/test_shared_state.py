@@ -7,22 +7,9 @@ import asyncio
 
 import pytest
 
-from bot.shared_state import MemoryState, RedisState, StateUnavailable
+from bot.shared_state import RedisState, StateUnavailable
 
 SECRET = b"s" * 32
-
-
-@pytest.fixture(params=["memory", "redis"])
-def two_replicas(request):
-    """Two handles on one state: the same object in memory, two clients of one Redis database."""
-    if request.param == "memory":
-        state = MemoryState()
-        yield state, state
-        return
-    url = request.getfixturevalue("redis_url")
-    first, second = RedisState(url, SECRET), RedisState(url, SECRET)
-    yield first, second
-    asyncio.run(_flush(url))
 
 
 async def _flush(url: str) -> None:
@@ -33,8 +20,8 @@ async def _flush(url: str) -> None:
     await client.aclose()
 
 
-def test_only_the_first_claim_of_an_id_wins_across_replicas(two_replicas):
-    first, second = two_replicas
+def test_only_the_first_claim_of_an_id_wins_across_replicas(two_replicas_state):
+    first, second = two_replicas_state
 
     async def scenario():
         claims = await asyncio.gather(*(state.claim("update:42", 60) for state in (first, second) * 10))
@@ -44,8 +31,8 @@ def test_only_the_first_claim_of_an_id_wins_across_replicas(two_replicas):
     assert claims.count(True) == 1 and other is True
 
 
-def test_a_value_put_by_one_replica_is_read_by_the_other_and_expires(two_replicas):
-    first, second = two_replicas
+def test_a_value_put_by_one_replica_is_read_by_the_other_and_expires(two_replicas_state):
+    first, second = two_replicas_state
 
     async def scenario():
         await first.put("button:abc", '{"payload": "/affirm"}', 0.3)
@@ -56,8 +43,8 @@ def test_a_value_put_by_one_replica_is_read_by_the_other_and_expires(two_replica
     assert asyncio.run(scenario()) == ('{"payload": "/affirm"}', None)
 
 
-def test_a_lock_is_held_by_one_replica_at_a_time_in_order_of_work(two_replicas):
-    first, second = two_replicas
+def test_a_lock_is_held_by_one_replica_at_a_time_in_order_of_work(two_replicas_state):
+    first, second = two_replicas_state
     inside, overlaps = [0], [0]
 
     async def hold(state) -> None:
@@ -74,8 +61,8 @@ def test_a_lock_is_held_by_one_replica_at_a_time_in_order_of_work(two_replicas):
     assert overlaps[0] == 1
 
 
-def test_one_replicas_callers_get_the_lock_in_the_order_they_asked(two_replicas):
-    first, _ = two_replicas
+def test_one_replicas_callers_get_the_lock_in_the_order_they_asked(two_replicas_state):
+    first, _ = two_replicas_state
     order: list[int] = []
 
     async def hold(number: int) -> None:
@@ -94,8 +81,8 @@ def test_one_replicas_callers_get_the_lock_in_the_order_they_asked(two_replicas)
     assert order == list(range(6))
 
 
-def test_locks_of_different_keys_do_not_wait_for_each_other(two_replicas):
-    first, second = two_replicas
+def test_locks_of_different_keys_do_not_wait_for_each_other(two_replicas_state):
+    first, second = two_replicas_state
     events: list[str] = []
 
     async def hold(state, key: str, seconds: float) -> None:

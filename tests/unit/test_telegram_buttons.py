@@ -8,30 +8,7 @@ import asyncio
 
 import pytest
 
-from bot.shared_state import MemoryState, RedisState
 from bot.telegram.buttons import ButtonChoice, ButtonStore
-
-SECRET = b"b" * 32
-
-
-@pytest.fixture(params=["memory", "redis"])
-def two_replicas(request):
-    """The button stores of two replicas: one state in memory, or two clients of one Redis database."""
-    if request.param == "memory":
-        state = MemoryState()
-        yield state, state
-        return
-    url = request.getfixturevalue("redis_url")
-    yield RedisState(url, SECRET), RedisState(url, SECRET)
-    asyncio.run(_flush(url))
-
-
-async def _flush(url: str) -> None:
-    import redis.asyncio as redis
-
-    client = redis.Redis.from_url(url)
-    await client.flushdb()
-    await client.aclose()
 
 
 def _keys(markup) -> list[str]:
@@ -41,8 +18,8 @@ def _keys(markup) -> list[str]:
 @pytest.mark.parametrize(
     "payload", ["yes", "é" * 40, "/inform" + "x" * 58, '/inform{"concern":"' + "scars " * 30 + '"}']
 )
-def test_any_payload_goes_out_within_64_bytes_and_comes_back_whole_on_another_replica(two_replicas, payload):
-    sender, receiver = (ButtonStore(state) for state in two_replicas)
+def test_any_payload_goes_out_within_64_bytes_and_comes_back_whole_on_another_replica(two_replicas_state, payload):
+    sender, receiver = (ButtonStore(state) for state in two_replicas_state)
 
     async def scenario():
         markup = await sender.markup(((ButtonChoice("Acne scars", payload),),))
@@ -55,8 +32,8 @@ def test_any_payload_goes_out_within_64_bytes_and_comes_back_whole_on_another_re
     assert choice == ButtonChoice("Acne scars", payload)
 
 
-def test_a_keyboard_keeps_its_rows_and_each_button_its_own_key(two_replicas):
-    store = ButtonStore(two_replicas[0])
+def test_a_keyboard_keeps_its_rows_and_each_button_its_own_key(two_replicas_state):
+    store = ButtonStore(two_replicas_state[0])
     yes, no, later = ButtonChoice("Yes", "yes"), ButtonChoice("No", "no"), ButtonChoice("Ask me later", "/later")
 
     async def scenario():
@@ -68,8 +45,8 @@ def test_a_keyboard_keeps_its_rows_and_each_button_its_own_key(two_replicas):
     assert choices == [yes, no, later] and len(set(_keys(markup))) == 3
 
 
-def test_an_answered_keyboard_is_no_choice_any_more_on_any_replica(two_replicas):
-    sender, receiver = (ButtonStore(state) for state in two_replicas)
+def test_an_answered_keyboard_is_no_choice_any_more_on_any_replica(two_replicas_state):
+    sender, receiver = (ButtonStore(state) for state in two_replicas_state)
 
     async def scenario():
         answered = await sender.markup(((ButtonChoice("Yes", "yes"), ButtonChoice("No", "no")),))
@@ -81,8 +58,8 @@ def test_an_answered_keyboard_is_no_choice_any_more_on_any_replica(two_replicas)
     assert gone == [None, None] and still_there == ButtonChoice("Maybe", "maybe")
 
 
-def test_a_button_past_its_time_is_no_choice(two_replicas):
-    sender, receiver = ButtonStore(two_replicas[0], kept_seconds=0.2), ButtonStore(two_replicas[1])
+def test_a_button_past_its_time_is_no_choice(two_replicas_state):
+    sender, receiver = ButtonStore(two_replicas_state[0], kept_seconds=0.2), ButtonStore(two_replicas_state[1])
 
     async def scenario():
         [key] = _keys(await sender.markup(((ButtonChoice("Yes", "yes"),),)))
@@ -93,5 +70,5 @@ def test_a_button_past_its_time_is_no_choice(two_replicas):
 
 
 @pytest.mark.parametrize("data", ["yes", "/request_consultation", "b:never-given-out", None, ""])
-def test_data_the_bridge_never_gave_out_is_no_choice(two_replicas, data):
-    assert asyncio.run(ButtonStore(two_replicas[0]).choice(data)) is None
+def test_data_the_bridge_never_gave_out_is_no_choice(two_replicas_state, data):
+    assert asyncio.run(ButtonStore(two_replicas_state[0]).choice(data)) is None
