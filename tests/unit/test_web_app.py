@@ -182,8 +182,8 @@ async def test_the_end_of_a_conversation_is_a_flag_on_the_answer_not_a_message(c
         retried = await client.post("/api/chat", json=chat("yes"))
     assert ended.status_code == 200
     assert ended.json() == {"messages": [{"text": "Thank you, that is all."}], "conversation_ended": True}
-    assert retried.json()["conversation_ended"] is True
-    assert "already answered" in retried.json()["messages"][0]["text"]
+    # A retry of the message that ended it (its answer was lost) gets that answer again, from memory.
+    assert retried.json() == ended.json()
     assert fake_rasa.texts() == ["yes"]
 
 
