@@ -1,4 +1,8 @@
-"""The clinic's editable details (clinic/clinic.yml), loaded and validated once at start-up."""
+"""The clinic's editable details (clinic/clinic.yml), loaded and validated once at start-up.
+
+The file gives each text a patient reads in English and, under `es:`, in Spanish;
+`Clinic.in_language("es")` is the clinic with the Spanish texts in place.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     ValidationError,
     ValidationInfo,
@@ -20,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from bot.language import checked_language
 from bot.yaml_files import friendly_errors, read_yaml
 
 
@@ -30,6 +36,24 @@ class ClinicConfigError(ValueError):
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Period = Annotated[int, Field(strict=True, ge=1)]  # strict: `true` or "2" is a mistake, not a number
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HAS_WORDS = re.compile(r"[^\W\d_]")  # a letter: "free" or "from £250", not "£250"
+# The few words the code itself adds around the clinic's texts, in each language.
+_WORDING = {
+    "en": {
+        "closed": "{days}: closed",
+        "open": "{days}: {open} to {close}",
+        "contact": "Phone {phone}, email {email}, or visit us at {address}.",
+    },
+    "es": {
+        "closed": "{days}: cerrado",
+        "open": "{days}: de {open} a {close}",
+        "contact": "Teléfono {phone}, correo electrónico {email}; también puede visitarnos en {address}.",
+    },
+}
+
+
+def _entries(count: int) -> str:
+    return f"{count} entry" if count == 1 else f"{count} entries"
 
 
 class _Model(BaseModel):
@@ -64,13 +88,34 @@ class OpeningHours(_Model):
             raise ValueError("needs 'open' and 'close', or 'closed: true'")
         return self
 
-    def describe(self) -> str:
-        return f"{self.days}: closed" if self.closed else f"{self.days}: {self.open} to {self.close}"
+    def describe(self, language: str = "en") -> str:
+        wording = _WORDING[checked_language(language)]
+        if self.closed:
+            return wording["closed"].format(days=self.days)
+        return wording["open"].format(days=self.days, open=self.open, close=self.close)
 
 
 class PriceItem(_Model):
     item: Text
     price: Text
+
+
+class _SpanishHours(_Model):
+    days: Text
+
+
+class _SpanishPrice(_Model):
+    item: Text
+    price: Text | None = None  # needed when the English price is in words ("free")
+
+
+class SpanishTexts(_Model):
+    """The clinic's texts in Spanish (`es:` in the file): one entry per entry of `hours` and of
+    `prices`, in the same order; times, amounts and contact details are not repeated."""
+
+    hours: Annotated[tuple[_SpanishHours, ...], Field(min_length=1)]
+    prices: Annotated[tuple[_SpanishPrice, ...], Field(min_length=1)]
+    appointment_length: Text
 
 
 class Retention(_Model):
@@ -95,7 +140,10 @@ class Clinic(_Model):
     currency: Text
     prices: Annotated[tuple[PriceItem, ...], Field(min_length=1)]
     appointment_length: Text
+    es: SpanishTexts
     retention: Retention = Retention()
+    _language: str = PrivateAttr("en")
+    _english: Clinic | None = PrivateAttr(None)  # where a Spanish copy came from
 
     @field_validator("default_region")
     @classmethod
@@ -121,14 +169,59 @@ class Clinic(_Model):
             raise PydanticCustomError("clinic_phone", "'phone' {phone!r} is not a valid number", {"phone": self.phone})
         return self
 
+    @model_validator(mode="after")
+    def _spanish_for_every_entry(self) -> Clinic:
+        problems = [
+            f"'es.{field}' has {_entries(len(getattr(self.es, field)))} but '{field}' has "
+            f"{_entries(len(getattr(self, field)))}: one Spanish entry for each, in the same order"
+            for field in ("hours", "prices")
+            if len(getattr(self.es, field)) != len(getattr(self, field))
+        ]
+        problems += [
+            f"'es.prices[{index}].price' is missing: 'prices[{index}].price' ({price.price!r}) is in words, "
+            "so it needs its Spanish"
+            for index, (price, spanish) in enumerate(zip(self.prices, self.es.prices))
+            if spanish.price is None and _HAS_WORDS.search(price.price)
+        ]
+        if problems:
+            raise PydanticCustomError("clinic_spanish", "{problems}", {"problems": "; ".join(problems)})
+        return self
+
+    @property
+    def language(self) -> str:
+        """The language of this clinic's texts: "en", or "es" for `in_language("es")`."""
+        return self._language
+
+    def in_language(self, language: str) -> Clinic:
+        """The clinic as a patient reads it in `language`, "en" or "es" (ValueError otherwise): for
+        "es" the texts of `es:` in place of the English ones, and `hours_text`/`contact_text` worded
+        in Spanish; itself when it is already in that language. Contact details, times, amounts and
+        settings are the same in both."""
+        if checked_language(language) == self._language:
+            return self
+        if self._english is not None:
+            return self._english
+        spanish = self.model_copy(
+            update={
+                "hours": tuple(h.model_copy(update={"days": es.days}) for h, es in zip(self.hours, self.es.hours)),
+                "prices": tuple(
+                    p.model_copy(update={"item": es.item, "price": es.price or p.price})
+                    for p, es in zip(self.prices, self.es.prices)
+                ),
+                "appointment_length": self.es.appointment_length,
+            }
+        )
+        spanish._language, spanish._english = "es", self
+        return spanish
+
     def hours_text(self) -> str:
-        return "\n".join(f"- {h.describe()}" for h in self.hours)
+        return "\n".join(f"- {h.describe(self._language)}" for h in self.hours)
 
     def prices_text(self) -> str:
         return "\n".join(f"- {p.item}: {p.price}" for p in self.prices)
 
     def contact_text(self) -> str:
-        return f"Phone {self.phone}, email {self.email}, or visit us at {self.address}."
+        return _WORDING[self._language]["contact"].format(phone=self.phone, email=self.email, address=self.address)
 
 
 def parse_clinic(raw: Any) -> Clinic:

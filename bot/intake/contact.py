@@ -7,7 +7,7 @@ import re
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from bot.intake.text import normalise_free_text
+from bot.intake.text import normalise_free_text, without_accents
 
 _MAX_CONTACT_INPUT = 200
 
@@ -61,14 +61,18 @@ def parse_email(text: object) -> str | None:
 
 
 CONTACT_METHODS = ("phone", "email", "whatsapp", "telegram", "sms")
+# English and Spanish alike, read without accents ("por correo", "llámame", "por wasap").
 _SPECIFIC = {
-    "whatsapp": re.compile(r"\b(whats ?app|wa|whatsap)\b"),
+    "whatsapp": re.compile(r"\b(whats ?app|wa|whatsap|wasap|wassap|guasap|wsp|wpp)\b"),
     "telegram": re.compile(r"\b(telegram|tg)\b"),
-    "email": re.compile(r"\b(e-?mail|mail|inbox)\b"),
+    "email": re.compile(r"\b(e-?mail|mail|inbox|correo|correo electronico)\b"),
 }
 _GENERAL = {
-    "sms": re.compile(r"\b(sms|texts?|texting|text message|message me)\b"),
-    "phone": re.compile(r"\b(phone|call|calls|ring|telephone|mobile|cell|voice)\b"),
+    "sms": re.compile(r"\b(sms|texts?|texting|text message|message me|mensajes?(?: de texto)?)\b"),
+    "phone": re.compile(
+        r"\b(phone|call|calls|ring|telephone|mobile|cell|voice|telefono|llamada|llamadas|llamar|llamarme|"
+        r"llam[ae]me|llamenme|movil|celular)\b"
+    ),
 }
 
 
@@ -76,7 +80,7 @@ def parse_contact_method(text: object) -> str | None:
     """One of phone / email / whatsapp / telegram / sms from free text or a button payload
     ("/inform{...}" payloads and "contact_email"-style values included). A named app wins over a
     generic word ("text me on WhatsApp" is whatsapp); otherwise the first method mentioned."""
-    cleaned = normalise_free_text(text, _MAX_CONTACT_INPUT).lower().replace("_", " ")
+    cleaned = without_accents(normalise_free_text(text, _MAX_CONTACT_INPUT).lower().replace("_", " "))
     if not cleaned:
         return None
     for method in CONTACT_METHODS:

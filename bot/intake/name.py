@@ -16,8 +16,9 @@ MIN_LEN, MAX_LEN = 2, 100
 # Letters and combining marks of any script, plus the punctuation real names use.
 _NAME_PUNCTUATION = set(" '’ʼ‘-‐‑.·")
 _INTRO = re.compile(
-    r"^(?:(?:hi|hello|hey)[,!.]?\s+)?(?:my (?:full )?name is|my name's|name is|name:|i am|i'm|im|"
-    r"it's|it is|this is|call me)\s+",
+    r"^(?:(?:hi|hello|hey|hola|buenas|buenos d[ií]as|buenas tardes|buenas noches)[,!.]?\s+)?"
+    r"(?:my (?:full )?name is|my name's|name is|name:|i am|i'm|im|it's|it is|this is|call me|"
+    r"me llamo|mi nombre (?:completo )?es|mi nombre:|nombre:|soy)\s+",
     re.IGNORECASE,
 )
 _REPEATED = re.compile(r"(.)\1{3,}", re.IGNORECASE)
@@ -38,6 +39,22 @@ _NOT_NAMES = {
     "no name",
     "idk",
     "skip",
+    "si",
+    "sí",
+    "hola",
+    "buenas",
+    "ninguno",
+    "ninguna",
+    "nada",
+    "prueba",
+    "anónimo",
+    "anonimo",
+    "sin nombre",
+    "no sé",
+    "no se",
+    "nombre",
+    "omitir",
+    "saltar",
 }
 
 

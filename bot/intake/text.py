@@ -34,6 +34,13 @@ def strip_control(text: str) -> str:
     )
 
 
+def without_accents(text: str) -> str:
+    """The text with accents and other combining marks removed ("Roacután" -> "Roacutan", "ñ" -> "n"),
+    for matching what patients type with or without them; never for what is stored."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
+
+
 def normalise_free_text(text: object, max_len: int = 2000) -> str:
     """Trimmed, single-spaced plain text without markup or control characters, at most max_len
     characters (cut at a word boundary when one is near). Non-text input gives ""."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
-from bot.intake.text import normalise_free_text
+from bot.intake.text import normalise_free_text, without_accents
 from bot.screening.answers import ANSWER_MAX_LEN, RuleAnswer, YesNo, read_yes_no
 from bot.screening.durations import parse_months_since
 from bot.screening.rules import Level, Rule
+
+_NEVER = re.compile(r"\W*(?:never|nunca|jamas)\b")
 
 
 def answer_follow_up(rule: Rule, answer: RuleAnswer, text: object, today: date) -> RuleAnswer | None:
@@ -19,7 +22,8 @@ def answer_follow_up(rule: Rule, answer: RuleAnswer, text: object, today: date) 
     cleaned = normalise_free_text(text, ANSWER_MAX_LEN)
     parsed = parse_months_since(cleaned, today) if cleaned else None
     if parsed is None:
-        if cleaned and read_yes_no(cleaned) is YesNo.UNSURE:  # "I can't remember when"
+        # "I can't remember when"; or "never" / "nunca" after a yes, which a practitioner sorts out.
+        if cleaned and (read_yes_no(cleaned) is YesNo.UNSURE or _NEVER.match(without_accents(cleaned.lower()))):
             level = max(follow_up.level_within or Level.REVIEW, Level.REVIEW)
             return replace(answer, follow_up=cleaned, level=level, affirmed=True, awaiting_follow_up=False, unsure=True)
         return None

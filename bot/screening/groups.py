@@ -6,7 +6,8 @@ rest no; "not sure", or a yes without saying which, goes through that group one 
 (Yes / No / Not sure), so nobody has to guess. A rule with a follow-up (isotretinoin: when was the
 last dose?) is asked it straight after it is answered yes. The state is the group's position, whether
 it is being asked one at a time, and the answers so far; the pending follow-up and the questions
-left are read from the answers, so nothing can drift out of step.
+left are read from the answers, so nothing can drift out of step. Replies are read in English and
+Spanish alike ("ninguna", "la segunda", "todas", "1 y 3").
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from bot.intake.text import normalise_free_text
+from bot.intake.text import normalise_free_text, without_accents
 from bot.screening.answers import ANSWER_MAX_LEN, Finding, RuleAnswer, YesNo, answer_rule, read_yes_no, unsure_answer
 from bot.screening.follow_ups import answer_follow_up
 from bot.screening.rules import Group, Rule, ScreeningRules
 
 FindTerms = Callable[[str], Sequence[Finding]]
-_LEADING_ANSWER = re.compile(r"^\s*(?:no|nope|nah|yes|yeah|yep|yup)\s*[,.;:!-]+\s*", re.IGNORECASE)
+_LEADING_ANSWER = re.compile(r"^\s*(?:no|nope|nah|nop|yes|yeah|yep|yup|s[ií]|sip)\s*[,.;:!-]+\s*", re.IGNORECASE)
 
 
 class Asking(enum.Enum):
@@ -132,12 +133,16 @@ class GroupReply:
 
 _NONE_OF_THESE = re.compile(
     r"^\W*(?:no\W+)?(?:none|nothing|neither)(?: of (?:these|those|them|the above|that|this))?(?: apply| applies)?"
-    r"(?: to me)?\W*$|^\W*(?:no|nope|nah|no to all|all no|not any|not any of (?:these|those|them))\W*$"
+    r"(?: to me)?\W*$|^\W*(?:no|nope|nah|no to all|all no|not any|not any of (?:these|those|them))\W*$|"
+    # Spanish, read without accents: "ninguna", "ninguna de estas", "no, nada de eso", "no me pasa ninguna".
+    r"^\W*(?:no\W+)?(?:no (?:me pasa|me ocurre|tengo) )?(?:ningun[oa]s?|nada)(?: de (?:estas|estos|esas|esos|ellas|"
+    r"ellos|las anteriores|los anteriores|eso|esto|la lista))?(?: cosas)?(?: me (?:pasa|pasan|ocurre|ocurren|aplica|"
+    r"aplican))?(?: (?:a mi|en mi caso))?\W*$|^\W*(?:nop|no a todo|a todo que no|todo no|no a ninguna)\W*$"
 )
 # A number naming an item, but not a number of days or weeks ("I was in Spain 10 days ago").
 _ITEM_NUMBER = re.compile(
     r"(?<![\w./:])(\d{1,2})(?!\w|[./:]\d|\s*(?:days?|weeks?|months?|years?|yrs?|wks?|"
-    r"hours?|times?|x|am|pm|mg|st|nd|rd|th)\b)",
+    r"hours?|times?|x|am|pm|mg|st|nd|rd|th|d[ií]as?|semanas?|mes|meses|a[ñn]os?|horas?|veces|vez)\b)",
     re.IGNORECASE,
 )
 _ORDINALS = {
@@ -154,6 +159,24 @@ _ORDINALS = {
     "last": -1,
 }
 _ORDINAL = re.compile(r"\b(?:the )?(" + "|".join(_ORDINALS) + r") (?:one|item|thing)\b", re.IGNORECASE)
+_SPANISH_ORDINALS = {
+    **dict.fromkeys(("primera", "primero", "primer"), 1),
+    **dict.fromkeys(("segunda", "segundo"), 2),
+    **dict.fromkeys(("tercera", "tercero", "tercer"), 3),
+    **dict.fromkeys(("cuarta", "cuarto"), 4),
+    **dict.fromkeys(("quinta", "quinto"), 5),
+    **dict.fromkeys(("sexta", "sexto"), 6),
+    **dict.fromkeys(("septima", "septimo", "setima", "setimo"), 7),
+    **dict.fromkeys(("octava", "octavo"), 8),
+    **dict.fromkeys(("novena", "noveno"), 9),
+    **dict.fromkeys(("decima", "decimo"), 10),
+    **dict.fromkeys(("ultima", "ultimo"), -1),
+}
+# "la segunda", "el primero y el último" (read without accents); never "la primera vez" or "un segundo".
+_SPANISH_ORDINAL = re.compile(
+    r"\b(?:el|la|lo de la|los de la)\s+(" + "|".join(_SPANISH_ORDINALS) + r")\b"
+    r"(?=\s*(?:$|[,.;:!?)]|y\b|e\b|o\b|u\b|opcion|cosa|punto|pregunta|de la lista))"
+)
 
 
 def _numbered(group: Group, text: str) -> set[int] | None:
@@ -164,8 +187,9 @@ def _numbered(group: Group, text: str) -> set[int] | None:
         if not 1 <= number <= len(group.rules):
             return None
         picked.add(number - 1)
-    for match in _ORDINAL.finditer(text):
-        number = _ORDINALS[match.group(1).lower()]
+    ordinals = [_ORDINALS[match.group(1).lower()] for match in _ORDINAL.finditer(text)]
+    ordinals += [_SPANISH_ORDINALS[m.group(1)] for m in _SPANISH_ORDINAL.finditer(without_accents(text.lower()))]
+    for number in ordinals:
         index = len(group.rules) - 1 if number == -1 else number - 1
         if index >= len(group.rules):
             return None
@@ -174,7 +198,10 @@ def _numbered(group: Group, text: str) -> set[int] | None:
 
 
 _ALL_OF_THEM = re.compile(
-    r"^\W*(?:yes\W+)?(?:both|all|all of (?:them|these|those|the above)|every one)\W*$", re.IGNORECASE
+    r"^\W*(?:(?:yes|si)\W+)?(?:both|all|all of (?:them|these|those|the above)|every one|todas|todos|"
+    r"tod[oa]s (?:ellas|ellos|estas|estos|esas|esos|las anteriores|los anteriores)|ambas|ambos|las dos|los dos|"
+    r"(?:si )?a todo)\W*$",
+    re.IGNORECASE,
 )
 
 
@@ -197,9 +224,10 @@ def read_group_reply(group: Group, text: str, find_terms: FindTerms) -> GroupRep
         return None
     ids = [rule.id for rule in group.rules]
     picked = numbers | _labelled(group, text)
-    if _ALL_OF_THEM.match(text):
+    if _ALL_OF_THEM.match(without_accents(text)):
         picked = set(range(len(group.rules)))
-    picked |= {ids.index(f.rule_id) for f in findings if f.rule_id in ids and not f.negated}
+    # Named without a negation, or stopped for a rule that asks about the past ("ya no tomo Roacután").
+    picked |= {index for index, rule in enumerate(group.rules) if any(f.applies_to(rule) for f in findings)}
     if picked:
         answers = []
         for index, rule in enumerate(group.rules):
@@ -220,7 +248,7 @@ def read_group_reply(group: Group, text: str, find_terms: FindTerms) -> GroupRep
                 )
         return GroupReply(tuple(answers))
     negated_only = any(f.rule_id in ids for f in findings)
-    if _NONE_OF_THESE.match(text.lower()) or reading is YesNo.NO or (negated_only and reading is None):
+    if _NONE_OF_THESE.match(without_accents(text.lower())) or reading is YesNo.NO or (negated_only and reading is None):
         return GroupReply(
             tuple(RuleAnswer(rule.id, text, affirmed=False, level=None, question=rule.question) for rule in group.rules)
         )

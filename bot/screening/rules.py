@@ -1,13 +1,15 @@
 """Loads and validates the clinic's screening rules (clinic/screening.yml) once at start-up.
 
-Levels are data: the file decides what a "yes" means, the code only knows their order.
+Levels are data: the file decides what a "yes" means, the code only knows their order. Every text
+a patient reads is written in English and, under `es:`, in Spanish; `ScreeningRules.in_language`
+gives the rules with one language's texts in place. Terms are recognised in both languages always.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,8 +24,10 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from bot.consultation import Level, VocabularyError
+from bot.language import checked_language
 from bot.yaml_files import friendly_errors, read_yaml
 
 _LABEL = "screening rules"
@@ -111,32 +115,102 @@ class _Model(BaseModel):
 
 # FollowUp and Rule are written in the file as they are used; Group, AgeLimits and ScreeningRules
 # are built from the file once it is valid (rule ids resolved to rules, keys renamed).
-class FollowUp(_Model):
+class _FollowUpTexts(_Model):
+    """The texts of a follow-up a patient reads, in one language."""
+
+    question: Text
+    ongoing_note: OptionalText = None
+    defer_until: OptionalText = None
+
+
+class FollowUp(_FollowUpTexts):
     """A question asked after a "yes" whose answer decides the level (kind `months_since` for now)."""
 
     model_config = ConfigDict(validate_default=True)  # so an unwritten level reaches _level
 
     kind: FollowUpKind
-    question: Text
     threshold_months: Months
     level_within: FollowUpLevel = _UNWRITTEN
     level_after: FollowUpLevel = _UNWRITTEN
     level_ongoing: FollowUpLevel = _UNWRITTEN
-    ongoing_note: OptionalText = None
-    defer_until: OptionalText = None
 
 
-class Rule(_Model):
-    id: Id
+class _FollowUpSpanish(_FollowUpTexts):
+    question: Question
+
+
+class _RuleTexts(_Model):
+    """The texts of a rule a patient reads, and the terms that recognise it, in one language."""
+
     question: Question
     explanation: Text
-    level: RuleLevel
     answer_note: Text
     terms: Terms
     defer_until: OptionalText = None
-    follow_up: FollowUp | None = None
     label: OptionalText = None
     item: OptionalText = None
+
+
+class RuleSpanish(_RuleTexts):
+    """A rule's `es:` block: the Spanish of each text the rule has, and its Spanish terms."""
+
+    follow_up: _FollowUpSpanish | None = None
+
+
+def _untranslated(english: BaseModel, spanish: BaseModel, names: tuple[str, ...], prefix: str = "") -> list[str]:
+    return [
+        f"has '{prefix}{name}' but no Spanish 'es.{prefix}{name}'"
+        for name in names
+        if getattr(english, name) is not None and getattr(spanish, name) is None
+    ]
+
+
+class Rule(_RuleTexts):
+    id: Id
+    level: RuleLevel
+    es: RuleSpanish
+    follow_up: FollowUp | None = None
+
+    @model_validator(mode="after")
+    def _every_text_in_spanish(self) -> Rule:
+        # A Spanish text without its English one is used as it is; only a missing one is a mistake
+        # (and a Spanish follow-up for a rule without one, which nothing would ask).
+        problems = _untranslated(self, self.es, ("label", "item", "defer_until", "follow_up"))
+        if self.follow_up is not None and self.es.follow_up is not None:
+            problems += _untranslated(self.follow_up, self.es.follow_up, ("ongoing_note", "defer_until"), "follow_up.")
+        if self.follow_up is None and self.es.follow_up is not None:
+            problems.append("has 'es.follow_up' but no 'follow_up' for it to translate")
+        if problems:
+            raise PydanticCustomError("rule_spanish", "{problems}", {"problems": "; ".join(problems)})
+        return self
+
+    @property
+    def recognised_terms(self) -> tuple[str, ...]:
+        """The terms of both languages, as the term reader recognises them in every conversation."""
+        return tuple(dict.fromkeys(self.terms + self.es.terms))
+
+    @property
+    def asks_about_past(self) -> bool:
+        """Whether having stopped still counts ("have you ever taken ...?"): its follow-up asks when
+        it stopped, so "not any more" or "ya no" is a yes that the follow-up times."""
+        return self.follow_up is not None and self.follow_up.kind == "months_since"
+
+    def _in_spanish(self) -> Rule:
+        spanish = self.es
+        follow_up = self.follow_up
+        if follow_up is not None and spanish.follow_up is not None:
+            follow_up = follow_up.model_copy(update=spanish.follow_up.model_dump())
+        return self.model_copy(
+            update={
+                "question": spanish.question,
+                "explanation": spanish.explanation,
+                "answer_note": spanish.answer_note,
+                "defer_until": spanish.defer_until,
+                "label": spanish.label,
+                "item": spanish.item,
+                "follow_up": follow_up,
+            }
+        )
 
     @property
     def short(self) -> str:
@@ -181,12 +255,26 @@ class AgeLimits:
 
 @dataclass(frozen=True)
 class ScreeningRules:
-    """The rules in the order they are asked."""
+    """The rules in the order they are asked, with the texts of one language (`language`)."""
 
     rules: tuple[Rule, ...]
     groups: tuple[Group, ...] = ()
     unsure_note: str = ""  # what the patient is told at the end about an answer they were unsure of
     age: AgeLimits = AgeLimits()
+    language: str = "en"
+    # The same rules in every language of the file, this one included (filled by parse_rules).
+    translations: Mapping[str, ScreeningRules] = field(default_factory=dict, compare=False, repr=False)
+
+    def in_language(self, language: str) -> ScreeningRules:
+        """The same rules with the texts a patient reads (questions, explanations, notes, labels,
+        items, follow-ups, groups, the unsure note and the young-adult label) in `language`, "en" or
+        "es"; ValueError for any other. Ids, levels, thresholds, the order and the terms (both
+        languages') are the same in every language, so answers given in one read the same in another."""
+        if checked_language(language) == self.language:
+            return self
+        if language not in self.translations:
+            raise ValueError(f"these screening rules have no {language!r} texts")
+        return self.translations[language]
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
@@ -208,12 +296,27 @@ class ScreeningRules:
         return tuple(rule.id for rule in self.rules)
 
 
+class _GroupSpanish(_Model):
+    title: Text
+    question: Text
+    explanation: Text
+
+
 class _GroupEntry(_Model):
     id: Id
     title: Text
     question: Text
     explanation: Text
     rules: Annotated[tuple[str, ...], Field(min_length=1)]  # rule ids, checked by _RulesFile
+    es: _GroupSpanish
+
+    def texts(self, language: str) -> tuple[str, str, str]:
+        texts = self if language == "en" else self.es
+        return texts.title, texts.question, texts.explanation
+
+
+class _YoungAdultSpanish(_Model):
+    label: Text
 
 
 class _YoungAdult(_Model):
@@ -221,6 +324,11 @@ class _YoungAdult(_Model):
     until: YoungAdultUntil
     level: RuleLevel
     label: Text
+    es: _YoungAdultSpanish
+
+
+class _FileSpanish(_Model):
+    unsure_note: Text
 
 
 class _Age(_Model):
@@ -230,6 +338,7 @@ class _Age(_Model):
 
 class _RulesFile(_Model):
     unsure_note: Text
+    es: _FileSpanish
     age: _Age
     rules: Annotated[tuple[Rule, ...], Field(min_length=1)]
     groups: Annotated[tuple[_GroupEntry, ...], Field(min_length=1)] | None = None  # none: each rule alone
@@ -257,32 +366,46 @@ class _RulesFile(_Model):
             raise ValueError(f"rules not in any group: {', '.join(missing)}")
         return self
 
-    def groups_to_ask(self) -> tuple[Group, ...]:
+    def groups_to_ask(self, language: str = "en") -> tuple[Group, ...]:
+        rules = self.rules if language == "en" else tuple(rule._in_spanish() for rule in self.rules)
         if self.groups is None:
-            return tuple(Group(rule.id, rule.short, rule.question, rule.explanation, (rule,)) for rule in self.rules)
-        by_id = {rule.id: rule for rule in self.rules}
+            return tuple(Group(rule.id, rule.short, rule.question, rule.explanation, (rule,)) for rule in rules)
+        by_id = {rule.id: rule for rule in rules}
         return tuple(
-            Group(group.id, group.title, group.question, group.explanation, tuple(by_id[m] for m in group.rules))
-            for group in self.groups
+            Group(group.id, *group.texts(language), tuple(by_id[m] for m in group.rules)) for group in self.groups
+        )
+
+    def rules_in(self, language: str, translations: Mapping[str, ScreeningRules]) -> ScreeningRules:
+        groups = self.groups_to_ask(language)
+        young = self.age.young_adult
+        return ScreeningRules(
+            # Asked in the groups' order, so the stored answers and the summary follow what the patient saw.
+            rules=tuple(rule for group in groups for rule in group.rules),
+            groups=groups,
+            unsure_note=self.unsure_note if language == "en" else self.es.unsure_note,
+            age=AgeLimits(
+                self.age.minimum,
+                young.until,
+                young.id,
+                young.level,
+                young.label if language == "en" else young.es.label,
+            ),
+            language=language,
+            translations=translations,
         )
 
 
 def parse_rules(raw: Any) -> ScreeningRules:
+    """The rules with their English texts; `.in_language("es")` gives them with the Spanish."""
     if not isinstance(raw, dict):
         raise ScreeningRulesError(f"{_LABEL}: the file must be a mapping of fields")
     try:
         file = _RulesFile.model_validate(raw)
     except ValidationError as error:
         raise ScreeningRulesError(friendly_errors(_LABEL, error)) from None
-    groups = file.groups_to_ask()
-    young = file.age.young_adult
-    return ScreeningRules(
-        # Asked in the groups' order, so the stored answers and the summary follow what the patient saw.
-        rules=tuple(rule for group in groups for rule in group.rules),
-        groups=groups,
-        unsure_note=file.unsure_note,
-        age=AgeLimits(file.age.minimum, young.until, young.id, young.level, young.label),
-    )
+    translations: dict[str, ScreeningRules] = {}
+    translations.update((language, file.rules_in(language, translations)) for language in ("en", "es"))
+    return translations["en"]
 
 
 def load_rules(path: Path | str) -> ScreeningRules:

@@ -20,6 +20,7 @@ from telegram import Bot
 from bot.dashboard.app import create_app as create_dashboard
 from bot.dashboard.security import SecurityConfig
 from bot.http_guard import BAD_ADDRESS
+from bot.responses import own_text
 from bot.settings import Settings
 from bot.telegram import webhook
 from bot.web import validation
@@ -93,7 +94,7 @@ def web(fake_rasa):
 )
 def test_bad_chat_bodies_get_a_kind_4xx_and_never_reach_rasa(web, fake_rasa, body, headers, status, says):
     response = web.post("/api/chat", content=body, headers=headers)
-    assert (response.status_code, response.json()) == (status, {"error": says})
+    assert (response.status_code, response.json()) == (status, {"error": own_text(says)})
     assert fake_rasa.received == []
 
 

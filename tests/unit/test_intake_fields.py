@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from bot.intake import (
+    Birth,
     InvalidField,
     normalise_free_text,
     parse_birth,
@@ -233,3 +234,131 @@ def test_a_landline_is_told_apart_from_a_mobile():
     assert is_landline(parse_phone("020 7946 0321", "GB"))
     assert not is_landline(parse_phone("07911 123456", "GB"))
     assert not is_landline(parse_phone("+1 650 253 0000", "GB")), "US numbers may be either: not refused"
+
+
+# ---- Spanish, and both languages mixed ----
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("José Núñez", "José Núñez"),
+        ("María-José Peña Ibáñez", "María-José Peña Ibáñez"),
+        ("Begoña", "Begoña"),
+        ("Íñigo Ortúzar", "Íñigo Ortúzar"),
+        ("Ana Belén García-Muñoz", "Ana Belén García-Muñoz"),
+        ("Mª José Peña", "Mª José Peña"),
+        ("D.ª Begoña Ruiz", "D.ª Begoña Ruiz"),
+        ("Lucía O’Neill", "Lucía O’Neill"),
+        ("Me llamo José Núñez", "José Núñez"),
+        ("Mi nombre es María-José Peña Ibáñez", "María-José Peña Ibáñez"),
+        ("Soy Begoña", "Begoña"),
+        ("Hola, soy Begoña", "Begoña"),
+        ("<b>José</b> Núñez", "José Núñez"),
+        ("Jos&eacute; N&uacute;&ntilde;ez", "José Núñez"),  # entities decoded, never doubled
+    ],
+)
+def test_spanish_names_are_kept_exactly(text, expected):
+    assert parse_name(text) == expected
+
+
+def test_a_name_typed_with_combining_accents_is_the_same_name():
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "José Núñez")
+    assert decomposed != "José Núñez" and parse_name(decomposed) == "José Núñez"
+
+
+@pytest.mark.parametrize("text", ["sí", "hola", "ninguno", "nada", "prueba", "anónimo", "no sé"])
+def test_spanish_words_that_are_not_names_are_refused(text):
+    with pytest.raises(InvalidField) as error:
+        parse_name(text)
+    assert error.value.reason == "not_a_name"
+
+
+@pytest.mark.parametrize(
+    ("text", "born"),
+    [
+        ("14 de marzo de 1985", date(1985, 3, 14)),
+        ("14 marzo 1985", date(1985, 3, 14)),
+        ("14/03/1985", date(1985, 3, 14)),
+        ("3 de abril del 90", date(1990, 4, 3)),
+        ("el 5 de mayo de 1979", date(1979, 5, 5)),
+        ("Nací el 14 de Marzo de 1985", date(1985, 3, 14)),
+        ("Naci el 14 de marzo de 1985", date(1985, 3, 14)),
+        ("marzo 14 de 1985", date(1985, 3, 14)),
+        ("1º de mayo de 1980", date(1980, 5, 1)),
+        ("1ro de enero de 1990", date(1990, 1, 1)),
+        ("1 de octubre del 2001", date(2001, 10, 1)),
+        ("14 de setiembre de 1985", date(1985, 9, 14)),
+        ("14-mar-1985", date(1985, 3, 14)),
+        ("1 ene 1990", date(1990, 1, 1)),
+        ("2 feb. 1991", date(1991, 2, 2)),
+        ("3 mar 1992", date(1992, 3, 3)),
+        ("4 abr 1993", date(1993, 4, 4)),
+        ("5 may 1994", date(1994, 5, 5)),
+        ("6 jun 1995", date(1995, 6, 6)),
+        ("7 jul 1996", date(1996, 7, 7)),
+        ("8 ago 1997", date(1997, 8, 8)),
+        ("9 sep 1998", date(1998, 9, 9)),
+        ("10 sept 1999", date(1999, 9, 10)),
+        ("11 oct 2000", date(2000, 10, 11)),
+        ("12 nov 2001", date(2001, 11, 12)),
+        ("13 dic 2002", date(2002, 12, 13)),
+        ("fecha de nacimiento: 24/11/1985", date(1985, 11, 24)),
+        ("born 14 de marzo 1985", date(1985, 3, 14)),  # mixed
+    ],
+)
+def test_spanish_dates_of_birth(text, born):
+    birth = parse_birth(text, TODAY)
+    assert birth.date_of_birth == born
+    assert birth.age == TODAY.year - born.year - ((TODAY.month, TODAY.day) < (born.month, born.day))
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [("tengo 34 años", 34), ("tengo 34 anos", 34), ("34 años", 34), ("tengo 34", 34), ("edad: 40", 40)]
+    + [("mi edad es 40", 40), ("tengo 34 años de edad", 34)],
+)
+def test_spanish_ages(text, age):
+    assert parse_birth(text, TODAY) == Birth(None, age)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("30 de febrero de 1990", "not_a_date"),
+        ("14 de marzo de 2030", "future"),
+        ("tengo 150 años", "too_old"),
+        ("no me acuerdo", "unreadable"),
+    ],
+)
+def test_bad_spanish_births_are_refused(text, reason):
+    with pytest.raises(InvalidField) as error:
+        parse_birth(text, TODAY)
+    assert error.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("por correo", "email"),
+        ("correo electrónico", "email"),
+        ("llámame", "phone"),
+        ("por teléfono", "phone"),
+        ("al móvil", "phone"),
+        ("al celular", "phone"),
+        ("por wasap", "whatsapp"),
+        ("mándame un mensaje por WhatsApp", "whatsapp"),
+        ("mensaje de texto", "sms"),
+        ("por Telegram", "telegram"),
+        ("por email o teléfono", "email"),
+    ],
+)
+def test_spanish_contact_method(text, expected):
+    assert parse_contact_method(text) == expected
+
+
+@pytest.mark.parametrize("text", ["cualquiera", "me da igual", "lo que sea"])
+def test_unknown_spanish_contact_method(text):
+    assert parse_contact_method(text) is None

@@ -275,3 +275,245 @@ def test_follow_up_unclear_or_missing(rules):
     assert unsure.unsure and unsure.level is Level.REVIEW and unsure.follow_up == "no idea, I can't remember"
     with pytest.raises(ValueError):
         answer_follow_up(rules["pregnancy"], first, "3 months", TODAY)
+
+
+# ---- Spanish, and both languages mixed ----
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sí", "Sí.", "si", "SI", "¡Sí!", "¿sí?", "claro", "¡Claro que sí!", "sip", "vale", "Vale, perfecto", "de acuerdo"]
+    + ["por supuesto", "acepto", "bueno, sí", "pues sí", "sí, pero solo a veces", "tengo diabetes", "tomo Sintrom"]
+    + ["estoy embarazada", "todavía lo tomo", "a veces", "un poco", "me he quemado al sol", "yes, sí"],
+)
+def test_spanish_yes(text):
+    assert interpret_yes_no(text) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no", "No.", "nop", "para nada", "nunca", "jamás", "nada", "ninguna", "claro que no", "por supuesto que no"]
+    + ["no, gracias", "no tomo nada", "no estoy embarazada", "pues no", "ya no", "ya no lo tomo", "sin alergias"]
+    + ["qué va", "tampoco", "ahora no", "todavía no", "no se me ocurre nada", "no acepto", "no estoy de acuerdo"],
+)
+def test_spanish_no(text):
+    assert interpret_yes_no(text) is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "creo que no",  # read exactly as "I don't think so": a guess, never a clean no
+        "creo que sí",
+        "yo creo que no",
+        "no estoy seguro",
+        "no estoy segura",
+        "No estoy muy segura",
+        "no sé",
+        "no se",
+        "no lo sé",
+        "puede ser",
+        "quizás",
+        "quizas",
+        "tal vez",
+        "a lo mejor",
+        "no que yo sepa",
+        "que yo sepa, no",
+        "ni idea",
+        "no me acuerdo",
+        "no lo recuerdo",
+        "probablemente no",
+        "supongo que sí",
+        "más o menos",
+        "tengo dudas",
+        "no, no sé",
+        "sí... no sé",  # like "yes, not sure": a yes first is a yes
+    ],
+)
+def test_spanish_unsure_mirrors_the_english(text):
+    expected = YesNo.YES if text.startswith("sí") else YesNo.UNSURE
+    assert read_yes_no(text) is expected
+    if expected is YesNo.UNSURE:
+        assert interpret_yes_no(text) is None
+
+
+def test_creo_que_no_is_read_as_i_dont_think_so():
+    assert read_yes_no("creo que no") is read_yes_no("I don't think so") is YesNo.UNSURE
+    assert read_yes_no("creo que sí") is read_yes_no("I think so") is YesNo.UNSURE
+    assert read_yes_no("no que yo sepa") is read_yes_no("not that I know of") is YesNo.UNSURE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["bueno", "estoy bien", "todo bien", "ok", "si me lo explica antes", "si no es molestia", "en absoluto", "¿qué?"],
+)
+def test_spanish_replies_that_are_not_answers_give_none(text):
+    # "en absoluto" means "not at all" in Spain and can mean "absolutely" elsewhere: asked again.
+    assert read_yes_no(text) is None
+
+
+@pytest.mark.parametrize("rule_id", ["pregnancy", "cold_sore_history", "bleeding_disorder", "skin_cancer"])
+def test_a_spanish_unsure_answer_is_kept_in_the_patients_words_and_needs_review(rules, rule_id):
+    answer = answer_rule(rules.in_language("es")[rule_id], "No estoy segura, creo que no")
+    assert answer.unsure and answer.level is Level.REVIEW
+    assert answer.answer_text == "No estoy segura, creo que no"
+    assert answer.question == rules.in_language("es")[rule_id].question
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "text", "affirmed"),
+    [
+        ("blood_thinners", "solo Adiro", True),
+        ("blood_thinners", "tomo Sintrom por las mañanas", True),
+        ("blood_thinners", "no tomo anticoagulantes, pero sí Eliquis", True),
+        ("blood_thinners", "no", False),
+        ("blood_thinners", "ya no tomo Sintrom", False),  # about now, as "not taking warfarin any more"
+        ("blood_thinners", "nunca he tomado warfarina", False),
+        ("blood_thinners", "ni Sintrom ni aspirina", False),
+        ("blood_thinners", "no tomo anticoagulantes", False),
+        ("pregnancy", "estoy embarazada de 5 meses", True),
+        ("pregnancy", "no estoy embarazada", False),
+        ("pregnancy", "no, I'm not pregnant", False),
+        ("cold_sore_history", "nunca he tenido herpes labial", False),
+        ("cold_sore_history", "sí, me salen calenturas a veces", True),
+        ("isotretinoin", "nunca he tomado Roacután", False),
+        ("metal_allergy", "sin alergias", False),
+        ("numbing_allergy", "no tengo alergias", False),
+        ("numbing_allergy", "sí, a la lidocaína", True),
+        ("isotretinoin", "tomé roacutan hace años", True),
+    ],
+)
+def test_spanish_answers_combine_yes_no_with_the_rules_terms(rules, rule_id, text, affirmed):
+    rule = rules.in_language("es")[rule_id]
+    answer = answer_rule(rule, text)
+    assert answer.affirmed is affirmed and answer.level == (rule.level if affirmed else None)
+    assert answer.answer_text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ya no tomo Roacután",
+        "ya no",
+        "lo dejé el año pasado",
+        "not any more",
+        "not taking roaccutane any more",
+        "no longer on accutane",
+        "I stopped it last year",
+        "I used to",
+    ],
+)
+def test_a_stopped_medicine_is_a_yes_when_the_rule_asks_about_the_past(rules, text):
+    # "Have you ever taken isotretinoin ... or are you taking it now?": stopping is never "fine" here;
+    # the follow-up asks when, and under 6 months needs review.
+    for language in ("en", "es"):
+        rule = rules.in_language(language)["isotretinoin"]
+        answer = answer_rule(rule, text)
+        assert answer.affirmed and answer.awaiting_follow_up, (language, text)
+        final = answer_follow_up(rule, answer, "hace 3 meses", TODAY)
+        assert final.level is Level.REVIEW
+
+
+def test_an_unsure_stop_is_unsure_not_timed(rules):
+    answer = answer_rule(rules["isotretinoin"], "no sé, creo que lo dejé")
+    assert answer.unsure and answer.level is Level.REVIEW and not answer.awaiting_follow_up
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("hace tres meses", 3),
+        ("hace 3 meses", 3),
+        ("hace 2 años", 24),
+        ("hace 2 anos", 24),  # without the ñ
+        ("hace dos años", 24),
+        ("hace un año", 12),
+        ("hace un año y medio", 18),
+        ("hace un mes y medio", 1.5),
+        ("hace dos años y medio", 30),
+        ("hace medio año", 6),
+        ("hace seis meses", 6),
+        ("hace doce meses", 12),
+        ("hace veinte días", 20 / 30.44),
+        ("hace treinta días", 30 / 30.44),
+        ("hace unas semanas", 3 * 7 / 30.44),
+        ("hace unos meses", 3),
+        ("hace un par de meses", 2),
+        ("hace menos de un año", 0),
+        ("hace poco", 0),
+        ("ayer", 0),
+        ("la semana pasada", 0),
+        ("el mes pasado", 0),
+        ("el año pasado", (TODAY - date(2024, 12, 31)).days / 30.44),
+        ("en marzo", (TODAY - date(2025, 3, 31)).days / 30.44),
+        ("en marzo de 2024", (TODAY - date(2024, 3, 31)).days / 30.44),
+        ("en diciembre", (TODAY - date(2024, 12, 31)).days / 30.44),
+        ("en 2019", (TODAY - date(2019, 12, 31)).days / 30.44),
+        ("lo dejé hace 8 meses", 8),
+        ("no lo tomo desde hace 3 meses", 3),
+        ("dejé de tomarlo desde hace 3 meses", 3),
+        ("I stopped 3 meses ago", 3),  # mixed
+        # A course length is not how long ago: the "ago" / "hace" one is.
+        ("lo tomé durante 6 meses y lo dejé hace 2 años", 24),
+        ("I took it for 6 months, stopped 2 years ago", 24),
+    ],
+)
+def test_spanish_months_since_is_read_as_a_lower_bound(text, months):
+    parsed = parse_months_since(text, TODAY)
+    assert parsed is not None and parsed.ongoing is False, text
+    assert parsed.months == pytest.approx(months, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "todavía lo tomo",
+        "todavia la tomo",
+        "lo tomo ahora",
+        "sigo tomándolo",
+        "actualmente",
+        "ahora mismo",
+        "lo tomo desde hace 3 meses",  # since then, and still
+        "nunca lo he dejado",
+        "I've been on it for 2 months",
+        "I never stopped",
+    ],
+)
+def test_spanish_and_english_ongoing(text):
+    assert parse_months_since(text, TODAY).ongoing is True
+
+
+@pytest.mark.parametrize("text", ["nunca", "never", "no sé", "ya no lo tomo", "hace tiempo", "en 2031", "sí"])
+def test_spanish_timing_that_says_no_time_gives_none(text):
+    assert parse_months_since(text, TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("todavía lo tomo", Level.DEFER),
+        ("hace 3 meses", Level.REVIEW),
+        ("hace 5 meses", Level.REVIEW),
+        ("hace 6 meses", None),
+        ("hace 2 años", None),
+        ("lo tomo desde hace un año", Level.DEFER),
+    ],
+)
+def test_spanish_isotretinoin_follow_up_sets_the_level_by_threshold(rules, text, level):
+    rule = rules.in_language("es")["isotretinoin"]
+    first = answer_rule(rule, "sí, Roacután")
+    final = answer_follow_up(rule, first, text, TODAY)
+    assert final.level == level and final.follow_up == text and final.answer_text == "sí, Roacután"
+
+
+@pytest.mark.parametrize("text", ["no me acuerdo", "ni idea, hace mucho", "nunca", "never", "Nunca, me equivoqué"])
+def test_a_follow_up_that_does_not_say_when_is_unsure_and_needs_review(rules, text):
+    rule = rules.in_language("es")["isotretinoin"]
+    final = answer_follow_up(rule, answer_rule(rule, "sí"), text, TODAY)
+    assert final.unsure and final.level is Level.REVIEW and final.follow_up == text
+
+
+def test_a_spanish_follow_up_that_cannot_be_read_is_asked_again(rules):
+    rule = rules.in_language("es")["isotretinoin"]
+    assert answer_follow_up(rule, answer_rule(rule, "sí"), "morado", TODAY) is None
+    assert answer_follow_up(rule, answer_rule(rule, "sí"), "ya no lo tomo", TODAY) is None  # when, then?

@@ -111,13 +111,20 @@ def test_one_at_a_time_asks_each_item_of_that_group_only():
 
 BASICS = {
     "unsure_note": "U.",
-    "age": {"minimum": 18, "young_adult": {"id": "age_young", "until": 21, "level": "info", "label": "L."}},
+    "es": {"unsure_note": "U es."},
+    "age": {
+        "minimum": 18,
+        "young_adult": {"id": "age_young", "until": 21, "level": "info", "label": "L.", "es": {"label": "L es."}},
+    },
 }
 
 
 def test_groups_are_checked_when_the_file_is_read():
+    spanish = {"question": "¿Q?", "explanation": "E es.", "answer_note": "N es.", "terms": ["y"]}
     rule = {"id": "a_rule", "question": "Q?", "explanation": "E.", "level": "info", "answer_note": "N.", "terms": ["x"]}
+    rule["es"] = spanish
     group = {"id": "group_g", "title": "t", "question": "Q?", "explanation": "E.", "rules": ["a_rule"]}
+    group["es"] = {"title": "t es", "question": "¿Q?", "explanation": "E es."}
     assert parse_rules({**BASICS, "rules": [rule], "groups": [group]}).groups[0].rules[0].id == "a_rule"
     assert len(parse_rules({**BASICS, "rules": [rule]}).groups) == 1, "without groups, each rule on its own"
     with pytest.raises(ScreeningRulesError, match="unknown rule 'other'"):
@@ -134,3 +141,77 @@ def test_a_leading_no_answers_the_list_and_does_not_negate_what_follows():
 
 def test_both_or_all_of_them_ticks_every_item():
     assert _ticked("allergies", "both") == {"metal_allergy", "numbing_allergy"}
+
+
+# ---- Spanish, and both languages mixed ----
+
+SPANISH_GROUP = {group.id: group for group in RULES.in_language("es").groups}
+
+
+def _ticked_es(group_id: str, text: str) -> set[str]:
+    reply = read_group_reply(SPANISH_GROUP[group_id], text, READER.findings)
+    assert reply is not None and not reply.one_at_a_time, text
+    assert {answer.rule_id for answer in reply.answers} == {rule.id for rule in SPANISH_GROUP[group_id].rules}
+    return {answer.rule_id for answer in reply.answers if answer.affirmed}
+
+
+@pytest.mark.parametrize(
+    ("group_id", "text", "ticked"),
+    [
+        ("right_now", "Ninguna de estas", set()),
+        ("right_now", "ninguna", set()),
+        ("right_now", "no, ninguna", set()),
+        ("right_now", "nada de eso", set()),
+        ("right_now", "no me pasa ninguna", set()),
+        ("right_now", "No tengo ninguna de estas", set()),
+        ("right_now", "no", set()),
+        ("right_now", "no estoy embarazada", set()),
+        ("right_now", "1", {"pregnancy"}),
+        ("right_now", "1 y 5", {"pregnancy", "recent_sun"}),
+        ("right_now", "la 2", {"active_acne"}),
+        ("right_now", "la segunda", {"active_acne"}),
+        ("right_now", "la primera y la tercera", {"pregnancy", "active_infection"}),
+        ("right_now", "estoy embarazada de 5 meses", {"pregnancy"}),
+        ("right_now", "hace 10 días me quemé al sol", {"recent_sun"}),  # 10 days is not item 10
+        ("right_now", "no tengo eccema, pero sí un sarpullido", {"active_infection"}),
+        ("right_now", "Embarazo, intentar quedarse embarazada o lactancia", {"pregnancy"}),  # a copied line
+        ("treatments_and_medicines", "no, pero tomo Sintrom", {"blood_thinners"}),
+        ("treatments_and_medicines", "uso retinol casi todas las noches", {"retinoids_acids"}),
+        ("treatments_and_medicines", "ya no tomo Sintrom", set()),  # about now
+        ("treatments_and_medicines", "ya no tomo Roacután", {"isotretinoin"}),  # ever: the follow-up asks when
+        ("treatments_and_medicines", "lo dejé hace un año, el roacutan", {"isotretinoin"}),
+        ("conditions", "el último", {"cold_sore_history"}),
+        ("conditions", "No. Tengo calenturas desde pequeña", {"cold_sore_history"}),
+        ("allergies", "las dos", {"metal_allergy", "numbing_allergy"}),
+        ("allergies", "ambas", {"metal_allergy", "numbing_allergy"}),
+        ("allergies", "todas", {"metal_allergy", "numbing_allergy"}),
+        ("right_now", "I'm not pregnant, pero tengo granos", {"active_acne"}),  # mixed
+    ],
+)
+def test_a_spanish_reply_answers_every_item(group_id, text, ticked):
+    assert _ticked_es(group_id, text) == ticked
+
+
+def test_a_stopped_isotretinoin_in_a_group_reply_is_asked_when():
+    spanish = RULES.in_language("es")
+    first = apply_reply(spanish, Position(), (), "ninguna", TODAY, READER.findings)
+    step = apply_reply(spanish, first.position, first.answers, "ya no tomo Roacután", TODAY, READER.findings)
+    question = next_question(spanish, step.position, step.answers)
+    assert question.asking is Asking.FOLLOW_UP and question.rule.id == "isotretinoin"
+    assert question.rule.follow_up.question.startswith("¿Cuándo tomó la última dosis?")
+
+
+def test_not_sure_about_a_named_spanish_item_is_unsure_never_a_no():
+    reply = read_group_reply(SPANISH_GROUP["conditions"], "no estoy segura de la 6", READER.findings)
+    cold_sores = next(answer for answer in reply.answers if answer.rule_id == "cold_sore_history")
+    assert cold_sores.unsure and cold_sores.level.value == "review"
+
+
+@pytest.mark.parametrize("text", ["no sé", "no estoy segura", "quizás", "sí", "sí, una de ellas"])
+def test_spanish_unsure_or_a_yes_without_which_goes_one_item_at_a_time(text):
+    assert read_group_reply(SPANISH_GROUP["right_now"], text, READER.findings).one_at_a_time
+
+
+@pytest.mark.parametrize("text", ["la primera vez que me pasó", "un segundo", "el 9", "¿qué?"])
+def test_spanish_replies_that_cannot_be_read_are_asked_again(text):
+    assert read_group_reply(SPANISH_GROUP["right_now"], text, READER.findings) is None

@@ -263,3 +263,175 @@ def test_missing_and_unreadable_files_are_reported(tmp_path: Path):
     broken.write_text("rules: [\n  - id: x\n", encoding="utf-8")
     with pytest.raises(ScreeningRulesError, match="not valid YAML"):
         load_rules(broken)
+
+
+# ---- the Spanish texts (`es:`) ----
+
+
+@pytest.fixture(scope="module")
+def spanish(rules):
+    return rules.in_language("es")
+
+
+def test_in_spanish_each_rule_has_the_same_id_level_and_follow_up_with_spanish_texts(rules, spanish):
+    assert spanish.language == "es" and rules.language == "en"
+    assert spanish.ids == rules.ids and [g.id for g in spanish.groups] == [g.id for g in rules.groups]
+    for english, rule in zip(rules, spanish):
+        assert (rule.level, rule.follow_up is None) == (english.level, english.follow_up is None), rule.id
+        assert rule.question.startswith("¿") and rule.question.endswith("?"), rule.id
+        assert len(rule.question) <= 200, rule.id
+        assert rule.explanation.count(". ") == 0, f"{rule.id}: explanation should be one sentence"
+        for name in ("question", "explanation", "answer_note", "label", "item"):
+            assert getattr(rule, name) != getattr(english, name), f"{rule.id}.{name} is not translated"
+        assert bool(rule.defer_until) == bool(english.defer_until), rule.id
+    follow_up, english_follow_up = spanish["isotretinoin"].follow_up, rules["isotretinoin"].follow_up
+    assert follow_up.question.startswith("¿Cuándo tomó la última dosis?")
+    assert (follow_up.threshold_months, follow_up.level_within, follow_up.level_after, follow_up.level_ongoing) == (
+        english_follow_up.threshold_months,
+        english_follow_up.level_within,
+        english_follow_up.level_after,
+        english_follow_up.level_ongoing,
+    )
+    assert follow_up.ongoing_note.startswith("Esperamos al menos 6 meses")
+
+
+def test_in_spanish_the_groups_unsure_note_and_age_label_are_spanish(rules, spanish):
+    assert [group.title for group in spanish.groups] == [
+        "ahora mismo",
+        "tratamientos y medicamentos recientes",
+        "problemas de salud",
+        "alergias",
+    ]
+    for group in spanish.groups:
+        assert group.question.startswith("¿") and group.question.endswith("?"), group.id
+        assert all(rule is spanish[rule.id] for rule in group.rules), "a group lists the Spanish rules"
+    assert spanish.unsure_note.startswith("Como no lo tenía claro, un profesional lo revisará")
+    assert spanish.age.young_adult_label.startswith("Edad de 18 a 21 años")
+    assert (spanish.age.minimum, spanish.age.young_adult_until) == (rules.age.minimum, rules.age.young_adult_until)
+
+
+# Wording DOMAIN.md rules out: telling anyone to stop a medicine, or an unsure patient that all is well.
+_NEVER_IN_SPANISH = (
+    "deje de tomar",
+    "dejar de tomar",
+    "suspenda",
+    "no tome",
+    "está bien",
+    "no pasa nada",
+    "diagnóstico",
+)
+
+
+def test_spanish_texts_never_tell_anyone_to_stop_a_medicine_and_keep_medicines_as_prescribed(spanish):
+    for rule in spanish:
+        texts = [rule.answer_note, rule.explanation, rule.question, rule.defer_until or ""]
+        if rule.follow_up:
+            texts += [rule.follow_up.question, rule.follow_up.ongoing_note or "", rule.follow_up.defer_until or ""]
+        for text in texts:
+            assert not any(phrase in text.lower() for phrase in _NEVER_IN_SPANISH), (rule.id, text)
+    assert not any(phrase in spanish.unsure_note.lower() for phrase in _NEVER_IN_SPANISH)
+    for rule_id in ("blood_thinners", "immune_health"):
+        assert "siga tomando sus medicamentos como se los han recetado" in spanish[rule_id].answer_note.lower()
+
+
+def test_spanish_terms_are_the_words_patients_in_spain_and_latin_america_use(rules):
+    def spanish_terms(rule_id):
+        return set(rules[rule_id].es.terms)
+
+    assert {"embarazada", "embarazo", "lactancia", "dando el pecho", "amamantando"} <= spanish_terms("pregnancy")
+    assert {"isotretinoína", "roacután", "roacutan", "isotrex"} <= spanish_terms("isotretinoin")
+    assert {"anticoagulantes", "antiagregantes", "sintrom", "acenocumarol", "warfarina", "aspirina", "adiro"} <= (
+        spanish_terms("blood_thinners")
+    )
+    assert {"herpes labial", "calentura", "pupa"} <= spanish_terms("cold_sore_history")
+    assert {"granos", "brote de acné"} <= spanish_terms("active_acne")
+    assert {"queloide", "queloides", "cicatrices abultadas"} <= spanish_terms("keloid_scarring")
+    assert {"quemadura solar", "me he quemado"} <= spanish_terms("recent_sun")
+    assert {"diabetes", "quimioterapia", "corticoides"} <= spanish_terms("immune_health")
+    assert {"crema anestésica", "lidocaína"} <= spanish_terms("numbing_allergy")
+    # Words that name what patients come to treat are never terms: "cicatrices de acné" is not a flag.
+    every_term = {term for rule in rules for term in rule.recognised_terms}
+    assert not {"acné", "cicatrices", "cicatriz", "manchas", "arrugas", "brote"} & every_term
+
+
+def test_terms_of_both_languages_are_recognised_whatever_the_language(rules, spanish):
+    for english, rule in zip(rules, spanish):
+        assert rule.recognised_terms == english.recognised_terms
+        assert set(english.terms) | set(english.es.terms) == set(rule.recognised_terms)
+
+
+def test_each_language_leads_back_to_the_other_and_an_unknown_one_is_refused(rules, spanish):
+    assert rules.in_language("en") is rules and spanish.in_language("es") is spanish
+    assert spanish.in_language("en") is rules and rules.in_language("es") is spanish
+    for language in ("fr", "ES", "", None):
+        with pytest.raises(ValueError, match="language must be one of en, es"):
+            rules.in_language(language)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda raw: raw["rules"][0].pop("es"), "'rules[0].es' is missing or empty"),
+        (lambda raw: raw["rules"][0]["es"].pop("label"), "'rules[0]' has 'label' but no Spanish 'es.label'"),
+        (lambda raw: raw["rules"][0]["es"].update(item=" "), "'rules[0]' has 'item' but no Spanish 'es.item'"),
+        (
+            lambda raw: raw["rules"][1]["es"].pop("follow_up"),
+            "'rules[1]' has 'follow_up' but no Spanish 'es.follow_up'",
+        ),
+        (
+            lambda raw: raw["rules"][1]["es"]["follow_up"].pop("ongoing_note"),
+            "'rules[1]' has 'follow_up.ongoing_note' but no Spanish 'es.follow_up.ongoing_note'",
+        ),
+        (
+            lambda raw: raw["rules"][1]["es"]["follow_up"].pop("question"),
+            "'rules[1].es.follow_up.question' is missing or empty",
+        ),
+        (lambda raw: raw["rules"][2]["es"].pop("question"), "'rules[2].es.question' is missing or empty"),
+        (
+            lambda raw: raw["rules"][2]["es"].update(question="¿Por qué? " * 40),
+            "'rules[2].es.question' is longer than 300 characters",
+        ),
+        (lambda raw: raw["rules"][2]["es"].update(terms=[]), "'rules[2].es.terms' must be a non-empty list"),
+        (lambda raw: raw["rules"][2]["es"].update(level="info"), "'rules[2].es.level' is not a known setting"),
+        (lambda raw: raw["rules"][3]["es"].pop("defer_until"), "'rules[3]' has 'defer_until' but no Spanish"),
+        (lambda raw: raw["rules"][3]["es"].pop("answer_note"), "'rules[3].es.answer_note' is missing or empty"),
+        (
+            lambda raw: raw["rules"][4]["es"].update(follow_up={"question": "¿Cuándo?"}),
+            "'rules[4]' has 'es.follow_up' but no 'follow_up' for it to translate",
+        ),
+        (lambda raw: raw["rules"][4].update(es="herpes"), "'rules[4].es' must be a mapping"),
+        (lambda raw: raw.pop("es"), "'es' is missing or empty"),
+        (lambda raw: raw["es"].pop("unsure_note"), "'es.unsure_note' is missing or empty"),
+        (lambda raw: raw["groups"][0].pop("es"), "'groups[0].es' is missing or empty"),
+        (lambda raw: raw["groups"][0]["es"].pop("title"), "'groups[0].es.title' is missing or empty"),
+        (lambda raw: raw["groups"][0]["es"].update(rules=["pregnancy"]), "'groups[0].es.rules' is not a known setting"),
+        (lambda raw: raw["age"]["young_adult"]["es"].pop("label"), "'age.young_adult.es.label' is missing or empty"),
+    ],
+)
+def test_spanish_mistakes_name_the_field(change, message):
+    test_rules_file_errors_name_the_bad_field(change, message)
+
+
+def test_two_missing_spanish_texts_of_one_rule_are_named_together():
+    def two(raw):
+        raw["rules"][3]["es"].pop("label")
+        raw["rules"][3]["es"].pop("defer_until")
+
+    with pytest.raises(ScreeningRulesError) as error:
+        parse_rules(_broken(two))
+    assert str(error.value) == (
+        "screening rules: 'rules[3]' has 'label' but no Spanish 'es.label'; "
+        "has 'defer_until' but no Spanish 'es.defer_until'"
+    )
+
+
+def test_a_spanish_text_without_its_english_one_is_used_as_written():
+    raw = _broken(lambda raw: raw["rules"][0].pop("label"))
+    rules = parse_rules(raw)
+    assert rules["pregnancy"].short == rules["pregnancy"].question.rstrip("?")
+    assert rules.in_language("es")["pregnancy"].short == "Embarazo o lactancia"
+
+
+def test_spanish_texts_are_tidied_as_the_patient_reads_them():
+    raw = _broken(lambda raw: raw["rules"][0]["es"].update(question="  ¿Está\n   embarazada?  "))
+    assert parse_rules(raw).in_language("es")["pregnancy"].question == "¿Está embarazada?"

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from bot.intake.text import without_accents
 from bot.screening.rules import Level, load_rules
 from bot.screening.terms import TermReader
 from bot.settings import PROJECT_ROOT
@@ -139,3 +140,132 @@ def test_reading_is_fast_once_built(rules):
     per_message = (time.perf_counter() - started) / 50
     print(f"health-notes pipeline built in {built * 1000:.0f} ms, {per_message * 1000:.2f} ms per message")
     assert built < 10 and per_message < 0.05
+
+
+# ---- Spanish, and both languages mixed ----
+
+
+@pytest.mark.parametrize(
+    ("text", "affirmed", "negated"),
+    [
+        ("no tomo anticoagulantes", set(), {"blood_thinners"}),
+        ("no estoy embarazada", set(), {"pregnancy"}),
+        ("nunca he tomado Roacután", set(), {"isotretinoin"}),
+        ("sin alergia al níquel", set(), {"metal_allergy"}),
+        ("sin alergias", set(), set()),
+        ("no tomo Sintrom, pero sí Eliquis", {"blood_thinners"}, {"blood_thinners"}),
+        ("no tengo alergias, tomo Sintrom", {"blood_thinners"}, set()),
+        ("no tomo nada, solo Adiro", {"blood_thinners"}, set()),
+        ("no estoy embarazada y tomo sintrom", {"blood_thinners"}, {"pregnancy"}),
+        ("ni Sintrom ni aspirina", set(), {"blood_thinners"}),
+        ("tampoco tomo aspirina", set(), {"blood_thinners"}),
+        ("no he dejado de tomar el Sintrom", {"blood_thinners"}, set()),  # a double negative
+        ("Anticoagulantes: ninguno", set(), {"blood_thinners"}),
+        ("No tomo anticoagulantes. Estoy embarazada.", {"pregnancy"}, {"blood_thinners"}),
+        ("estoy dando el pecho a mi bebé y tengo alergia a la lidocaína", {"pregnancy", "numbing_allergy"}, set()),
+        ("no tengo granos pero sí herpes labial", {"cold_sore_history"}, {"active_acne"}),
+        ("I'm not pregnant, no tomo Sintrom pero tengo diabetes", {"immune_health"}, {"pregnancy", "blood_thinners"}),
+        ("no, only aspirin", {"blood_thinners"}, set()),
+        ("I haven't stopped warfarin", {"blood_thinners"}, set()),
+    ],
+)
+def test_spanish_and_mixed_negated_and_affirmed_mentions(reader, text, affirmed, negated):
+    assert _affirmed(reader, text) == affirmed
+    assert _negated(reader, text) == negated
+
+
+@pytest.mark.parametrize(
+    ("text", "rule_id"),
+    [
+        ("tomo Roacután", "isotretinoin"),
+        ("tomo roacutan", "isotretinoin"),  # without the accent, as most people type
+        ("ROACUTAN desde marzo", "isotretinoin"),
+        ("estoy con isotretinoina", "isotretinoin"),
+        ("tomo Sintrom", "blood_thinners"),
+        ("acenocumarol por las mañanas", "blood_thinners"),
+        ("tomo warfarina", "blood_thinners"),
+        ("una aspirina diaria", "blood_thinners"),
+        ("Adiro 100", "blood_thinners"),
+        ("tomo Eliquis", "blood_thinners"),  # a brand written the same in both languages
+        ("me sale herpes labial", "cold_sore_history"),
+        ("tengo una calentura", "cold_sore_history"),
+        ("me ha salido una pupa", "cold_sore_history"),
+        ("tengo queloides", "keloid_scarring"),
+        ("se me hacen cicatrices abultadas", "keloid_scarring"),
+        ("soy diabética", "immune_health"),
+        ("estoy embarazada de 3 meses", "pregnancy"),
+        ("lactancia materna", "pregnancy"),
+        ("me he quemado al sol", "recent_sun"),
+        ("me puse bótox la semana pasada", "recent_procedures"),
+        ("me hice un peeling químico", "recent_procedures"),
+        ("soy alérgica al niquel", "metal_allergy"),
+        ("tengo la rosacea en brote", "skin_condition_flare"),
+        ("tengo lupus", "autoimmune_skin"),
+        ("tengo un lunar que ha cambiado", "skin_cancer"),
+        ("me operaron de la cara", "recent_surgery_radiation"),
+        ("tengo hemofilia", "bleeding_disorder"),
+        ("uso ácido glicólico", "retinoids_acids"),
+        ("tengo granos en la barbilla", "active_acne"),
+        ("tengo un sarpullido", "active_infection"),
+    ],
+)
+def test_spanish_words_brand_names_and_accents(reader, text, rule_id):
+    assert rule_id in _affirmed(reader, text)
+
+
+def test_every_spanish_term_is_found_for_its_own_rule_only_with_or_without_accents(rules, reader):
+    misses = []
+    for rule in rules:
+        for term in rule.es.terms:
+            for written in (term, without_accents(term)):
+                found = _affirmed(reader, f"tengo {written} a diario")
+                if found != {rule.id}:
+                    misses.append((rule.id, written, found))
+    assert misses == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Real words one or two letters from a term, in either language.
+        "I had a vitamin injection",
+        "what is collagen induction therapy",
+        "is it different for men",
+        "a single session please",
+        "can it help my melasma",
+        "after my daughter's graduation",
+        "no camera filters",
+        "me pusieron una inyección de vitaminas",
+        "¿qué es la inducción de colágeno?",
+        "quiero mejorar las arrugas",
+        "hablo inglés",
+        "¿cerca de qué estación están?",
+        "tengo bastante prisa",
+        "quiero hablar con un operador",
+        "ya voy a rellenar el formulario",
+        "¿la melanina influye?",
+        "¿puedo venir con la cara calentita?",
+        # What a condition left behind is what patients want treated, not the condition now.
+        "me quedaron marcas de los granos",
+        "tengo cicatrices de granos antiguos",
+        "my face has holes from old pimples",
+    ],
+)
+def test_near_misses_and_marks_left_behind_are_not_terms(reader, text):
+    assert reader.findings(text) == []
+
+
+def test_a_medicine_stopped_is_flagged_only_for_a_rule_that_asks_about_the_past(reader):
+    # "Have you ever taken isotretinoin?": stopping it is a yes whose timing a practitioner checks;
+    # "Do you take blood thinners?" is about now, so "not any more" is a no.
+    for note in ("Ya no tomo Roacután.", "No longer on Roaccutane.", "Not taking accutane any more."):
+        assert [flag.rule_id for flag in reader.flags(note)] == ["isotretinoin"], note
+    for note in ("Ya no tomo Sintrom.", "Not taking warfarin any more.", "Nunca he tomado Roacután."):
+        assert reader.flags(note) == [], note
+
+
+def test_spanish_flags_keep_the_patients_sentence(rules, reader):
+    note = "Tomo Adiro todos los días. No estoy embarazada. Tengo la rosácea en brote."
+    flags = reader.flags(note)
+    assert [flag.rule_id for flag in flags] == ["skin_condition_flare", "blood_thinners"]
+    assert [flag.answer_text for flag in flags] == ["Tengo la rosácea en brote.", "Tomo Adiro todos los días."]
