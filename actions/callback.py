@@ -18,6 +18,7 @@ from actions.intake.contact_fields import ContactFieldsValidation, consent_given
 from actions.intake.finish import notify_staff
 from actions.intake.slots import forget_conversation
 from actions.request_limits import may_store_request
+from actions.session import language_of
 from bot.channels import channel_of
 from bot.db.callbacks import CallbackSubmission, save_callback
 from bot.screening.answers import interpret_yes_no
@@ -66,6 +67,7 @@ class ActionFinishCallback(Action):
             consent_at=datetime.fromisoformat(tracker.get_slot("consent_at")),
             consent_version=tracker.get_slot("consent_version"),
             consent_text=tracker.get_slot("consent_text"),
+            language=language_of(tracker),
         )
         url = settings().database_url
         try:
@@ -78,5 +80,5 @@ class ActionFinishCallback(Action):
             response="utter_callback_stored", reference=saved.reference, preferred_time=submission.preferred_time
         )
         if saved.created:
-            await notify_staff(saved.reference, "callback requested", submission.channel)
+            await notify_staff(saved.reference, "callback requested", submission.channel, submission.language)
         return forget_conversation(dispatcher)

@@ -10,18 +10,21 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_info import answer_clinic_question
+from actions.clinic_info import answer_clinic_question, in_a_form
+from actions.session import language_of
 
 TWO_QUESTIONS = "two_questions"
 FAQ_PREFIX = "faq/"
 
 
-def answer_question(dispatcher: CollectingDispatcher, label: str) -> bool:
-    """Answers one question by its label; False when the label is not a question we answer."""
+def answer_question(dispatcher: CollectingDispatcher, label: str, in_form: bool = False, language: str = "en") -> bool:
+    """Answers one question by its label (the clinic's facts in `language`); False when the label
+    is not a question we answer. `in_form`: asked while a form waits for an answer
+    (actions/clinic_info.py)."""
     if label.startswith(FAQ_PREFIX):
         dispatcher.utter_message(response=f"utter_{label}")
         return True
-    return answer_clinic_question(dispatcher, label)
+    return answer_clinic_question(dispatcher, label, in_form, language)
 
 
 def questions_asked(tracker: Tracker) -> list[str]:
@@ -33,7 +36,8 @@ class ActionAnswerQuestions(Action):
         return "action_answer_questions"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        answered = [answer_question(dispatcher, label) for label in questions_asked(tracker)]
+        in_form, language = in_a_form(tracker), language_of(tracker)
+        answered = [answer_question(dispatcher, label, in_form, language) for label in questions_asked(tracker)]
         if not any(answered):  # never silence
             dispatcher.utter_message(response="utter_out_of_scope")
         return []

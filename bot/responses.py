@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from bot.language import DEFAULT_LANGUAGE
+
 DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
 
 _VARIABLE = re.compile(r"{([^\n{}]+?)}")
@@ -23,7 +25,8 @@ _VARIABLE = re.compile(r"{([^\n{}]+?)}")
 
 def variation(variations: list[dict[str, Any]], slots: Mapping[str, Any]) -> dict[str, Any]:
     """The first variation whose slot conditions all hold (Rasa's conditional variations), else the
-    first without conditions. Rasa picks at random among several that fit; ours have one each."""
+    first without conditions. Rasa picks at random among several that fit; ours never have two that
+    fit at once (English variations with other conditions also say `language: en`)."""
     for candidate in variations:
         conditions = candidate.get("condition") or []
         if conditions and all(slots.get(c["name"]) == c["value"] for c in conditions):
@@ -37,7 +40,9 @@ def fill(text: str, values: Mapping[str, Any]) -> str:
 
 
 def response_text(domain: Mapping[str, Any], slots: Mapping[str, Any], name: str, **values: Any) -> str:
-    """The text of response `name` for a conversation with these slots, filled with `values`."""
+    """The text of response `name` for a conversation with these slots, filled with `values`: in
+    the conversation's language (the slot `language`; English when it has none)."""
+    slots = {**slots, "language": slots.get("language") or DEFAULT_LANGUAGE}
     chosen = variation(domain["responses"][name], slots)
     return fill(chosen["text"], {**slots, **values})
 
@@ -52,18 +57,19 @@ def own_responses() -> dict[str, list[dict[str, Any]]]:
     return yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))["responses"]
 
 
-def own_text(name: str, **values: Any) -> str:
-    """The words of a response the relay or the bridge says itself, filled with `values`."""
+def own_text(name: str, language: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+    """The words of a response the relay or the bridge says itself, in `language` (the value of
+    the slot `language`: "en" or "es"), filled with `values`."""
     try:
         variations = own_responses()[name]
     except KeyError:
         raise MissingResponse(f"domain.yml has no response {name!r}, which bot/ says itself") from None
-    return fill(variation(variations, {})["text"], values)
+    return fill(variation(variations, {"language": language or DEFAULT_LANGUAGE})["text"], values)
 
 
-def wait_in_words(seconds: int) -> str:
+def wait_in_words(seconds: int, language: str = DEFAULT_LANGUAGE) -> str:
     if seconds == 1:
-        return own_text("utter_wait_one_second")
+        return own_text("utter_wait_one_second", language)
     if seconds < 90:
-        return own_text("utter_wait_seconds", count=seconds)
-    return own_text("utter_wait_minutes", count=round(seconds / 60))
+        return own_text("utter_wait_seconds", language, count=seconds)
+    return own_text("utter_wait_minutes", language, count=round(seconds / 60))

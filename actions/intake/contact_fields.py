@@ -20,7 +20,9 @@ from actions.intake.slots import SKIPPED
 from bot.consent import consent_version
 from bot.intake import InvalidField, normalise_free_text, parse_name, parse_phone
 
-SKIP_WORDS = {"skip", "no", "none", "n/a", "na", "no thanks", "rather not", "i'd rather not", "pass", "-"}
+SKIP_WORDS = {"skip", "no", "none", "n/a", "na", "no thanks", "rather not", "i'd rather not", "pass", "-"} | {
+    "saltar", "omitir", "no gracias", "no, gracias", "prefiero no", "paso", "ninguno",
+}  # fmt: skip
 TRIES_BEFORE_HELP = 3
 
 

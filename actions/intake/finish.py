@@ -17,6 +17,7 @@ from actions.intake.outcome_messages import notes_for, notes_text, outcome_respo
 from actions.intake.screening import term_reader
 from actions.intake.slots import CONFIRMED, NOTHING, answer_from_slot, forget_conversation, given
 from actions.request_limits import may_store_request
+from actions.session import language_of
 from bot.channels import channel_of
 from bot.consultation import IntakeSubmission
 from bot.db.consultations import save_submission
@@ -68,16 +69,17 @@ def submission_from(tracker: Tracker) -> IntakeSubmission:
         answers=screening_answers(tracker),
         consent_version=get("consent_version"),
         consent_text=get("consent_text"),
+        language=language_of(tracker),
     )
 
 
-async def notify_staff(reference: str, outcome: str, channel: str) -> None:
+async def notify_staff(reference: str, outcome: str, channel: str, language: str = "en") -> None:
     try:
         from bot.telegram.staff_notice import notify_new_request
     except ImportError:
         return
     try:
-        await asyncio.wait_for(notify_new_request(reference, outcome, channel), timeout=10)
+        await asyncio.wait_for(notify_new_request(reference, outcome, channel, language), timeout=10)
     except asyncio.TimeoutError:
         log.warning("staff notice for %s timed out", reference)
 
@@ -111,10 +113,10 @@ class ActionFinishIntake(Action):
             dispatcher.utter_message(response="utter_request_not_saved")
             # Back to the summary: the form asks to confirm again.
             return [SlotSet("review_confirm", None), FollowupAction("intake_form")]
-        notes = notes_for(submission.answers, screening_rules())
+        notes = notes_for(submission.answers, screening_rules().in_language(language_of(tracker)))
         dispatcher.utter_message(
             response=outcome_response(submission.outcome), reference=saved.reference, notes=notes_text(notes)
         )
         if saved.created:
-            await notify_staff(saved.reference, saved.outcome, submission.channel)
+            await notify_staff(saved.reference, saved.outcome, submission.channel, submission.language)
         return forget_conversation(dispatcher)

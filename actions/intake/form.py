@@ -29,13 +29,17 @@ from actions.intake.slots import (
     answer_to_slot,
     given,
 )
+from actions.session import language_of
 from bot.intake import InvalidField, normalise_free_text, parse_birth, parse_contact_method, parse_email
 from bot.intake.contact import NEEDS_MOBILE, is_landline
+from bot.responses import own_text
 from bot.screening.answers import interpret_yes_no
 from bot.screening.groups import Question, apply_reply
 from bot.screening.questions_about import AboutTheQuestion, explanation_for, question_about_the_question
 
-NOTHING_WORDS = {"no", "nope", "none", "nothing", "nothing else", "no thanks", "n/a", "na", "not really", "nah", "-"}
+NOTHING_WORDS = {"no", "nope", "none", "nothing", "nothing else", "no thanks", "n/a", "na", "not really", "nah", "-"} | {
+    "nada", "nada más", "nada mas", "ninguna", "ninguno", "no gracias", "no, gracias", "nop", "nada que añadir",
+}  # fmt: skip
 CONFIRM_WORDS = {
     "confirm",
     "yes",
@@ -52,6 +56,22 @@ CONFIRM_WORDS = {
     "confirm and send",
     "yep",
     "sure",
+    # Spanish (the Spanish review asks for «confirmar»)
+    "confirmar",
+    "confirmo",
+    "sí",
+    "si",
+    "sí, confirmar",
+    "enviar",
+    "envíelo",
+    "envialo",
+    "correcto",
+    "está bien",
+    "esta bien",
+    "todo bien",
+    "de acuerdo",
+    "vale",
+    "perfecto",
 }
 
 
@@ -85,7 +105,10 @@ class ValidateIntakeForm(ContactFieldsValidation):
         if screening_rules().age.is_minor(birth.age):
             # Nothing is stored for under-18s; forget the name already given too.
             return {"birth": None, "full_name": None, "intake_stop_reason": "minor"}
-        shown = birth.date_of_birth.strftime("%d/%m/%Y") if birth.date_of_birth else f"age {birth.age}"
+        if birth.date_of_birth:
+            shown = birth.date_of_birth.strftime("%d/%m/%Y")
+        else:
+            shown = own_text("utter_birth_as_age", language=language_of(tracker), age=birth.age)
         return self._accepted(
             {
                 "birth": shown,
@@ -130,8 +153,11 @@ class ValidateIntakeForm(ContactFieldsValidation):
             return {"screening_reply": SCREENING_DONE}
         about = question_about_the_question(value)
         if about is not None:  # answered, and the form asks the same question again
-            self._answer_about_the_question(dispatcher, tracker, about, question, str(value or ""))
+            asked = current_question(tracker, language_of(tracker))  # the same question, as the patient read it
+            self._answer_about_the_question(dispatcher, tracker, about, asked, str(value or ""))
             return {"screening_reply": None}
+        # Read with the rules' own texts, whatever the conversation's language: the answers keep
+        # each question as staff read it on the dashboard (the readers know both languages' words).
         step = apply_reply(
             screening_rules(),
             screening_position(tracker),

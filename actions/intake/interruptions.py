@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.questions import TWO_QUESTIONS, answer_question, questions_asked
+from actions.session import language_of
 
 CONFIDENT = 0.6
 
@@ -19,10 +20,12 @@ def answer_interruption(dispatcher: CollectingDispatcher, tracker: Tracker) -> b
     if (intent.get("confidence") or 0) < CONFIDENT:
         return False
     name = intent.get("name", "")
+    language = language_of(tracker)
     if name == TWO_QUESTIONS:
-        return any([answer_question(dispatcher, label) for label in questions_asked(tracker)])
+        return any([answer_question(dispatcher, label, True, language) for label in questions_asked(tracker)])
     if name == "faq":
         selected = (tracker.latest_message.get("response_selector") or {}).get("faq", {}).get("response", {})
         topic = selected.get("intent_response_key")
-        return bool(topic) and (selected.get("confidence") or 0) >= CONFIDENT and answer_question(dispatcher, topic)
-    return answer_question(dispatcher, name)
+        confident = (selected.get("confidence") or 0) >= CONFIDENT
+        return bool(topic) and confident and answer_question(dispatcher, topic, True, language)
+    return answer_question(dispatcher, name, True, language)

@@ -12,27 +12,37 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import screening_rules
 from actions.intake.slots import NOTHING, answer_from_slot, given
+from actions.session import language_of
 from bot.intake.contact import CONTACT_METHODS, NEEDS_MOBILE, is_landline
 from bot.responses import response_text
 from bot.screening.answers import RuleAnswer
 
 # Words a patient uses for each field, checked in this order ("contact number" is the phone).
 _FIELD_WORDS = (
-    ("phone", r"phone|mobile|number|cell|tel"),
-    ("email", r"e-?mail|mail address"),
-    ("preferred_contact", r"contact|reach|method|prefer"),
-    ("birth", r"birth|dob|born|age|birthday"),
-    ("full_name", r"name|surname|spelling"),
-    ("concerns", r"concern|treat|area|improve|scar|skin"),
-    ("preferred_time", r"time|day|when|availab|slot|morning|evening|afternoon"),
-    ("health_notes", r"note|medic|allerg|anything else|health note"),
-    ("screening", r"screening|health question|health answer|question|answer"),
+    ("phone", r"phone|mobile|number|cell|tel|móvil|movil|celular|número|numero"),
+    ("email", r"e-?mail|mail address|correo"),
+    ("preferred_contact", r"contact|reach|method|prefer|forma de contacto"),
+    ("birth", r"birth|dob|born|age|birthday|nacimiento|nací|naci|edad|cumpleaños"),
+    ("full_name", r"name|surname|spelling|nombre|apellido"),
+    ("concerns", r"concern|treat|area|improve|scar|skin|tratar|zona|mejorar|cicatri|piel"),
+    (
+        "preferred_time",
+        r"time|day|when|availab|slot|morning|evening|afternoon|hora|día|dia|cuándo|cuando|disponib|mañana|tarde",
+    ),
+    ("health_notes", r"note|medic|allerg|anything else|health note|nota|alergi"),
+    ("screening", r"screening|health question|health answer|question|answer|preguntas de salud|pregunta|respuesta"),
 )
-_CHANGE = re.compile(r"\b(change|correct|fix|update|edit|wrong|mistake|amend|redo)\b", re.IGNORECASE)
+_CHANGE = re.compile(
+    r"\b(change|correct|fix|update|edit|wrong|mistake|amend|redo"
+    r"|cambiar|cambia|cambie|corregir|corrija|corrige|arreglar|modificar|editar|equivocad\w*|error)\b",
+    re.IGNORECASE,
+)
 
 
 # "change my phone to 07911 123456": what follows "to" / "is" / ":" is the new value.
-_NEW_VALUE = re.compile(r"\b(?:to|is|should be|into|with)\b\s*:?\s*(.+)$|:\s*(.+)$", re.IGNORECASE | re.DOTALL)
+_NEW_VALUE = re.compile(
+    r"\b(?:to|is|should be|into|with|a|es|por|sería|seria)\b\s*:?\s*(.+)$|:\s*(.+)$", re.IGNORECASE | re.DOTALL
+)
 FIELDS_TAKING_A_VALUE = ("phone", "email", "full_name", "birth", "preferred_time", "concerns", "preferred_contact")
 
 
@@ -68,10 +78,10 @@ def _quoted(text: str) -> str:
     return f'"{text if len(text) <= SHORT_ANSWER else text[: SHORT_ANSWER - 1].rstrip() + "…"}"'
 
 
-def health_answer_lines(answers: list[RuleAnswer], say: Callable[..., str]) -> list[str]:
+def health_answer_lines(answers: list[RuleAnswer], say: Callable[..., str], language: str = "en") -> list[str]:
     """Every yes or not-sure answer in the patient's own words, then the noes as one line.
-    `say(response, **values)` gives a response's words for this conversation."""
-    rules = screening_rules()
+    `say(response, **values)` gives a response's words for this conversation, in `language`."""
+    rules = screening_rules().in_language(language)
     lines = []
     for answer in answers:
         if not (answer.affirmed or answer.unsure):
@@ -101,8 +111,9 @@ def contact_label(say: Callable[..., str], method: str) -> str:
 
 
 def speaker(tracker: Tracker, domain: dict[str, Any]) -> Callable[..., str]:
-    """`say(response, **values)`: a response's words as this conversation would get them."""
-    slots = tracker.current_slot_values()
+    """`say(response, **values)`: a response's words as this conversation would get them (the
+    variation for its slots, `language` among them)."""
+    slots = {**tracker.current_slot_values(), "language": language_of(tracker)}
     return lambda response, **values: response_text(domain, slots, response, **values)
 
 
@@ -115,7 +126,7 @@ def summary_values(tracker: Tracker, domain: dict[str, Any]) -> dict[str, str]:
         "phone_shown": get("phone") if given(get("phone")) else say("utter_review_not_given"),
         "email_shown": get("email") if given(get("email")) else say("utter_review_not_given"),
         "contact_shown": contact_label(say, get("preferred_contact") or ""),
-        "health_answers": "\n".join(health_answer_lines(answers, say)),
+        "health_answers": "\n".join(health_answer_lines(answers, say, language_of(tracker))),
         "notes_shown": get("health_notes") if get("health_notes") != NOTHING else say("utter_review_no_notes"),
     }
 

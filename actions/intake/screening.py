@@ -1,5 +1,6 @@
 """The clinic's screening rules and the term reader, built once per action-server process, where the
-patient is in the screening, and the action that asks its current question."""
+patient is in the screening, and the action that asks its current question (in the conversation's
+language: the rules' texts from `ScreeningRules.in_language`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import screening_rules
 from actions.intake.slots import answer_from_slot
+from actions.session import language_of
 from bot.screening.answers import RuleAnswer
 from bot.screening.groups import Asking, Position, Question, next_question
 from bot.screening.terms import TermReader
@@ -30,8 +32,10 @@ def screening_answers_so_far(tracker: Tracker) -> list[RuleAnswer]:
     return [answer_from_slot(item) for item in tracker.get_slot("screening_answers") or []]
 
 
-def current_question(tracker: Tracker) -> Question | None:
-    return next_question(screening_rules(), screening_position(tracker), screening_answers_so_far(tracker))
+def current_question(tracker: Tracker, language: str | None = None) -> Question | None:
+    """The question the patient is at; its texts in `language` (as asked), else the rules' own."""
+    rules = screening_rules() if language is None else screening_rules().in_language(language)
+    return next_question(rules, screening_position(tracker), screening_answers_so_far(tracker))
 
 
 class ActionAskScreeningReply(Action):
@@ -41,7 +45,7 @@ class ActionAskScreeningReply(Action):
         return "action_ask_screening_reply"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        question = current_question(tracker)
+        question = current_question(tracker, language_of(tracker))
         if question is None:
             return []
         parts = len(screening_rules().groups)

@@ -87,6 +87,16 @@ async def test_a_stored_request_notifies_staff_without_personal_or_health_detail
     assert set(INTAKE_SLOTS) <= cleared
 
 
+async def test_a_spanish_conversation_s_request_is_stored_as_spanish_and_staff_are_told(configured):
+    filled = filled_tracker("web-es")
+    filled.slots["language"] = "es"
+    await ActionFinishIntake().run(CollectingDispatcher(), filled, {})
+    [stored] = list_requests(get_settings().database_url)
+    assert stored.language == "es"
+    [notice] = configured.sent_messages(STAFF_CHAT)
+    assert "Language: Español" in notice["text"]
+
+
 async def test_a_retried_submission_stores_once_and_notifies_once(configured):
     for _ in range(2):
         await ActionFinishIntake().run(CollectingDispatcher(), filled_tracker(), {})
