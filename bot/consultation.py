@@ -16,6 +16,7 @@ from functools import total_ordering
 from typing import TYPE_CHECKING, Any
 
 from bot.consent import check_consent_text
+from bot.language import DEFAULT_LANGUAGE, LANGUAGES
 
 if TYPE_CHECKING:
     from bot.screening.answers import RuleAnswer
@@ -129,11 +130,18 @@ CONTACT_LABELS = {
 }
 
 
+def check_language(language: str) -> None:
+    """A request's language is one of the conversation languages (bot/language.py)."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
+
+
 @dataclass(frozen=True)
 class IntakeSubmission:
     """Everything the intake collected. `answers` are in the order asked; `consent_at` is when the
     patient agreed to their health answers being stored (required: without consent nothing is),
-    `consent_text` the question they agreed to, as shown, and `consent_version` its version."""
+    `consent_text` the question they agreed to, as shown, and `consent_version` its version;
+    `language` the conversation's (bot/language.py), for the team to answer in."""
 
     idempotency_key: str
     channel: str
@@ -152,11 +160,13 @@ class IntakeSubmission:
     consent_version: str | None = None
     consent_text: str | None = None
     minimum_age: int | None = None  # the clinic's (clinic/screening.yml `age`): younger is never stored
+    language: str = DEFAULT_LANGUAGE
 
     def check(self) -> None:
         """Refuses what must never be stored, before touching the database."""
         if not self.idempotency_key.strip():
             raise ValueError("idempotency_key is empty")
+        check_language(self.language)
         if self.consent_at is None or self.consent_at.tzinfo is None:
             raise ValueError("consent_at must be an aware datetime: no consent, no stored health data")
         check_consent_text(self.consent_version, self.consent_text)

@@ -9,7 +9,8 @@ clinic's numbers add up without showing anything that was erased. The CSV here i
 one: the dashboard's "Export CSV" calls `requests_csv` too, so both give the same bytes for the
 same requests (see `_safe_cell` for how formulas are kept from running).
 Each request says when consent was given and to which text (`consent_version`, `consent_text`:
-the words the patient agreed to; both null for requests stored before versions were recorded).
+the words the patient agreed to; both null for requests stored before versions were recorded),
+and the conversation's language (`language`: "en" or "es"; kept when a request is erased).
 
 Every export is in the audit log ("export", the count and the format), by the operating-system
 user who ran it (`cli:<user>`), before any data is printed.
@@ -41,6 +42,7 @@ CSV_COLUMNS = (
     "reference",
     "created_at",
     "channel",
+    "language",
     *PERSONAL_FIELDS,
     "outcome",
     "flags",
@@ -77,6 +79,7 @@ def request_record(request: ConsultationRequest) -> dict[str, Any]:
         "reference": request.reference,
         "created_at": _iso(request.created_at),
         "channel": request.channel,
+        "language": request.language,
         "name": request.name,
         "date_of_birth": _iso(request.date_of_birth),
         "age": request.age,

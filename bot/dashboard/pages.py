@@ -16,6 +16,7 @@ from bot.consultation import CONTACT_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from bot.dashboard.security import CSRF_FIELD, csrf_token
 from bot.dashboard.views import LEVEL_LABELS, local_time
 from bot.db.base import session_scope
+from bot.language import LANGUAGE_LABELS
 
 log = logging.getLogger("bot.dashboard")
 
@@ -44,6 +45,7 @@ def render(request: Request, template: str, context: dict | None = None, status_
         "level_labels": LEVEL_LABELS,
         "contact_labels": CONTACT_LABELS,
         "channel_labels": CHANNEL_LABELS,
+        "language_labels": LANGUAGE_LABELS,
         # Every page shows times in the clinic's time zone and says which one.
         "when": lambda value: local_time(value, state.tz),
         "tz_name": str(state.tz),

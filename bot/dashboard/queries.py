@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.consultation import OPEN_STATUSES, OUTCOMES, OUTCOMES_TO_REVIEW, STATUSES
 from bot.dashboard.models import StatusChange
 from bot.db.models import ConsultationRequest
+from bot.language import LANGUAGES
 
 PAGE_SIZE = 50
 MAX_SEARCH_LENGTH = 100
@@ -34,6 +35,7 @@ class RequestFilters:
     search: str = ""
     page: int = 1
     problems: tuple[str, ...] = field(default=(), compare=False)
+    language: str = ""  # the conversation's, bot/language.py LANGUAGES
 
     @classmethod
     def from_params(cls, params, with_search: bool = True) -> "RequestFilters":
@@ -47,6 +49,10 @@ class RequestFilters:
         if status and status not in STATUSES:
             problems.append("Unknown status ignored.")
             status = ""
+        language = params.get("language", "").strip()
+        if language and language not in LANGUAGES:
+            problems.append("Unknown language ignored.")
+            language = ""
         date_from = _parse_date(params.get("from", ""), "From", problems)
         date_to = _parse_date(params.get("to", ""), "To", problems)
         if date_from and date_to and date_from > date_to:
@@ -57,7 +63,7 @@ class RequestFilters:
             page = min(max(1, int(params.get("page", "1"))), MAX_PAGE)
         except ValueError:
             page = 1
-        return cls(outcome, status, date_from, date_to, search, page, tuple(problems))
+        return cls(outcome, status, date_from, date_to, search, page, tuple(problems), language)
 
     def as_params(self, page: int | None = None) -> dict[str, str]:
         """The non-empty filters as form fields, for the export form and pagination (posted when
@@ -65,6 +71,7 @@ class RequestFilters:
         params = {
             "outcome": self.outcome,
             "status": self.status,
+            "language": self.language,
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
             "q": self.search,
@@ -105,6 +112,8 @@ def _filtered(filters: RequestFilters, tz: ZoneInfo) -> Select:
         query = query.where(ConsultationRequest.outcome == filters.outcome)
     if filters.status:
         query = query.where(ConsultationRequest.status == filters.status)
+    if filters.language:
+        query = query.where(ConsultationRequest.language == filters.language)
     if filters.date_from:
         query = query.where(ConsultationRequest.created_at >= _day_start_utc(filters.date_from, tz))
     if filters.date_to:

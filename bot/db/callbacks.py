@@ -13,10 +13,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from bot.consultation import check_language
 from bot.db.base import session_scope
 from bot.db.consent_texts import check_consent_text
 from bot.db.models import CallbackRequest, utcnow
 from bot.db.store_once import StorageUnavailable, store_submission, unavailable_as_storage_error  # noqa: F401
+from bot.language import DEFAULT_LANGUAGE
 
 CALLBACK_PREFIX = "CB-"
 # E.164: "+", a country code that does not start with 0, at most 15 digits in all.
@@ -27,7 +29,8 @@ _E164 = re.compile(r"\+[1-9]\d{6,14}")
 class CallbackSubmission:
     """What the assistant collected. `consent_at` is when the patient agreed to their contact
     details being kept so the clinic can call them back (required: no consent, nothing stored),
-    `consent_text` the question they agreed to, as shown, and `consent_version` its version."""
+    `consent_text` the question they agreed to, as shown, and `consent_version` its version;
+    `language` the conversation's (bot/language.py), for the team to call back in."""
 
     idempotency_key: str
     channel: str
@@ -38,11 +41,13 @@ class CallbackSubmission:
     preferred_time: str = ""
     consent_version: str | None = None
     consent_text: str | None = None
+    language: str = DEFAULT_LANGUAGE
 
     def check(self) -> None:
         """Refuses what must never be stored, before touching the database."""
         if not (self.idempotency_key or "").strip():
             raise ValueError("idempotency_key is empty")
+        check_language(self.language)
         if self.consent_at is None or self.consent_at.tzinfo is None:
             raise ValueError("consent_at must be an aware datetime: no consent, no stored contact details")
         check_consent_text(self.consent_version, self.consent_text)
@@ -73,6 +78,7 @@ def _callback_row(submission: CallbackSubmission, reference: str) -> CallbackReq
         consent_at=submission.consent_at,
         consent_version=submission.consent_version,
         status="new",
+        language=submission.language,
     )
 
 

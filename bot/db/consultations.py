@@ -47,6 +47,7 @@ def _request_row(submission: IntakeSubmission, reference: str) -> ConsultationRe
         consent_at=submission.consent_at,
         consent_version=submission.consent_version,
         status="new",
+        language=submission.language,
     )
     row.answers = [
         ScreeningAnswer(

@@ -1,7 +1,8 @@
 """The intake's tables: one consultation request and its screening answers, callback requests,
 and the consent texts patients agreed to.
 
-Schema changes go through Alembic (migrations/versions/0001_intake.py mirrors this file).
+Schema changes go through Alembic (migrations/versions/0001_intake.py mirrors this file, with the
+later revisions' changes).
 Times are stored timezone-aware in UTC; SQLite forgets the zone, so `UTCDateTime` puts it back.
 """
 
@@ -83,6 +84,8 @@ class ConsultationRequest(Base):
     consent_version: Mapped[str | None] = mapped_column(String(32), nullable=True)  # None: before 0004
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="new", server_default="new", index=True)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The conversation's language (bot/language.py LANGUAGES); "en" before 0007.
+    language: Mapped[str] = mapped_column(String(8), nullable=False, default="en", server_default="en")
 
     consent_text: Mapped[ConsentText | None] = relationship(
         primaryjoin="foreign(ConsultationRequest.consent_version) == ConsentText.version",
@@ -145,6 +148,8 @@ class CallbackRequest(Base):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     handled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The conversation's language (bot/language.py LANGUAGES); "en" before 0007.
+    language: Mapped[str] = mapped_column(String(8), nullable=False, default="en", server_default="en")
 
     consent_text: Mapped[ConsentText | None] = relationship(
         primaryjoin="foreign(CallbackRequest.consent_version) == ConsentText.version",

@@ -29,7 +29,7 @@ def env_for(api: TelegramApiStandIn, **extra: str) -> dict[str, str]:
     }
 
 
-def test_notice_names_reference_outcome_channel_and_dashboard(stand_in):
+def test_notice_names_reference_outcome_channel_language_and_dashboard(stand_in):
     sent = asyncio.run(notify_new_request("REQ-7K2P", "needs_review", "telegram", environ=env_for(stand_in)))
     assert sent is True
     [notice] = stand_in.sent_messages(STAFF_CHAT)
@@ -37,8 +37,15 @@ def test_notice_names_reference_outcome_channel_and_dashboard(stand_in):
         "New consultation request REQ-7K2P\n"
         "Outcome: needs review\n"
         "Channel: telegram\n"
+        "Language: English\n"
         "Open the dashboard to read it: https://staff.clinic.example"
     )
+
+
+def test_notice_of_a_spanish_conversation_says_so_so_the_team_calls_back_in_spanish(stand_in):
+    assert asyncio.run(notify_new_request("CB-3XQ9", "callback requested", "web", "es", environ=env_for(stand_in)))
+    [notice] = stand_in.sent_messages(STAFF_CHAT)
+    assert "\nLanguage: Español\n" in notice["text"]  # staff read English; the language's own name
 
 
 def test_without_staff_chat_nothing_is_sent(stand_in):

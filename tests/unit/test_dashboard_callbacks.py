@@ -49,6 +49,7 @@ def store(
     phone: str = "+447700900123",
     preferred_time: str = "weekday mornings",
     hours_ago: float = 0,
+    language: str = "en",
 ) -> str:
     saved = save_callback(
         url,
@@ -60,6 +61,7 @@ def store(
             phone=phone,
             preferred_time=preferred_time,
             consent_at=datetime.now(timezone.utc),
+            language=language,
         ),
     )
     if hours_ago:
@@ -291,3 +293,11 @@ def test_an_erased_callback_cannot_be_reopened_and_a_second_erase_changes_nothin
     stored = callback(db_url, reference)
     assert stored.status == "done" and stored.erased_at == erased_at
     assert [entry for entry in audit_entries(db_url) if entry[1] == "erase"] == [("ada", "erase", reference)]
+
+
+def test_each_callback_says_which_language_to_call_back_in(app, db_url):
+    spanish, english = store(db_url, "lucia", language="es"), store(db_url, "maria")
+    html = signed_in(app, "sam").get("/callbacks").text
+    assert "<th>Language</th>" in html
+    row = {ref: html[html.index(f'<tr id="{ref}"') :].split("</tr>")[0] for ref in (spanish, english)}
+    assert '<span lang="es">Español</span>' in row[spanish] and '<span lang="en">English</span>' in row[english]

@@ -24,3 +24,14 @@ def test_export_is_the_filtered_list_as_csv_and_neutralises_formulas(app, db_url
     assert rows[0]["name"].startswith("'=") and rows[0]["outcome"] == "needs_review"
     export_entry = [a for a in audit_entries(db_url) if a[1] == "export"][-1]
     assert export_entry[0] == "ada" and export_entry[3] == "1 requests; outcome=needs_review, search=yes"
+
+
+def test_export_says_each_request_s_language_and_can_be_filtered_by_it(app, db_url):
+    add_request(db_url, "R-1", language="es")
+    add_request(db_url, "R-2")
+    client = signed_in(app, "ada")
+    response = client.post("/export.csv", data={"language": "es", "csrf_token": page_token(client)})
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(row["reference"], row["language"]) for row in rows] == [("R-1", "es")]
+    everything = client.post("/export.csv", data={"csrf_token": page_token(client)})
+    assert sorted(row["language"] for row in csv.DictReader(io.StringIO(everything.text))) == ["en", "es"]

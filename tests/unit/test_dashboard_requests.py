@@ -21,6 +21,26 @@ from tests.support.dashboard_http import add_request, app, clock  # noqa: F401  
 # ---------------------------------------------------------------- list, filters, search
 
 
+def test_list_and_detail_say_each_request_s_language_and_the_list_filters_by_it(app, db_url):
+    add_request(db_url, "R-E")
+    add_request(db_url, "R-S", language="es", name="Lucía Pérez")
+    client = signed_in(app, "sam")
+
+    def shown(query: str) -> set[str]:
+        return set(re.findall(r'class="ref" href="/requests/(R-[A-Z])"', client.get("/?" + query).text))
+
+    listed = client.get("/").text
+    assert "<th>Language</th>" in listed
+    assert '<span lang="es">Español</span>' in listed and '<span lang="en">English</span>' in listed
+    assert shown("language=es") == {"R-S"} and shown("language=en") == {"R-E"} and shown("") == {"R-E", "R-S"}
+    assert "Unknown language ignored" in client.get("/?language=fr").text and shown("language=fr") == {"R-E", "R-S"}
+    # Its pages and the export keep the filter; the audit names it.
+    assert '<option value="es" selected>Español</option>' in client.get("/?language=es").text
+    assert audit_entries(db_url)[-1][3].endswith("language=es")
+    detail = client.get("/requests/R-S").text
+    assert '<dt>Language</dt><dd><span lang="es">Español</span></dd>' in detail
+
+
 def test_list_is_newest_first_with_outcome_status_channel_and_date(app, db_url):
     base = datetime(2025, 3, 10, 9, 0, tzinfo=timezone.utc)
     add_request(db_url, "R-OLD", name="Old Patient", created_at=base)

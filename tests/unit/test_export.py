@@ -93,7 +93,9 @@ def filled_db(tmp_path):
             consent_text=SHOWN,
         ),
     )
-    second = save_submission(url, _submission("k2", "Erased Person", [answer_rule(RULES["metal_allergy"], "yes")]))
+    second = save_submission(
+        url, _submission("k2", "Erased Person", [answer_rule(RULES["metal_allergy"], "yes")], language="es")
+    )
     with session_scope(url) as session:  # what the dashboard's right-to-erasure leaves behind
         row = session.scalars(
             select(ConsultationRequest).where(ConsultationRequest.reference == second.reference)
@@ -118,6 +120,8 @@ def test_json_export(filled_db):
     assert datetime.fromisoformat(first["created_at"]).utcoffset().total_seconds() == 0
     assert first["consent_at"] == "2025-11-23T09:00:00+00:00" and first["status"] == "new"
     assert first["channel"] == "telegram" and first["erased"] is False
+    # The conversation's language; kept when a request is erased, like its channel (not personal data).
+    assert (first["language"], erased["language"]) == ("en", "es")
     assert (first["consent_version"], first["consent_text"]) == (consent_version(SHOWN), SHOWN)
     # Stored without a version (as before 0004); erasure keeps the consent record, which is not personal.
     assert erased["consent_version"] is None and erased["consent_text"] is None and erased["consent_at"]
@@ -149,6 +153,8 @@ def test_csv_export(filled_db):
     assert (first["consent_version"], first["consent_text"]) == (consent_version(SHOWN), SHOWN)
     assert rows[1]["consent_version"] == "" and rows[1]["consent_at"]
     assert rows[1]["erased"] == "true" and rows[1]["name"] == "" and rows[1]["flags"] == ""
+    assert [row["language"] for row in rows] == ["en", "es"]
+    assert list(rows[0])[:5] == ["id", "reference", "created_at", "channel", "language"]
 
 
 def test_unreachable_database_is_reported_on_stderr_only():

@@ -162,3 +162,11 @@ def test_the_database_refuses_an_unknown_status(db_url):
     with pytest.raises(IntegrityError), session_scope(db_url) as session:
         row = session.scalar(select(CallbackRequest).where(CallbackRequest.reference == saved.reference))
         row.status = "booked"
+
+
+def test_a_callback_keeps_its_conversation_s_language_and_refuses_one_not_ours(db_url):
+    save_callback(db_url, submission(key="web-es:callback:1", language="es"))
+    save_callback(db_url, submission(key="web-en:callback:1"))
+    assert sorted(c.language for c in list_callbacks(db_url)) == ["en", "es"]
+    with pytest.raises(ValueError, match="language must be one of en, es"):
+        submission(language="de").check()

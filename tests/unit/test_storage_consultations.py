@@ -119,6 +119,51 @@ def test_save_stores_the_request_and_answers_in_order(db_url):
     assert stored.answers[1].question == RULES["blood_thinners"].question
 
 
+def test_a_request_keeps_its_conversation_s_language(db_url):
+    save_submission(db_url, submission(key="web-es:1", language="es"))
+    save_submission(db_url, submission(key="web-en:1"))  # a submission that says none: English
+    assert sorted(r.language for r in list_requests(db_url)) == ["en", "es"]
+
+
+def test_revision_0007_adds_the_language_to_both_request_tables_and_older_requests_are_english(db_url):
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from bot.db.callbacks import list_callbacks
+    from bot.db.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(""))
+    assert script.get_revision("0007_request_language").down_revision == "0006_drop_treatment_areas"
+    command.downgrade(alembic_config(db_url), "0006_drop_treatment_areas")
+    for table in ("consultation_requests", "callback_requests"):
+        assert "language" not in {c["name"] for c in inspect(engine_for(db_url)).get_columns(table)}
+    at = {"at": CONSENT_AT}
+    with engine_for(db_url).begin() as connection:  # requests as 0006 stored them
+        connection.execute(
+            text(
+                "INSERT INTO consultation_requests (reference, idempotency_key, created_at, updated_at, channel,"
+                " conversation_id, name, preferred_contact, concerns, preferred_time, health_notes, outcome,"
+                " consent_at, status) VALUES ('MN-OLD234', 'old', :at, :at, 'web', 'web-old', 'Old Patient',"
+                " 'email', 'lines', '', '', 'eligible', :at, 'new')"
+            ),
+            at,
+        )
+        connection.execute(
+            text(
+                "INSERT INTO callback_requests (reference, idempotency_key, created_at, updated_at, channel,"
+                " conversation_id, name, phone, preferred_time, consent_at, status) VALUES ('CB-OLD234', 'old-cb',"
+                " :at, :at, 'web', 'web-old', 'Old Patient', '+447911123456', '', :at, 'new')"
+            ),
+            at,
+        )
+    upgrade_to_head(db_url)
+    assert [r.language for r in list_requests(db_url)] == ["en"]
+    assert [c.language for c in list_callbacks(db_url)] == ["en"]
+    save_submission(db_url, submission(language="es"))
+    assert [r.language for r in list_requests(db_url)] == ["en", "es"]
+
+
 @pytest.mark.parametrize(
     ("levels", "outcome"),
     [
@@ -187,6 +232,7 @@ def test_deleting_a_request_deletes_its_answers(db_url):
         ({"consent_at": datetime(2025, 1, 1)}, "consent"),
         ({"phone": None, "email": None}, "phone number or an email"),
         ({"idempotency_key": " "}, "idempotency_key"),
+        ({"language": "fr"}, "language must be one of en, es"),
     ],
 )
 def test_what_must_never_be_stored_is_refused_before_the_database(changes, message):

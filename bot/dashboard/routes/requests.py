@@ -21,6 +21,7 @@ from bot.dashboard.pages import (
 from bot.dashboard.queries import RequestFilters
 from bot.dashboard.views import BLOCKING_LEVELS, as_text
 from bot.dashboard.workflow import WorkflowError, allowed_next, change_status
+from bot.language import LANGUAGES
 
 
 @requires("staff")
@@ -61,6 +62,7 @@ async def request_list(request: Request) -> Response:
             "next_page": filters.as_params(filters.page + 1) if filters.page < pages else None,
             "outcomes": OUTCOMES,
             "statuses": STATUSES,
+            "languages": LANGUAGES,
         },
     )
 
