@@ -26,7 +26,9 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.language import metadata_language
 from bot.privacy import FORGET_CONVERSATION
+from bot.responses import variation
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +57,12 @@ async def _send_again(channel: CollectingOutputChannel, recipient_id: str, utter
         await channel.send_response(recipient_id, utterance.message())
 
 
-def _already_answered(processor: MessageProcessor) -> BotUttered:
+def _already_answered(processor: MessageProcessor, metadata: Any = None) -> BotUttered:
+    """The neutral reply, in the language the resent message's metadata says (its conversation,
+    and so its `language` slot, is gone)."""
     variations = processor.domain.responses.get(ALREADY_ANSWERED_RESPONSE) or [{}]
-    return BotUttered(variations[0].get("text"), {"custom": {FORGET_CONVERSATION: True}})
+    chosen = variation(variations, {"language": metadata_language(metadata)})
+    return BotUttered(chosen.get("text"), {"custom": {FORGET_CONVERSATION: True}})
 
 
 def _tracker_store(processor: MessageProcessor) -> Any:
@@ -78,7 +83,9 @@ async def handle_message_once(self: MessageProcessor, message: UserMessage) -> O
         kept = ended(message.sender_id, message.message_id) if earlier is None and fresh and ended else None
         if kept is not None:
             log.info("message received again after its conversation ended")
-            earlier = [BotUttered.from_parameters(event) for event in kept] or [_already_answered(self)]
+            earlier = [BotUttered.from_parameters(event) for event in kept] or [
+                _already_answered(self, message.metadata)
+            ]
         elif earlier is not None:
             log.info("message received again; answered as the first time, not run again")
         if earlier is not None:

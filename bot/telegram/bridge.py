@@ -9,6 +9,9 @@ clinic's staff group (for notices) must not talk to the assistant.
 python-telegram-bot's AIORateLimiter keeps the bot within Telegram's flood limits and, when
 Telegram still answers 429 "retry after", waits that long and tries again. A button carries a short
 key to its Rasa payload, which the shared state keeps (buttons.py).
+
+Every message goes to Rasa with `metadata["language"]`: the language it is written in, else the
+Telegram user's `language_code` (bot/language.py); the bridge's own replies are in that language.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from telegram.ext import (
 from bot import health
 from bot.channels import TELEGRAM, conversation_ref, sender_id_for
 from bot.clinic import Clinic
+from bot.language import conversation_language, language_of_hint
 from bot.log_privacy import about_message
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.shared_state import MemoryState, RedisState, SharedState, StateUnavailable
@@ -88,6 +92,18 @@ def _update_key(update: Update) -> str:
 
 def _plain(text_html: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text_html))
+
+
+def _user_language(update: Update) -> str | None:
+    """The language the patient's Telegram app is set to ("es", "es-419", "en-GB"), as ours."""
+    user = update.effective_user
+    return language_of_hint(user.language_code) if user is not None else None
+
+
+def _language_of(update: Update, text: str | None = None) -> str:
+    """The language to answer `update` in: its text's when clear (a command or a button's payload
+    says none), else the one the patient's Telegram app is set to, else English."""
+    return conversation_language(text or "", _user_language(update))
 
 
 class _AboutItsConversation(SimpleUpdateProcessor):
@@ -297,7 +313,9 @@ class TelegramBridge:
         if update.callback_query is not None:  # stops the button's spinner; its keyboard stays usable
             with contextlib.suppress(TelegramError):
                 await update.callback_query.answer()
-        await self._send_plain(context.bot, update.effective_chat.id, replies.trouble(self._clinic))
+        message = update.effective_message
+        language = _language_of(update, message.text if message is not None else None)
+        await self._send_plain(context.bot, update.effective_chat.id, replies.trouble(self._clinic, language))
 
     async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._relay(context.bot, update, START_MESSAGE)
@@ -305,43 +323,48 @@ class TelegramBridge:
     async def _on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The assistant's own help (the same as on the website), then what the commands do here.
         chat_id = update.effective_chat.id
-        await self._relay(context.bot, update, HELP_MESSAGE, when_silent=replies.help_text(self._clinic))
-        await self._send_plain(context.bot, chat_id, replies.COMMANDS)
+        language = _language_of(update)
+        await self._relay(context.bot, update, HELP_MESSAGE, when_silent=replies.help_text(self._clinic, language))
+        await self._send_plain(context.bot, chat_id, replies.say(replies.COMMANDS, language))
 
     async def _on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._relay(context.bot, update, CANCEL_MESSAGE, when_silent=replies.CANCELLED)
+        cancelled = replies.say(replies.CANCELLED, _language_of(update))
+        await self._relay(context.bot, update, CANCEL_MESSAGE, when_silent=cancelled)
 
     async def _on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._send_plain(context.bot, update.effective_chat.id, replies.UNKNOWN_COMMAND)
+        unknown = replies.say(replies.UNKNOWN_COMMAND, _language_of(update))
+        await self._send_plain(context.bot, update.effective_chat.id, unknown)
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._relay(context.bot, update, update.effective_message.text)
 
     async def _on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._send_plain(context.bot, update.effective_chat.id, replies.ONLY_TEXT)
+        only_text = replies.say(replies.ONLY_TEXT, _language_of(update))
+        await self._send_plain(context.bot, update.effective_chat.id, only_text)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         message = query.message
+        language = _language_of(update)  # a button's payload says no language: the patient's app's
         if message is None or not message.is_accessible or update.effective_chat is None:
-            await query.answer(replies.BUTTON_EXPIRED)
+            await query.answer(replies.say(replies.BUTTON_EXPIRED, language))
             return
         chat_id = update.effective_chat.id
         # A keyboard answers one question: a second press (double tap, another device) is refused.
         if not await self._state.claim(f"telegram-keyboard:{chat_id}:{message.message_id}", BUTTON_KEPT_SECONDS):
-            await query.answer(replies.ALREADY_ANSWERED)
+            await query.answer(replies.say(replies.ALREADY_ANSWERED, language))
             return
         # The button's ButtonChoice, or None when its key is gone (expired, or sent before a restart
         # of a bridge without Redis).
         choice = await self._buttons.choice(query.data)
         await self._buttons.forget(message.reply_markup)
-        await query.answer(f"You chose: {choice.title}" if choice is not None else None)
+        await query.answer(replies.say(replies.YOU_CHOSE, language, title=choice.title) if choice is not None else None)
         try:
             await query.edit_message_reply_markup(reply_markup=None)
         except BadRequest as error:
             log.debug("keyboard not removed: %s", error.message)
         if choice is None:
-            await self._send_plain(context.bot, chat_id, replies.BUTTON_EXPIRED)
+            await self._send_plain(context.bot, chat_id, replies.say(replies.BUTTON_EXPIRED, language))
         else:
             await self._relay(context.bot, update, choice.payload)
 
@@ -361,23 +384,28 @@ class TelegramBridge:
         """Sends the update's message to Rasa and Rasa's answers back; the caller has the chat's turn.
 
         The message id is the update's, so a copy of it sent again (by a retry, or by a replica that
-        did not see the first) is run once by Rasa, which answers it as it did the first time."""
+        did not see the first) is run once by Rasa, which answers it as it did the first time.
+        Its metadata says the message's language (the first message's sets the conversation's)."""
         chat_id = update.effective_chat.id
+        language = _language_of(update, text)
         try:
             async with keep_typing(bot, chat_id):
                 messages = await self._rasa.send(
-                    sender_id_for(TELEGRAM, chat_id), text, message_id=f"telegram-{update.update_id}"
+                    sender_id_for(TELEGRAM, chat_id),
+                    text,
+                    metadata={"language": language},
+                    message_id=f"telegram-{update.update_id}",
                 )
         except RasaUnavailable as error:
             log.warning("Rasa unavailable for chat %s: %s", chat_id, error)
-            await self._send_plain(bot, chat_id, replies.trouble(self._clinic))
+            await self._send_plain(bot, chat_id, replies.trouble(self._clinic, language))
             return
         outgoing = render_rasa_messages(messages)
         if not outgoing:
             if when_silent is None:
                 # The assistant always answers; silence means an action failed behind Rasa.
                 log.warning("Rasa sent no answer for chat %s", chat_id)
-            await self._send_plain(bot, chat_id, when_silent or replies.trouble(self._clinic))
+            await self._send_plain(bot, chat_id, when_silent or replies.trouble(self._clinic, language))
             return
         for message in outgoing:
             await self._send(bot, chat_id, message)

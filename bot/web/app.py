@@ -5,6 +5,10 @@ marks the conversation as channel `web` and answers retried messages without res
 `/api/session` issues the session ids `/api/chat` accepts (bot/web/sessions.py). Both are rate
 limited per client address, and chat also per conversation (bot/limits.py); a limited request gets
 429 with a sentence for the patient and `retry_after` seconds, which the widget waits out.
+
+Every message goes to Rasa with `metadata["language"]`, the conversation language of bot/language.py
+(the message's own, else the page's `lang` the widget sends), and the relay's own sentences are in
+that language too; before a message is read, in the page's.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from bot import health
 from bot.channels import WEB, conversation_ref, sender_id_for
 from bot.clinic import Clinic, cached_clinic
 from bot.http_guard import RefuseBadAddresses
+from bot.language import DEFAULT_LANGUAGE, conversation_language
 from bot.limits import HOUR, MINUTE, Limiter, configured_limiter, pseudonym
 from bot.log_privacy import about_message, current_request_id
 from bot.rasa_client import RasaClient, RasaUnavailable
@@ -39,7 +44,13 @@ from bot.settings import Settings, get_settings
 from bot.shared_state import configured_state
 from bot.web.relay import ChatRelay, RasaSender
 from bot.web.sessions import SessionSigner, client_address
-from bot.web.validation import BODY_TOO_LARGE, UNREADABLE, InvalidChatRequest, parse_chat_request
+from bot.web.validation import (
+    BODY_TOO_LARGE,
+    UNREADABLE,
+    InvalidChatRequest,
+    page_language_of,
+    parse_chat_request,
+)
 from bot.web.widget_script import widget_script
 
 log = logging.getLogger(__name__)
@@ -110,6 +121,13 @@ async def _read_json(request: Request) -> Any:
         raise InvalidChatRequest(400, UNREADABLE) from error
 
 
+async def _read_json_or_none(request: Request) -> Any:
+    try:
+        return await _read_json(request)
+    except InvalidChatRequest:
+        return None
+
+
 def _origin_allowed(request: Request, allowed: list[str]) -> bool:
     # CORS only stops browsers from reading answers; refusing foreign origins outright also keeps
     # other sites from talking to the assistant in their visitors' names.
@@ -132,13 +150,14 @@ def create_app(
     secret = settings.secret()
     signer = SessionSigner(secret)
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescapes .html
-    about_clinic = {"clinic_name": clinic.name, "clinic_phone": clinic.phone}
-    unavailable = own_text("utter_relay_unavailable", **about_clinic)
-    # Rasa answers nothing when something failed behind it: the patient still gets an answer.
-    silent = own_text("utter_relay_failed", **about_clinic)
 
-    def slow_down(seconds: int) -> str:
-        return own_text("utter_relay_slow_down", wait=wait_in_words(seconds))
+    def say(response: str, language: str, **values: Any) -> str:
+        """The relay's own words in `language`, with the clinic's name and phone in that language."""
+        about = clinic.in_language(language)
+        return own_text(response, language=language, clinic_name=about.name, clinic_phone=about.phone, **values)
+
+    def slow_down(seconds: int, language: str) -> str:
+        return say("utter_relay_slow_down", language, wait=wait_in_words(seconds, language))
 
     def page(template: str):
         async def endpoint(request: Request) -> Response:
@@ -172,10 +191,8 @@ def create_app(
         client = client_address(request, settings.web_trusted_proxy_hops)
         wait = await reserve(f"session:client:{client}", settings.chat_sessions_per_client_per_hour, HOUR)
         if wait:
-            return _too_many(
-                own_text("utter_relay_too_many_chats", wait=wait_in_words(wait), **about_clinic),
-                wait,
-            )
+            language = page_language_of(await _read_json_or_none(request)) or DEFAULT_LANGUAGE
+            return _too_many(say("utter_relay_too_many_chats", language, wait=wait_in_words(wait, language)), wait)
         return JSONResponse(signer.issue().as_json())
 
     async def chat(request: Request) -> Response:
@@ -185,37 +202,52 @@ def create_app(
     async def answer_chat(request: Request) -> Response:
         if not _origin_allowed(request, settings.site_origins):
             return _error(403, NOT_ON_THIS_SITE)
+        # Read before the client's limit only to say "slow down" in the page's language; a body
+        # that cannot be read is refused after the limit, as before.
+        try:
+            payload, unreadable = await _read_json(request), None
+        except InvalidChatRequest as error:
+            payload, unreadable = None, error
+        page_language = page_language_of(payload) or DEFAULT_LANGUAGE
         client = client_address(request, settings.web_trusted_proxy_hops)
         wait = await reserve(f"chat:client:{client}", settings.chat_per_client_per_minute, MINUTE)
         if wait:
-            return _too_many(slow_down(wait), wait)
+            return _too_many(slow_down(wait, page_language), wait)
         try:
-            message = parse_chat_request(await _read_json(request))
+            if unreadable is not None:
+                raise unreadable
+            message = parse_chat_request(payload)
         except InvalidChatRequest as error:
             return _error(error.status, error.message)
+        language = conversation_language(message.text, message.page_language)
         if not signer.verify(message.session_id, message.token):
             log.info("web message with an unrecognised session refused")
             return JSONResponse(
-                {"error": own_text("utter_relay_session_expired"), "new_session": True},
+                {"error": say("utter_relay_session_expired", language), "new_session": True},
                 status_code=403,
             )
         wait = await reserve(
             f"chat:conversation:{message.session_id}", settings.chat_per_conversation_per_minute, MINUTE
         )
         if wait:
-            return _too_many(slow_down(wait), wait)
-        # The action server sees no address: it caps stored requests per client by this pseudonym.
-        metadata = {"client": pseudonym(secret, f"client:{client}")}
+            return _too_many(slow_down(wait, language), wait)
+        metadata = {
+            # The action server sees no address: it caps stored requests per client by this pseudonym.
+            "client": pseudonym(secret, f"client:{client}"),
+            # The first message's sets the conversation's language (actions/session.py).
+            "language": language,
+        }
         sender = sender_id_for(WEB, message.session_id)
         with about_message(conversation_ref(sender, settings.rasa_channel_secret), current_request_id()):
             try:
                 answer = await relay.send(message.session_id, message.message_id, message.text, metadata)
             except RasaUnavailable as error:
                 log.warning("Rasa unavailable for a web message: %s", error)
-                return _error(503, unavailable)
+                return _error(503, say("utter_relay_unavailable", language))
             if not answer.messages and not answer.conversation_ended:
+                # Rasa answers nothing when something failed behind it: the patient still gets an answer.
                 log.warning("Rasa sent no answer for a web message")
-                return JSONResponse({"messages": [{"text": silent}]})
+                return JSONResponse({"messages": [{"text": say("utter_relay_failed", language)}]})
         return JSONResponse(answer.as_json())
 
     shared_state = configured_state(settings)  # only pinged: the limits' Redis, when configured

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.channels import WEB, sender_id_for
+from bot.language import metadata_language
 from bot.rasa_client import RasaUnavailable
 from bot.responses import own_text
 
@@ -41,8 +42,10 @@ MAX_BOT_TEXT_CHARS = 4000
 MAX_BUTTONS = 10
 MAX_BUTTON_FIELD_CHARS = 200
 
-# The answer to a retry of a forgotten message (domain.yml, as every text of ours).
-ALREADY_ANSWERED = own_text("utter_relay_already_answered")
+# The answer to a retry of a forgotten message (domain.yml, as every text of ours), in the
+# message's language (its metadata); ALREADY_ANSWERED is the English one.
+ALREADY_ANSWERED_RESPONSE = "utter_relay_already_answered"
+ALREADY_ANSWERED = own_text(ALREADY_ANSWERED_RESPONSE)
 
 
 class RasaSender(Protocol):
@@ -160,9 +163,8 @@ class ChatRelay:
         conversation = self._conversation(session_id)
         if message_id in conversation.forgotten:
             log.info("web message retried after its conversation ended (session %s)", session_id)
-            return conversation.forgotten[message_id] or ChatAnswer(
-                [{"text": ALREADY_ANSWERED}], conversation_ended=True
-            )
+            neutral = own_text(ALREADY_ANSWERED_RESPONSE, language=metadata_language(metadata))
+            return conversation.forgotten[message_id] or ChatAnswer([{"text": neutral}], conversation_ended=True)
         task = conversation.answers.get(message_id)
         if task is None:
             # A task of its own, so a browser that hangs up mid-answer does not cancel the

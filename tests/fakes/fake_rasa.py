@@ -53,6 +53,10 @@ class FakeRasa(Served):
         with self._lock:
             return [text for s, text in self.received if s == sender]
 
+    def metadata_from(self, sender: str) -> list[Any]:
+        with self._lock:
+            return [metadata for (s, _), metadata in zip(self.received, self.metadata) if s == sender]
+
     def message_ids_from(self, sender: str) -> list[str | None]:
         with self._lock:
             return [message_id for (s, _), message_id in zip(self.received, self.message_ids) if s == sender]

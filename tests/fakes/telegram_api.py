@@ -122,6 +122,9 @@ class TelegramApiStandIn(Served):
         self._callback_ids = itertools.count(1)
         self._changed = threading.Condition()
         self._faults: list[tuple[str, int, dict[str, Any]]] = []
+        # The language_code Telegram gives for the user of a chat (what their app is set to); none
+        # when not set here, as Telegram sometimes sends none.
+        self.user_languages: dict[int, str] = {}
 
     # -- serving ----------------------------------------------------------------------------
 
@@ -314,7 +317,10 @@ class TelegramApiStandIn(Served):
         return {"id": chat_id, "type": "private", "first_name": "Patient"}
 
     def _user(self, chat_id: int) -> dict[str, Any]:
-        return {"id": chat_id, "is_bot": False, "first_name": "Patient"}
+        user: dict[str, Any] = {"id": chat_id, "is_bot": False, "first_name": "Patient"}
+        if chat_id in self.user_languages:
+            user["language_code"] = self.user_languages[chat_id]
+        return user
 
     def message_update(self, chat_id: int, **content: Any) -> dict[str, Any]:
         """An update with a new message from the user of a private chat, e.g. text=..., photo=[...]."""

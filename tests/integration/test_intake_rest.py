@@ -4,12 +4,13 @@ in what `make export` prints."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from bot.clinic import load_clinic
 from bot.settings import get_settings
-from tests.support.conversation import RULES, Patient, run_intake
+from tests.support.conversation import RULES, Patient, run_intake, spanish_patient
 
 CLINIC = load_clinic(get_settings().clinic_config)
 
@@ -19,8 +20,9 @@ def exported(stack) -> list[dict]:
 
 
 def reference_in(transcript: list[str]) -> str:
-    final = next(text for text in reversed(transcript) if "Your reference is" in text)
-    return final.split("Your reference is ")[1].split(".")[0]
+    """The reference the farewell gives, in English or in Spanish."""
+    found = (re.search(r"(?:Your reference is|Su referencia es) ([A-Z0-9-]+)", text) for text in reversed(transcript))
+    return next(match for match in found if match).group(1)
 
 
 def stored_request(stack, transcript: list[str]) -> dict:
@@ -277,3 +279,62 @@ def test_the_review_shows_the_answers_and_a_correction_with_its_value_takes_one_
     assert "+447912345678" in summaries[1]
     assert stored_request(rasa_stack, transcript)["phone"] == "+447912345678"
     assert "Cold sores in the past:" in transcript[-1], "the outcome says which answer led to it"
+
+
+# -- in Spanish ---------------------------------------------------------------------------------
+
+IN_SPANISH = {"language": "es"}  # what the widget relay and the Telegram bridge send for Spanish
+
+
+def in_spanish(stack, sender_id):
+    return lambda text: stack.send(sender_id, text, metadata=IN_SPANISH)
+
+
+@pytest.mark.parametrize(
+    ("screening", "notes", "outcome", "flagged_rules"),
+    [
+        ({}, "no tomo anticoagulantes ni tengo alergias", "eligible", set()),
+        ({"pregnancy": "sí, estoy embarazada de cinco meses"}, "no", "deferred", {"pregnancy"}),
+        ({"treatments_and_medicines": "tomo sintrom"}, "no", "needs_review", {"blood_thinners"}),
+        ({"conditions": "no estoy segura del 6"}, "no", "needs_review", {"cold_sore_history"}),
+        ({}, "creo que no", "eligible", set()),
+    ],
+)
+def test_a_whole_intake_in_spanish_is_stored_with_its_language_and_outcome(
+    rasa_stack, sender_id, screening, notes, outcome, flagged_rules
+):
+    group_ids = {group.id for group in RULES.groups}
+    groups = {key: text for key, text in screening.items() if key in group_ids}
+    answers = {key: text for key, text in screening.items() if key not in group_ids}
+    patient = spanish_patient(screening=answers, group_replies=groups, health_notes=notes)
+    transcript = run_intake(in_spanish(rasa_stack, sender_id), patient, opening="Hola, quisiera pedir una consulta")
+    assert not [text for text in transcript if "Your " in text or "Please" in text], "an English sentence"
+    stored = stored_request(rasa_stack, transcript)
+    assert stored["language"] == "es"
+    assert stored["name"] == "María José Núñez"
+    assert stored["date_of_birth"] == "1985-03-14"
+    assert stored["phone"] == "+447911123456"
+    assert stored["screening"]["outcome"] == outcome
+    assert {flag["rule"] for flag in stored["screening"]["flags"]} == flagged_rules
+    assert "se pondrá en contacto con usted por teléfono" in transcript[-1]
+
+
+def test_switching_language_mid_intake_keeps_every_answer(rasa_stack, sender_id):
+    def send(text):
+        return rasa_stack.send(sender_id, text)
+
+    for text in ("I'd like to book a consultation", "yes", "Jane Smith"):
+        send(text)
+    switched = [m["text"] for m in send("¿podemos seguir en español?")]
+    assert switched[-1].startswith("¿Cuál es su fecha de nacimiento"), switched
+    # The rest in Spanish; back to English at the summary, which shows everything given in both.
+    patient = spanish_patient(name="not asked again", review=["english please", "confirm"])
+    transcript = run_intake(send, patient, opening="14 de marzo de 1985")
+    assert not [text for text in transcript if "nombre completo" in text], "the name was asked again"
+    spanish_summary, english_summary = [t for t in transcript if "Esto es lo que" in t or "Here is what" in t]
+    assert "Nombre: Jane Smith" in spanish_summary and "Fecha de nacimiento: 14/03/1985" in spanish_summary
+    assert "Name: Jane Smith" in english_summary and "To treat: cicatrices de acné en las mejillas" in english_summary
+    stored = stored_request(rasa_stack, transcript)
+    assert (stored["name"], stored["date_of_birth"], stored["phone"]) == ("Jane Smith", "1985-03-14", "+447911123456")
+    assert stored["concerns"] == "cicatrices de acné en las mejillas"
+    assert stored["language"] == "en", "the request says the language the conversation ended in"

@@ -147,6 +147,26 @@ def test_button_press_is_acknowledged_relayed_once_and_its_keyboard_removed(stan
     assert rasa.message_ids_from(f"telegram-{chat_id}")[1] == f"telegram-{press['update_id']}"
 
 
+@pytest.mark.parametrize(
+    ("language_code", "typed", "languages"),
+    [
+        ("es-419", "does it hurt?", ["es", "en"]),  # /start says no language: the patient's app's
+        (None, "hola, una pregunta", ["en", "es"]),  # no language_code: English, until they write Spanish
+        ("de", "ok", ["en", "en"]),  # a language we do not speak
+        ("es", "ok", ["es", "es"]),
+    ],
+)
+def test_every_message_reaches_rasa_with_the_conversation_language(
+    stand_in, rasa, bridge, chat_id, language_code, typed, languages
+):
+    if language_code is not None:
+        stand_in.user_languages[chat_id] = language_code
+    greeting_in(stand_in, chat_id)
+    stand_in.push(stand_in.text_update(chat_id, typed))
+    stand_in.wait_for_messages(chat_id, 2)
+    assert [metadata["language"] for metadata in rasa.metadata_from(f"telegram-{chat_id}")] == languages
+
+
 def test_long_button_payload_travels_as_a_short_key(stand_in, rasa, bridge, chat_id):
     assert len(LONG_PAYLOAD.encode()) > 64
     stand_in.push(stand_in.text_update(chat_id, "show a long button"))

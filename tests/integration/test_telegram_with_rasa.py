@@ -9,6 +9,7 @@ import json
 import os
 import re
 import subprocess
+from dataclasses import dataclass
 
 import pytest
 import yaml
@@ -129,60 +130,110 @@ def _intake_is_implemented() -> bool:
     return any("intake_form" in path.read_text(encoding="utf-8") for path in (PROJECT_ROOT / "actions").rglob("*.py"))
 
 
-def _questions_by_slot() -> dict[str, str]:
-    """The opening words of each `utter_ask_<slot>` in domain.yml, so the test follows the form
-    by what it asks rather than by a fixed order."""
+def _questions_by_slot(language: str) -> dict[str, str]:
+    """The opening words of each `utter_ask_<slot>` in domain.yml in `language`, so the test follows
+    the form by what it asks rather than by a fixed order."""
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     questions = {}
     for name, variants in (domain.get("responses") or {}).items():
-        if name.startswith("utter_ask_") and variants and variants[0].get("text"):
-            questions[name.removeprefix("utter_ask_")] = re.split(r"[{\n]", variants[0]["text"])[0][:40]
+        if not name.startswith("utter_ask_"):
+            continue
+        for variant in variants or []:
+            said_in = {c["value"] for c in variant.get("condition") or [] if c.get("name") == "language"} or {"en"}
+            if language in said_in and variant.get("text"):
+                questions[name.removeprefix("utter_ask_")] = re.split(r"[{\n]", variant["text"])[0][:40]
+                break
     return questions
 
 
-PATIENT = {
-    "full_name": "Zoë O'Brien-Smith",
-    "birth": "14/03/1985",
-    "phone": "+44 7911 123456",
-    "email": "zoe.obrien@example.com",
-    "preferred_contact": "phone",
-    "concerns": "acne scars on the cheeks",
-    "preferred_time": "weekday evenings",
-    "health_notes": "no",
+@dataclass(frozen=True)
+class Patient:
+    """What one patient says in their own language: how they ask, what they type for each
+    question and which buttons they press (told apart by their titles, as a patient does)."""
+
+    language_code: str | None
+    asks: str
+    typed: dict[str, str]
+    agree: str
+    confirm: str
+    none_of_these: str
+    reference: str
+
+
+PATIENTS = {
+    "en": Patient(
+        language_code=None,
+        asks="I'd like to book a consultation",
+        typed={
+            "full_name": "Zoë O'Brien-Smith",
+            "birth": "14/03/1985",
+            "phone": "+44 7911 123456",
+            "email": "zoe.obrien@example.com",
+            "concerns": "acne scars on the cheeks",
+            "preferred_time": "weekday evenings",
+            "health_notes": "no",
+        },
+        agree="Yes, I agree",
+        confirm="Confirm and send",
+        none_of_these="None of these",
+        reference=r"reference is ([A-Z0-9-]+)",
+    ),
+    # Telegram says the patient's app is in Spanish; dates, the negated health note and the name
+    # with accents and ñ are read as a Spanish speaker writes them.
+    "es": Patient(
+        language_code="es",
+        asks="Hola, quisiera pedir una consulta",
+        typed={
+            "full_name": "María José Núñez-Peña",
+            "birth": "14 de marzo de 1985",
+            "phone": "+44 7912 345678",
+            "email": "mj.nunez@example.com",
+            "concerns": "cicatrices de acné en las mejillas",
+            "preferred_time": "entre semana por la tarde",
+            "health_notes": "no tomo ningún medicamento",
+        },
+        agree="Sí, acepto",
+        confirm="Confirmar y enviar",
+        none_of_these="Ninguna de estas",
+        reference=r"referencia es ([A-Z0-9-]+)",
+    ),
 }
 
 
-def _button_to_press(slot: str | None, buttons: list[dict]) -> dict:
+def _button_to_press(patient: Patient, slot: str | None, buttons: list[dict]) -> dict:
     """Consent is given, the summary confirmed, every screening group answered "None of these"
     (a yes/no question "No"), and for anything else (how to be contacted) the first choice is taken.
-    Buttons are told apart by their titles, as a patient does: their data is a key to the payload
-    (bot/telegram/buttons.py)."""
+    Button data is a key to the payload (bot/telegram/buttons.py), so titles are all there is."""
     titles = {b["text"]: b for b in buttons}
-    for wanted in (["Yes, I agree"] if slot == "intake_consent" else []) + ["Confirm and send", "None of these", "No"]:
-        if wanted in titles:
-            return titles[wanted]
-    return buttons[0]
+    wanted = ([patient.agree] if slot == "intake_consent" else []) + [patient.confirm, patient.none_of_these, "No"]
+    return next((titles[title] for title in wanted if title in titles), buttons[0])
 
 
 @pytest.mark.skipif(not _intake_is_implemented(), reason="needs the intake dialogue (actions/ has no intake_form yet)")
-def test_full_intake_over_telegram_ends_in_the_export_with_channel_telegram(stand_in, bridge, rasa_stack, chat_id):
-    questions = _questions_by_slot()
-    answers = answers_after(stand_in, chat_id, 0, "I'd like to book a consultation")
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_full_intake_over_telegram_ends_in_the_export_with_channel_telegram(
+    stand_in, bridge, rasa_stack, chat_id, language
+):
+    patient = PATIENTS[language]
+    if patient.language_code:
+        stand_in.user_languages[chat_id] = patient.language_code
+    questions = _questions_by_slot(language)
+    answers = answers_after(stand_in, chat_id, 0, patient.asks)
     transcript: list[str] = []
     for _turn in range(40):
         last = answers[-1]
         text, buttons = last["text"], keyboard(last)
-        reference = re.search(r"reference is ([A-Z0-9-]+)", text)
+        reference = re.search(patient.reference, text)
         if reference:
             break
         slot = next((s for s, opening in questions.items() if text.startswith(opening)), None)
         sent = len(stand_in.sent_messages(chat_id))
         transcript.append(f"bot: {text[:100]!r} {[b['text'] for b in buttons]}")
-        if slot in PATIENT:
-            transcript.append(f"patient types: {PATIENT[slot]!r}")
-            answers = answers_after(stand_in, chat_id, sent, PATIENT[slot])
+        if slot in patient.typed:
+            transcript.append(f"patient types: {patient.typed[slot]!r}")
+            answers = answers_after(stand_in, chat_id, sent, patient.typed[slot])
         elif buttons:
-            button = _button_to_press(slot, buttons)
+            button = _button_to_press(patient, slot, buttons)
             transcript.append(f"patient presses: {button['text']!r}")
             answers = answers_after(stand_in, chat_id, sent, press=(last["message_id"], button["callback_data"]))
         else:
@@ -202,5 +253,7 @@ def test_full_intake_over_telegram_ends_in_the_export_with_channel_telegram(stan
     records = [r for r in json.loads(export.stdout) if r["reference"] == reference.group(1)]
     assert len(records) == 1, export.stdout[:500]
     assert records[0]["channel"] == "telegram"
-    assert records[0]["name"] == PATIENT["full_name"]
+    assert records[0]["name"] == patient.typed["full_name"]
+    assert records[0]["language"] == language
+    assert records[0]["date_of_birth"] == "1985-03-14"
     assert records[0]["screening"]["outcome"] == "eligible"

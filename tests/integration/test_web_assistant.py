@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
+from dataclasses import dataclass
 
 import pytest
 
@@ -19,6 +19,7 @@ from bot.web.app import create_app
 from bot.web.background import free_port, serve_in_background
 from tests.support.screenshots import screenshot
 from tests.support.tracker_db import tracker_rows
+from tests.support.widget_page import WIDGET_LABELS, bot_bubbles, clinic_site, send
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -59,16 +60,6 @@ def page(browser, site):
 def open_chat(page):
     page.get_by_role("button", name=OPEN).click()
     expect(bot_bubbles(page).first).to_contain_text(GREETING)
-
-
-def send(page, text):
-    box = page.get_by_role("textbox", name="Type your message")
-    box.fill(text)
-    box.press("Enter")
-
-
-def bot_bubbles(page):
-    return page.locator(".from-bot .bubble")
 
 
 def wait_for_answer(page, bot_count_before: int):
@@ -179,93 +170,153 @@ def test_on_a_phone_the_open_widget_fills_the_screen(browser, site, tmp_path):
 # ---- a whole consultation request through the widget, down to `make export` --------------------
 
 
-def _intake_ready() -> bool:
-    domain = PROJECT_ROOT / "domain.yml"
-    actions = PROJECT_ROOT / "actions"
-    return (
-        domain.exists()
-        and "intake_form" in domain.read_text()
-        and any("validate_intake_form" in path.read_text() for path in actions.glob("**/*.py"))
+@dataclass(frozen=True)
+class Patient:
+    """A patient going through the intake in their language: what they answer, by what the
+    assistant asks last (first match wins; the screening questions and the summary come first
+    because their text mentions phones, areas and so on), and how the farewell says it is done."""
+
+    language: str
+    book: str
+    answers: list[tuple[str, str]]
+    done: str
+    name: str
+    email: str
+
+
+PATIENTS = {
+    "en": Patient(
+        language="en",
+        book="Book a consultation",
+        answers=[
+            (r"Health questions, part \d+ of \d+:", "None of these"),
+            (r"type \"confirm\"|is this correct", "Confirm and send"),
+            (r"do you agree", "Yes, I agree"),
+            (r"full name", "Alex Webb"),
+            (r"date of birth|how old", "14/03/1985"),
+            (r"phone number", "+44 7911 123456"),
+            (r"email address", "alex.webb@example.com"),
+            (r"how would you like .* contact you", "Email"),
+            (r"would you like to improve", "acne scars on my cheeks"),
+            (r"days or times", "weekday evenings"),
+            (r"anything else about your health", "no"),
+        ],
+        done=r"your reference is",
+        name="Alex Webb",
+        email="alex.webb@example.com",
+    ),
+    # Typed as a Spanish speaker writes: the date in words, a negated health note, ñ and accents.
+    "es": Patient(
+        language="es",
+        book="Pedir una consulta",
+        answers=[
+            (r"Preguntas de salud, parte \d+ de \d+:", "Ninguna de estas"),
+            (r"escriba «confirmar»|¿es correcto\?", "Confirmar y enviar"),
+            (r"¿acepta compartir", "Sí, acepto"),
+            (r"nombre completo", "Begoña Ibáñez Muñoz"),
+            (r"fecha de nacimiento", "14 de marzo de 1985"),
+            (r"número de teléfono", "+44 7912 345678"),
+            (r"correo electrónico", "begona.ibanez@example.com"),
+            (r"cómo prefiere que la clínica", "Correo electrónico"),
+            (r"qué le gustaría mejorar", "manchas y cicatrices de acné en la frente"),
+            (r"días u horas", "los sábados por la mañana"),
+            (r"algo más sobre su salud", "no tomo anticoagulantes ni tengo alergias"),
+        ],
+        done=r"su referencia es",
+        name="Begoña Ibáñez Muñoz",
+        email="begona.ibanez@example.com",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def spanish_site(rasa_stack):
+    """A Spanish clinic's own page (`<html lang="es">`) embedding the widget."""
+    chat_port, clinic_port = free_port(), free_port()
+    app = create_app(
+        Settings(
+            rasa_url=rasa_stack.rasa_url,
+            rasa_channel_secret=rasa_stack.channel_secret,
+            site_origins=[f"http://127.0.0.1:{clinic_port}"],
+        )
     )
+    with (
+        serve_in_background(app, chat_port) as chat_server,
+        serve_in_background(clinic_site(chat_server, page_lang="es", data_lang=None), clinic_port) as clinic_url,
+    ):
+        yield clinic_url
 
 
-# What a patient answers, by what the assistant asks last (first match wins). The screening
-# questions and the summary come first because their text mentions phones, areas and so on.
-INTAKE_ANSWERS = [
-    (r"Health questions, part \d+ of \d+:", "None of these"),
-    (r"type \"confirm\"|is this correct", "Confirm and send"),
-    (r"do you agree", "Yes, I agree"),
-    (r"full name", "Alex Webb"),
-    (r"date of birth|how old", "14/03/1985"),
-    (r"phone number", "+44 7911 123456"),
-    (r"email address", "alex.webb@example.com"),
-    (r"how would you like .* contact you", "Email"),
-    (r"would you like to improve", "acne scars on my cheeks"),
-    (r"days or times", "weekday evenings"),
-    (r"anything else about your health", "no"),
-]
-DONE = re.compile(r"your reference is", re.IGNORECASE)
-
-
-def answer_like_a_patient(page, answer: str) -> None:
+def answer_like_a_patient(page, answer: str, language: str) -> None:
     """Presses the quick reply that says the answer, if there is one, or else types it."""
-    for button in page.get_by_role("group", name="Quick replies").get_by_role("button").all():
+    replies = page.get_by_role("group", name=WIDGET_LABELS[language]["replies"])
+    for button in replies.get_by_role("button").all():
         if button.inner_text().strip().lower() == answer.lower():
             button.click()
             return
-    send(page, answer)
+    send(page, answer, language)
 
 
-@pytest.mark.skipif(not _intake_ready(), reason="needs the intake dialogue (intake_form and its validation)")
-def test_a_full_intake_through_the_widget_is_exported_with_channel_web(page, rasa_stack):
-    open_chat(page)
+def go_through_the_intake(page, patient: Patient) -> None:
+    """Books from the greeting's button and answers every question until the farewell."""
     count = bot_bubbles(page).count()
-    page.get_by_role("button", name="Book a consultation").click()
+    page.get_by_role("button", name=patient.book).click()
     wait_for_answer(page, count)
+    done = re.compile(patient.done, re.IGNORECASE)
     asked: list[str] = []
     for _ in range(30):
         last = bot_bubbles(page).last.inner_text()
-        if DONE.search(last) or asked[-2:] == [last, last]:  # done, or stuck on one question
+        if done.search(last) or asked[-2:] == [last, last]:  # done, or stuck on one question
             break
         asked.append(last)
         answer = next(
-            (reply for pattern, reply in INTAKE_ANSWERS if re.search(pattern, last, re.IGNORECASE | re.DOTALL)), None
+            (reply for pattern, reply in patient.answers if re.search(pattern, last, re.IGNORECASE | re.DOTALL)), None
         )
         assert answer is not None, f"an intake question this test cannot answer: {last!r}"
         count = bot_bubbles(page).count()
-        answer_like_a_patient(page, answer)
+        answer_like_a_patient(page, answer, patient.language)
         wait_for_answer(page, count)
-    if not DONE.search(bot_bubbles(page).last.inner_text()):
+    if not done.search(bot_bubbles(page).last.inner_text()):
         transcript = page.locator(".message").all_inner_texts()
         pytest.fail("the intake did not finish:\n" + "\n".join(transcript))
-    # The farewell is on screen, but nothing of the intake stays in the browser's storage.
-    stored = page.evaluate("JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage)])")
-    assert "Alex Webb" not in stored and "alex.webb" not in stored.lower() and "reference" not in stored
 
-    exported = (
-        subprocess.run(
-            ["make", "--no-print-directory", "-s", "export", f"DATABASE_URL={rasa_stack.database_url}"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if _make_has_export()
-        else subprocess.run(
-            [sys.executable, "-m", "bot.export", "--database-url", rasa_stack.database_url],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+
+def exported_requests(database_url: str) -> list[dict]:
+    exported = subprocess.run(
+        ["make", "--no-print-directory", "-s", "export", f"DATABASE_URL={database_url}"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert exported.returncode == 0, exported.stderr
-    records = [r for r in json.loads(exported.stdout) if r["name"] == "Alex Webb"]
+    return json.loads(exported.stdout)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_full_intake_through_the_widget_is_exported_with_channel_web(
+    browser, site, spanish_site, rasa_stack, language
+):
+    patient = PATIENTS[language]
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        # The English demo page, or a Spanish clinic's page: the widget follows the page's language.
+        page.goto((spanish_site if language == "es" else site) + "/")
+        page.get_by_role("button", name=WIDGET_LABELS[language]["open"].format(title="Lumen Skin Clinic")).click()
+        expect(bot_bubbles(page).first).to_be_visible()
+        go_through_the_intake(page, patient)
+        # The farewell is on screen, but nothing of the intake stays in the browser's storage.
+        stored = page.evaluate("JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage)])")
+    finally:
+        context.close()
+    assert patient.name not in stored and patient.email not in stored.lower()
+    assert "reference" not in stored and "referencia" not in stored
+
+    records = [r for r in exported_requests(rasa_stack.database_url) if r["name"] == patient.name]
     assert len(records) == 1
     assert records[0]["channel"] == "web"
-    assert records[0]["email"] == "alex.webb@example.com"
-
-
-def _make_has_export() -> bool:
-    makefile = PROJECT_ROOT / "Makefile"
-    return makefile.exists() and re.search(r"^export:", makefile.read_text(), re.MULTILINE) is not None
+    assert records[0]["language"] == language
+    assert records[0]["email"] == patient.email
+    assert records[0]["date_of_birth"] == "1985-03-14"
+    assert records[0]["screening"]["outcome"] == "eligible"

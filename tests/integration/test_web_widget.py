@@ -17,6 +17,7 @@ from bot.web.app import create_app
 from bot.web.background import free_port, serve_in_background
 from tests.fakes.fake_rasa import FakeRasa
 from tests.support.markdown_cases import blocks, markdown_cases
+from tests.support.widget_page import WIDGET_LABELS, bot_bubbles, clinic_site, send
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -75,16 +76,6 @@ def page(context, site):
 def open_chat(page):
     page.get_by_role("button", name=OPEN).click()
     expect(page.get_by_text(GREETING)).to_be_visible()
-
-
-def send(page, text):
-    box = page.get_by_role("textbox", name="Type your message")
-    box.fill(text)
-    box.press("Enter")
-
-
-def bot_bubbles(page):
-    return page.locator(".from-bot .bubble")
 
 
 def browser_storage(page) -> str:
@@ -383,24 +374,6 @@ def test_on_a_phone_the_panel_takes_the_whole_screen(browser, site, fake_rasa):
         context.close()
 
 
-def _clinic_site(chat_server: str):
-    """Someone else's website that embeds the widget with the one script tag."""
-    from starlette.applications import Starlette
-    from starlette.responses import HTMLResponse
-    from starlette.routing import Route
-
-    html = (
-        f'<!doctype html><html lang="en"><head><title>Another clinic site</title></head><body>'
-        f'<h1>Welcome</h1><script src="{chat_server}/widget.js" data-title="Lumen Skin Clinic" '
-        f'data-color="#f4c7b8" data-lang="en"></script></body></html>'
-    )
-
-    async def home(request):
-        return HTMLResponse(html)
-
-    return Starlette(routes=[Route("/", home)])
-
-
 @pytest.mark.parametrize("listed", [True, False])
 def test_embedded_in_another_site_it_works_only_for_the_listed_origins(browser, fake_rasa, listed):
     clinic_port, chat_port = free_port(), free_port()
@@ -409,12 +382,12 @@ def test_embedded_in_another_site_it_works_only_for_the_listed_origins(browser, 
     chat_app = create_app(Settings(rasa_url=fake_rasa.url, site_origins=origins))
     with (
         serve_in_background(chat_app, chat_port) as chat_server,
-        serve_in_background(_clinic_site(chat_server), clinic_port) as clinic_site,
+        serve_in_background(clinic_site(chat_server), clinic_port) as clinic_url,
     ):
         context = browser.new_context()
         try:
             page = context.new_page()
-            page.goto(clinic_site + "/")
+            page.goto(clinic_url + "/")
             page.get_by_role("button", name=OPEN).click()
             if listed:
                 expect(page.get_by_text(GREETING)).to_be_visible()
@@ -426,6 +399,40 @@ def test_embedded_in_another_site_it_works_only_for_the_listed_origins(browser, 
                 assert fake_rasa.received == []
         finally:
             context.close()
+
+
+@pytest.mark.parametrize(
+    ("page_lang", "data_lang", "sent"),
+    [("es-ES", None, "es-ES"), ("en", "es", "es"), ("", None, None)],
+    ids=["the-page-s-lang", "data-lang-first", "none"],
+)
+def test_every_message_says_the_page_language_and_rasa_gets_the_conversation_language(
+    browser, fake_rasa, page_lang, data_lang, sent
+):
+    clinic_port, chat_port = free_port(), free_port()
+    chat_app = create_app(Settings(rasa_url=fake_rasa.url, site_origins=[f"http://127.0.0.1:{clinic_port}"]))
+    with (
+        serve_in_background(chat_app, chat_port) as chat_server,
+        serve_in_background(clinic_site(chat_server, page_lang, data_lang), clinic_port) as clinic_url,
+    ):
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            bodies: list[dict] = []
+            page.on("request", lambda r: bodies.append(r.post_data_json) if r.url.endswith("/api/chat") else None)
+            page.goto(clinic_url + "/")
+            # The widget's own labels follow the page's language too (bot/web/widget_labels.yml).
+            labels = "es" if sent and sent.startswith("es") else "en"
+            page.get_by_role("button", name=WIDGET_LABELS[labels]["open"].format(title="Lumen Skin Clinic")).click()
+            expect(page.get_by_text(GREETING)).to_be_visible()
+            send(page, "does it hurt?", labels)
+            expect(bot_bubbles(page).last).to_have_text("You said: does it hurt?")
+        finally:
+            context.close()
+    assert [body.get("lang") for body in bodies] == [sent, sent]
+    # "hi" says too little, so the page decides; the question is clearly English whatever the page.
+    page_language = "es" if sent and sent.startswith("es") else "en"
+    assert [m["language"] for m in fake_rasa.metadata] == [page_language, "en"]
 
 
 def test_when_the_intake_ends_nothing_of_it_stays_in_the_browser_but_the_farewell_is_shown(page, fake_rasa):

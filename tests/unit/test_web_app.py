@@ -219,7 +219,93 @@ def test_the_relays_own_words_are_domain_responses():
     from bot.responses import MissingResponse, own_text, wait_in_words
     from bot.web.validation import EMPTY
 
-    assert EMPTY == own_text("utter_relay_empty") == "Please type a message first."
+    assert own_text(EMPTY) == "Please type a message first."
     assert [wait_in_words(n) for n in (1, 30, 600)] == ["1 second", "30 seconds", "10 minutes"]
     with pytest.raises(MissingResponse, match="utter_relay_nothing"):
         own_text("utter_relay_nothing")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("text", "lang", "language"),
+    [
+        ("hi", "es-ES", "es"),  # a greeting says too little: the page's language
+        ("hola", "en", "es"),  # Spanish typed on an English page
+        ("does it hurt?", "es_419", "en"),  # and English on a Spanish one
+        ("ok", None, "en"),  # no page language: English
+        ("ok", "de", "en"),  # a page language we do not speak
+        ("hola", "<script>", "es"),  # not a language tag: ignored, the message is still relayed
+        ("ok", 42, "en"),
+        ("ok", "es-" + "x" * 40, "en"),
+    ],
+)
+async def test_every_message_reaches_rasa_with_the_conversation_language(client, fake_rasa, text, lang, language):
+    payload = chat(text) if lang is None else {**chat(text), "lang": lang}
+    async with client:
+        response = await client.post("/api/chat", json=payload)
+    assert response.status_code == 200
+    [metadata] = fake_rasa.metadata
+    assert metadata["language"] == language
+    assert len(metadata["client"]) > 8  # still the client's pseudonym beside it
+
+
+def test_the_widget_sends_the_page_language_with_every_request():
+    from bot.web.validation import parse_chat_request
+
+    main = (PARTS_DIR / "main.js").read_text(encoding="utf-8")
+    transport = (PARTS_DIR / "transport.js").read_text(encoding="utf-8")
+    assert "data.lang || document.documentElement.lang" in main and "pageLang" in main
+    assert "Object.assign({ lang: pageLang }, payload)" in transport  # /api/session and /api/chat
+    assert parse_chat_request({**chat(), "lang": "es-ES"}).page_language == "es"
+    assert parse_chat_request(chat()).page_language is None
+
+
+@pytest.fixture
+def said(monkeypatch):
+    """(response, language) of every sentence the relay says itself."""
+    import bot.web.app
+    import bot.web.relay
+    import bot.web.validation
+    from bot.responses import own_text
+
+    spoken: list[tuple[str, str]] = []
+
+    def spy(name, language="en", **values):
+        spoken.append((name, language))
+        return own_text(name, language, **values)
+
+    for module in (bot.web.app, bot.web.relay, bot.web.validation):
+        monkeypatch.setattr(module, "own_text", spy)
+    return spoken
+
+
+@pytest.mark.asyncio
+async def test_the_relays_own_answers_are_in_the_messages_language(client, fake_rasa, said):
+    fake_rasa.fail_status = 502
+    async with client:
+        down = await client.post("/api/chat", json={**chat("hola"), "lang": "en"})
+        empty = await client.post("/api/chat", json={**chat("   "), "lang": "es-MX"})
+        too_long = await client.post("/api/chat", json={**chat("a" * 2001), "lang": "es"})
+        no_page_language = await client.post("/api/chat", json=chat("   "))
+    assert [r.status_code for r in (down, empty, too_long, no_page_language)] == [503, 422, 422, 422]
+    assert said == [
+        ("utter_relay_unavailable", "es"),
+        ("utter_relay_empty", "es"),
+        ("utter_relay_too_long", "es"),
+        ("utter_relay_empty", "en"),
+    ]
+
+
+@pytest.mark.asyncio
+async def test_a_retry_after_the_conversation_ended_is_answered_in_its_language(said):
+    from bot.web.relay import ChatRelay
+
+    class EndingRasa:
+        async def send(self, sender_id, text, metadata=None, message_id=None):
+            return [{"text": "Gracias."}, {"custom": {"forget_conversation": True}}]
+
+    relay = ChatRelay(EndingRasa())
+    await relay.send("session0001", "message0001", "sí", {"language": "es"})
+    await relay.send("session0001", "message0002", "vale", {"language": "es"})  # a new conversation, ended too
+    await relay.send("session0001", "message0001", "sí", {"language": "es"})  # forgotten: the neutral reply
+    assert said == [("utter_relay_already_answered", "es")]

@@ -12,7 +12,10 @@ if (script && !window.__clinicChatWidget) {
   const data = script.dataset;
   const scriptUrl = new URL(script.src, location.href);
   const server = (data.server || scriptUrl.origin).replace(/\/+$/, "");
-  const lang = (data.lang || document.documentElement.lang || "en").slice(0, 2).toLowerCase();
+  // The page's language: the labels' (two letters), and sent with every message so the assistant
+  // answers in it unless the patient writes in another (the relay reads the whole tag, "es-ES").
+  const pageLang = String(data.lang || document.documentElement.lang || "").trim().slice(0, 35);
+  const lang = (pageLang || "en").slice(0, 2).toLowerCase();
   const t = STRINGS[lang] || STRINGS.en;
   const format = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
   const maxChars = RELAY.maxTextChars;  // what the relay accepts: longer messages are refused here, with the reason
@@ -39,7 +42,9 @@ if (script && !window.__clinicChatWidget) {
       },
     },
   });
-  const transport = createTransport({ server, maxChars, forgetAfterMs: RELAY.forgetAfterMs, t, format, show: view });
+  const transport = createTransport({
+    server, maxChars, forgetAfterMs: RELAY.forgetAfterMs, pageLang, t, format, show: view,
+  });
 
   const start = () => {
     view.mount();

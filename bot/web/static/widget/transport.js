@@ -7,9 +7,11 @@
  *   show.history(messages)           the conversation was replaced: draw it again
  *   show.status(text, kind)          a line for the status bar ("error", "ok" or none)
  *   show.typing(shown)               the assistant is (no longer) answering
+ * Every request says the page's language (`lang`, when the page has one), for the relay's answers
+ * and the assistant's.
  * Part of widget.js (bot/web/widget_script.py serves the parts as one script).
  */
-function createTransport({ server, maxChars, forgetAfterMs, t, format, show }) {
+function createTransport({ server, maxChars, forgetAfterMs, pageLang, t, format, show }) {
   const MAX_STORED_MESSAGES = 200;
   const REQUEST_TIMEOUT_MS = 35000;
   // A conversation left alone this long is gone from the browser (health answers must not linger):
@@ -130,8 +132,9 @@ function createTransport({ server, maxChars, forgetAfterMs, t, format, show }) {
   }
 
   function post(path, payload, signal) {
+    const body = pageLang ? Object.assign({ lang: pageLang }, payload) : payload;
     return fetch(server + path, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
       signal, credentials: "omit",
     });
   }
