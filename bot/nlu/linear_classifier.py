@@ -39,6 +39,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.by_language import ByLanguageModel, load_model
 from bot.nlu.linear_model import LinearTextModel, Settings
 from bot.nlu.question_segments import Reading, Thresholds, choose, split_parts
 
@@ -59,6 +60,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "word_ngrams": list(defaults.word_ngrams),
             "char_ngrams": list(defaults.char_ngrams),
             "char_min_df": defaults.char_min_df,
+            "fold_accents": defaults.fold_accents,
+            # One model per language (bot/nlu/by_language.py), e.g. [en, es]; empty: one for all.
+            "models_per_language": [],
             "ranking_length": 10,
             # Questions answered from a part of a long message (FAQ topics are always answerable).
             "question_intents": [],
@@ -70,7 +74,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         config: Dict[Text, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[LinearTextModel] = None,
+        model: Optional[LinearTextModel | ByLanguageModel] = None,
         responses: Optional[Dict[Text, List[Dict[Text, Any]]]] = None,
     ) -> None:
         self._config = config
@@ -79,7 +83,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._responses = responses or {}
         self._use(model)
 
-    def _use(self, model: Optional[LinearTextModel]) -> None:
+    def _use(self, model: Optional[LinearTextModel | ByLanguageModel]) -> None:
         """Keeps the model and works out once which label belongs to which intent (not per message)."""
         self._model = model
         labels = model.labels if model else []
@@ -113,8 +117,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             word_ngrams=tuple(self._config["word_ngrams"]),
             char_ngrams=tuple(self._config["char_ngrams"]),
             char_min_df=int(self._config["char_min_df"]),
+            fold_accents=bool(self._config["fold_accents"]),
         )
-        self._use(LinearTextModel.fit(texts, labels, settings))
+        per_language = list(self._config["models_per_language"])
+        if per_language:
+            self._use(ByLanguageModel.fit(texts, labels, per_language, settings))
+        else:
+            self._use(LinearTextModel.fit(texts, labels, settings))
         self._responses = dict(training_data.responses)
         self.persist()
         return self._resource
@@ -138,7 +147,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         import rasa.shared.utils.io
 
         with model_storage.read_from(resource) as directory:
-            model = LinearTextModel.load(directory)
+            model = load_model(directory)
             responses = rasa.shared.utils.io.read_json_file(directory / RESPONSES_FILE)
         return cls(config, model_storage, resource, model, responses)
 

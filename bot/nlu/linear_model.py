@@ -33,12 +33,23 @@ class Settings:
     word_ngrams: Tuple[int, int] = (1, 2)
     char_ngrams: Tuple[int, int] = (2, 5)
     char_min_df: int = 2  # a character n-gram seen once is noise, and doubles the vocabulary
+    # "cuanto" and "cuánto", "dolor" and "dolór": patients often leave accents out (or put them in
+    # the wrong place), so both sides are read without them.
+    fold_accents: bool = False
     max_iter: int = 5000
+
+
+def _accents(settings: Settings) -> str | None:
+    return "unicode" if settings.fold_accents else None
 
 
 def _words(settings: Settings, vocabulary: Dict[str, int] | None = None) -> TfidfVectorizer:
     return TfidfVectorizer(
-        ngram_range=tuple(settings.word_ngrams), sublinear_tf=True, lowercase=True, vocabulary=vocabulary
+        ngram_range=tuple(settings.word_ngrams),
+        sublinear_tf=True,
+        lowercase=True,
+        strip_accents=_accents(settings),
+        vocabulary=vocabulary,
     )
 
 
@@ -48,6 +59,7 @@ def _chars(settings: Settings, vocabulary: Dict[str, int] | None = None) -> Tfid
         ngram_range=tuple(settings.char_ngrams),
         sublinear_tf=True,
         lowercase=True,
+        strip_accents=_accents(settings),
         min_df=1 if vocabulary is not None else settings.char_min_df,
         vocabulary=vocabulary,
     )

@@ -18,3 +18,19 @@ def db_url(request, tmp_path):
     upgrade_to_head(url)
     yield url
     engine_for(url).dispose()  # release pooled connections before the schema is dropped
+
+
+def insert_old_request(connection, at) -> None:
+    """A consultation request with only the columns every migration since 0003 has had (MN-OLD234),
+    as an older version stored it, so a migration test can check what the upgrade makes of it."""
+    from sqlalchemy import text
+
+    connection.execute(
+        text(
+            "INSERT INTO consultation_requests (reference, idempotency_key, created_at, updated_at, channel,"
+            " conversation_id, name, preferred_contact, concerns, preferred_time, health_notes, outcome,"
+            " consent_at, status) VALUES ('MN-OLD234', 'old', :at, :at, 'web', 'web-old', 'Old Patient',"
+            " 'email', 'lines', '', '', 'eligible', :at, 'new')"
+        ),
+        {"at": at},
+    )

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, select
 
 from bot.consent import consent_version
 from bot.consultation import IntakeSubmission
@@ -17,7 +17,7 @@ from bot.db.callbacks import CallbackSubmission, list_callbacks, save_callback
 from bot.db.consultations import list_requests, save_submission
 from bot.db.migrate import alembic_config, upgrade_to_head
 from bot.db.models import ConsentText
-from tests.support.storage_db import db_url  # noqa: F401  (fixture)
+from tests.support.storage_db import db_url, insert_old_request  # noqa: F401  (db_url is a fixture)
 
 CONSENT_AT = datetime(2025, 11, 23, 10, 30, tzinfo=timezone.utc)
 SHOWN = "Your answers are seen only by Bright Skin Clinic's staff.\nDo you agree to share this information?"
@@ -115,15 +115,7 @@ def test_requests_stored_before_0004_have_no_version(db_url):
     command.downgrade(alembic_config(db_url), "0003_callbacks")
     assert "consent_texts" not in inspect(engine_for(db_url)).get_table_names()
     with engine_for(db_url).begin() as connection:  # a request as 0003 stored it
-        connection.execute(
-            text(
-                "INSERT INTO consultation_requests (reference, idempotency_key, created_at, updated_at, channel,"
-                " conversation_id, name, preferred_contact, concerns, preferred_time, health_notes, outcome,"
-                " consent_at, status) VALUES ('MN-OLD234', 'old', :at, :at, 'web', 'web-old', 'Old Patient',"
-                " 'email', 'lines', '', '', 'eligible', :at, 'new')"
-            ),
-            {"at": CONSENT_AT},
-        )
+        insert_old_request(connection, CONSENT_AT)
     upgrade_to_head(db_url)
     [old] = list_requests(db_url)
     assert old.consent_version is None and old.consent_text is None

@@ -112,3 +112,70 @@ def test_two_labels_get_the_probabilities_the_regression_means(tmp_path):
     assert found["best"] == ["affirm", "deny", "affirm"], "not always the first label"
     for row in found["rows"]:
         assert abs(sum(row) - 1) < 1e-9 and 0.5 < max(row) < 1.0
+
+
+def test_folded_accents_read_a_word_with_and_without_them_alike(tmp_path):
+    found = run_in_rasa_env(
+        """
+        import json
+        texts = ["¿cuánto dura la sesión?", "duración de la cita", "cuánto tiempo tarda", "tiempo en la clínica",
+                 "¿dónde están?", "dirección de la clínica", "cómo llego", "dónde queda"]
+        labels = ["length"] * 4 + ["location"] * 4
+        rows = {}
+        for fold in (False, True):
+            folded = LinearTextModel.fit(texts, labels, Settings(char_min_df=1, fold_accents=fold))
+            with_accents, without = folded.probabilities(["dónde queda", "donde queda"])
+            rows[str(fold)] = [float(with_accents.max()), float(without.max()),
+                               folded.labels[int(without.argmax())]]
+        print(json.dumps(rows))
+    """,
+        tmp_path,
+    )
+    with_accents, without, best = found["True"]
+    assert best == "location" and abs(with_accents - without) < 1e-9, "folded: the same evidence"
+    assert found["False"][0] != found["False"][1], "not folded, the accent made a difference"
+
+
+BY_LANGUAGE = """
+from bot.nlu.by_language import ByLanguageModel, load_model
+texts = ["does it hurt", "is it painful", "will it sting", "how much is it", "what does it cost", "price please",
+         "¿duele mucho?", "me va a doler", "¿cuánto cuesta?", "qué precio tiene", "ok"]
+labels = ["pain"] * 3 + ["price"] * 3 + ["pain"] * 2 + ["price"] * 3
+languages = {t: ("es" if t[0] in "¿mq" else "en") for t in texts}
+languages["ok"] = None  # cannot be told: trained into both
+by_language = ByLanguageModel.fit(texts, labels, ["en", "es"], Settings(char_min_df=1), detect=languages.get)
+"""
+
+
+def test_one_model_per_language_reads_each_message_with_its_languages_model(tmp_path):
+    found = run_in_rasa_env(
+        BY_LANGUAGE
+        + textwrap.dedent(
+            """
+        import json, os, numpy as np
+        saved = Path(os.environ["TMP_DIR"]) / "by_language"
+        by_language.save(saved)
+        loaded = load_model(saved)
+        loaded._detect = languages.get  # the tiny texts above, not bot/language.py's word lists
+        probe = ["does it hurt", "¿cuánto cuesta?", "ok"]
+        rows = loaded.probabilities(probe)
+        spanish_only = by_language.models["es"]
+        print(json.dumps({
+            "labels": loaded.labels,
+            "best": [loaded.labels[int(r.argmax())] for r in rows],
+            "same_after_loading": bool(np.allclose(rows, by_language.probabilities(probe))),
+            "row_sums": [float(s) for s in rows.sum(axis=1)],
+            "spanish_model_trained_on": len(spanish_only._words.vocabulary_) > 0,
+            "english_words_in_spanish_model": "hurt" in spanish_only._words.vocabulary_,
+            "shared_example_in_both": all("ok" in m._words.vocabulary_ for m in by_language.models.values()),
+        }))
+    """
+        ),
+        tmp_path,
+    )
+    assert found["labels"] == ["pain", "price"]
+    assert found["best"][:2] == ["pain", "price"]
+    assert found["same_after_loading"]
+    assert all(abs(total - 1) < 1e-9 for total in found["row_sums"])
+    assert not found["english_words_in_spanish_model"], "each language's examples train only its model"
+    assert found["shared_example_in_both"], "an example of no clear language trains every model"

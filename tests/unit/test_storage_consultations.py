@@ -29,7 +29,7 @@ from bot.screening.answers import RuleAnswer, answer_rule
 from bot.screening.rules import Level, load_rules
 from bot.settings import PROJECT_ROOT
 from tests.support.races import race_two_saves
-from tests.support.storage_db import db_url  # noqa: F401  (fixture)
+from tests.support.storage_db import db_url, insert_old_request  # noqa: F401  (db_url is a fixture)
 
 RULES = load_rules(PROJECT_ROOT / "clinic" / "screening.yml")
 CONSENT_AT = datetime(2025, 11, 23, 10, 30, tzinfo=timezone.utc)
@@ -140,15 +140,7 @@ def test_revision_0007_adds_the_language_to_both_request_tables_and_older_reques
         assert "language" not in {c["name"] for c in inspect(engine_for(db_url)).get_columns(table)}
     at = {"at": CONSENT_AT}
     with engine_for(db_url).begin() as connection:  # requests as 0006 stored them
-        connection.execute(
-            text(
-                "INSERT INTO consultation_requests (reference, idempotency_key, created_at, updated_at, channel,"
-                " conversation_id, name, preferred_contact, concerns, preferred_time, health_notes, outcome,"
-                " consent_at, status) VALUES ('MN-OLD234', 'old', :at, :at, 'web', 'web-old', 'Old Patient',"
-                " 'email', 'lines', '', '', 'eligible', :at, 'new')"
-            ),
-            at,
-        )
+        insert_old_request(connection, CONSENT_AT)
         connection.execute(
             text(
                 "INSERT INTO callback_requests (reference, idempotency_key, created_at, updated_at, channel,"
