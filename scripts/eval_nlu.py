@@ -45,13 +45,15 @@ RETRIEVAL_INTENT = "faq"
 SAME_OUTCOME = {"request_callback": "human_handoff"}
 HELDOUT_DIR = ROOT / "tests" / "nlu"
 # English, then Spanish (written blind, directly in Spanish; the dialogue set holds greetings,
-# thanks, goodbyes and booking, which the other Spanish set leaves out).
+# thanks, goodbyes and booking, which the other Spanish sets leave out; the fresh one was written
+# last, after the Spanish data and pipeline were settled, and measures them once).
 HELDOUT_FILES = (
     "heldout.yml",
     "heldout_blind.yml",
     "heldout_fresh.yml",
     "es/heldout_blind_es.yml",
     "es/heldout_dialogue_es.yml",
+    "es/heldout_fresh_es.yml",
 )
 # Long messages with one question inside, and messages with two questions ({text, topics}).
 LONG_FILE = "heldout_long.yml"
@@ -412,7 +414,9 @@ def render_report(candidates: List[Candidate], chosen: Candidate, examples: Sequ
         "once: its figures are the fairest estimate.",
         "`es/heldout_blind_es.yml` and `es/heldout_dialogue_es.yml` were written blind, directly in Spanish",
         "(Spain and Latin America), by someone who never saw the training data; the Spanish training data",
-        "was extended afterwards without looking at them.",
+        "was extended afterwards by writers who never saw them, and their figures chose accent folding and",
+        "one model for both languages. `es/heldout_fresh_es.yml` was written blind too, after that, and",
+        "measured the final Spanish data and pipeline once: its figures are the fairest Spanish estimate.",
         'A callback request counts as the right answer to "talk to a person" (both reach the staff).',
         "",
         "## Summary",

@@ -311,6 +311,8 @@ def test_a_whole_intake_in_spanish_is_stored_with_its_language_and_outcome(
     assert not [text for text in transcript if "Your " in text or "Please" in text], "an English sentence"
     stored = stored_request(rasa_stack, transcript)
     assert stored["language"] == "es"
+    # The consent agreed to is the Spanish text as shown, a version of its own.
+    assert stored["consent_text"].startswith("Antes de empezar:") and stored["consent_version"].startswith("c-")
     assert stored["name"] == "María José Núñez"
     assert stored["date_of_birth"] == "1985-03-14"
     assert stored["phone"] == "+447911123456"

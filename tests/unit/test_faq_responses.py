@@ -163,6 +163,7 @@ HELDOUT_FILES = {
     "es/heldout_blind_es.yml": (REQUIRED_TOPICS, 8, 60),
     # Greetings are short: most that the blind writer wrote were already training examples.
     "es/heldout_dialogue_es.yml": (DIALOGUE_TOPICS, 2, 0),
+    "es/heldout_fresh_es.yml": (REQUIRED_TOPICS, 7, 60),
 }
 
 
