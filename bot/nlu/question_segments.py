@@ -20,29 +20,43 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 # Parts: sentences and lines, list markers ("1)", "2."), and a new question after a comma or a
-# joining word ("..., and how long...", "also, is it safe...").
+# joining word ("..., and how long...", "also, is it safe...", "..., y cuánto dura..."), in
+# English and in Spanish (where "¿" opens a question, so it starts a part too).
 _QUESTION_START = (
     r"(?:how|what|what's|whats|when|where|which|who|why|is|are|am|do|does|did|can|could|will|would|"
-    r"should|shall|may|might|any|have|has|wat|wht)\b"
+    r"should|shall|may|might|any|have|has|wat|wht|"
+    r"qu[eé]|c[oó]mo|cu[aá]ndo|d[oó]nde|cu[aá]l(?:es)?|cu[aá]nt[oa]s?|qui[eé]n(?:es)?|por\s+qu[eé]|"
+    r"puedo|puede|podr[ií]a|se\s+puede|hay|tengo\s+que|es\s+normal|es\s+seguro|duele|sirve)\b"
+)
+_JOINING = (
+    r"and|also|plus|oh and|and also|one more thing|another thing|another question|btw|by the way|"
+    r"as well as that|y|y también|también|además|otra cosa|otra pregunta|por cierto|aparte"
+)
+_ASKING = (
+    r"i\s+(?:was|am|'m)\s+wondering|i\s+wonder|my\s+(?:main\s+|only\s+|big\s+)?question|"
+    r"i(?:'d|\s+would)\s+like\s+to\s+know|(?:can|could)\s+you\s+tell\s+me|"
+    r"(?:quer[ií]a|quisiera|me\s+gustar[ií]a)\s+saber|me\s+preguntaba|mi\s+(?:gran\s+|única\s+|unica\s+)?"
+    r"(?:pregunta|duda)|(?:me\s+)?(?:puede|podr[ií]a|puedes|podr[ií]as|podés)\s+decir"
 )
 _SPLIT = re.compile(
-    r"[.?!;]+\s+|[?!]+|\n+|\s*\b\d\s*[).]\s+|"
-    rf"\s*(?:,\s*|\s+)(?:and|also|plus|oh and|and also|one more thing|another thing|another question|"
-    rf"btw|by the way|as well as that)\s*,?\s*(?={_QUESTION_START})|"
-    r"\s*(?:also|plus|one more thing|another question|btw|by the way)\s*[,:-]\s*|"
+    r"[.?!;]+\s+|[?!]+|\n+|\s*\b\d\s*[).]\s+|\s+(?=¿)|"
+    rf"\s*(?:,\s*|\s+)(?:{_JOINING})\s*,?\s*(?={_QUESTION_START})|"
+    r"\s*(?:also|plus|one more thing|another question|btw|by the way|también|además|otra cosa|otra pregunta|"
+    r"por cierto)\s*[,:-]\s*|"
     # ...and before a way of asking, which often follows the context in one sentence.
-    r"\s*,?\s*(?:(?:and|so|but)\s+)?(?=(?:i\s+(?:was|am|'m)\s+wondering|i\s+wonder|my\s+(?:main\s+|only\s+|big\s+)?"
-    r"question|i(?:'d|\s+would)\s+like\s+to\s+know|(?:can|could)\s+you\s+tell\s+me)\b)",
+    rf"\s*,?\s*(?:(?:and|so|but|y|así que|asi que|pero)\s+)?(?=(?:{_ASKING})\b)",
     re.IGNORECASE,
 )
 _MIN_PART_CHARS = 8
 MAX_PARTS = 12  # a pasted essay is read in its first dozen parts only
-# What makes a part a question rather than context: a question mark, a question word first, or a
-# way of asking ("I was wondering", "my main question is", "tell me").
+# What makes a part a question rather than context: a question mark (either one), a question word
+# first, or a way of asking ("I was wondering", "my main question is", "quería saber").
 _ASKS = re.compile(
-    rf"^(?:(?:so|and|but|also|plus|ok|okay|hi|hello|hey|well|sorry|please|first(?:ly)?|second(?:ly)?|then)\W+)*"
+    rf"^¿|^(?:(?:so|and|but|also|plus|ok|okay|hi|hello|hey|well|sorry|please|first(?:ly)?|second(?:ly)?|then|"
+    rf"y|pero|bueno|vale|hola|oye|oiga|perdón|perdon|también|tambien|entonces|primero|luego)\W+)*"
     rf"{_QUESTION_START}|\b(?:wonder(?:ing|ed)?|want(?:ed)? to know|like to know|question is|questions? (?:is|are|about)|"
-    r"tell me|let me know|curious|any idea|explain|advise|is it true|do you know|how (?:much|long|many|soon|often))\b",
+    r"tell me|let me know|curious|any idea|explain|advise|is it true|do you know|how (?:much|long|many|soon|often)|"
+    r"saber|pregunta(?:ba)?|duda|dime|d[ií]game|explica|sab[eé]is|sabe usted|es verdad|cu[aá]nt[oa]s?)\b",
     re.IGNORECASE,
 )
 

@@ -23,6 +23,18 @@ def _answerable(label: str) -> bool:
             ["I work in a shop", "my main question is how much will it hurt"],
         ),
         ("salt and pepper", []),  # "and" alone does not split
+        # In Spanish
+        ("¿cuánto cuesta y cuánto dura la sesión?", ["¿cuánto cuesta", "cuánto dura la sesión"]),
+        (
+            "trabajo de cara al público, así que quería saber cuántos días estaré roja",
+            ["trabajo de cara al público", "quería saber cuántos días estaré roja"],
+        ),
+        (
+            "me gustaría saber si duele y también cuántas sesiones necesito",
+            ["me gustaría saber si duele", "cuántas sesiones necesito"],
+        ),
+        ("tengo la piel grasa ¿me sirve el tratamiento?", ["tengo la piel grasa", "¿me sirve el tratamiento"]),
+        ("sal y pimienta", []),
     ],
 )
 def test_a_message_is_read_in_sentences_and_in_clauses_that_start_a_new_question(text, parts):
@@ -31,6 +43,8 @@ def test_a_message_is_read_in_sentences_and_in_clauses_that_start_a_new_question
 
 def test_a_part_asks_when_it_has_a_question_mark_a_question_word_or_a_way_of_asking():
     parts = split_parts("Hi, I work at a gym. I was wondering how long the redness lasts. Does it hurt?")
+    assert [part.asks for part in parts] == [False, True, True]
+    parts = split_parts("Hola, trabajo en un gimnasio. Me preguntaba cuánto dura la rojez. ¿Duele mucho?")
     assert [part.asks for part in parts] == [False, True, True]
 
 
