@@ -126,10 +126,6 @@ def test_rasa_down_then_back(stand_in, bridge, rasa_stack, chat_id):
 # -- the whole intake -------------------------------------------------------------------------
 
 
-def _intake_is_implemented() -> bool:
-    return any("intake_form" in path.read_text(encoding="utf-8") for path in (PROJECT_ROOT / "actions").rglob("*.py"))
-
-
 def _questions_by_slot(language: str) -> dict[str, str]:
     """The opening words of each `utter_ask_<slot>` in domain.yml in `language`, so the test follows
     the form by what it asks rather than by a fixed order."""
@@ -209,7 +205,6 @@ def _button_to_press(patient: Patient, slot: str | None, buttons: list[dict]) ->
     return next((titles[title] for title in wanted if title in titles), buttons[0])
 
 
-@pytest.mark.skipif(not _intake_is_implemented(), reason="needs the intake dialogue (actions/ has no intake_form yet)")
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_full_intake_over_telegram_ends_in_the_export_with_channel_telegram(
     stand_in, bridge, rasa_stack, chat_id, language
