@@ -164,6 +164,7 @@ HELDOUT_FILES = {
     # Greetings are short: most that the blind writer wrote were already training examples.
     "es/heldout_dialogue_es.yml": (DIALOGUE_TOPICS, 2, 0),
     "es/heldout_fresh_es.yml": (REQUIRED_TOPICS, 7, 60),
+    "es/heldout_final_es.yml": (REQUIRED_TOPICS, 6, 60),
 }
 
 
