@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     dashboard_plain_http: bool = _env("DASHBOARD_PLAIN_HTTP", default=False)  # no Secure cookie, no HSTS
     dashboard_require_admin_2fa: bool = _env("DASHBOARD_REQUIRE_ADMIN_2FA", default=False)
     dashboard_timezone: str = _env("DASHBOARD_TIMEZONE", default="UTC")
+    # As for the relay: the proxies in front of the dashboard that append to X-Forwarded-For, so
+    # that sign-in limits count per staff member's address, not per load balancer.
+    dashboard_trusted_proxy_hops: int = _env("DASHBOARD_TRUSTED_PROXY_HOPS", default=0, ge=0)
     dashboard_dev: str = _env("DASHBOARD_DEV", default="")  # no longer read; refused with a hint
 
     # The Telegram bridge (bot/telegram/config.py checks these further).

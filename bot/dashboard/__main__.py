@@ -32,6 +32,7 @@ def main() -> int:
         tz=settings.timezone(),
         clinic_name=clinic.name,
         tracker_store_url=settings.tracker_store_url,
+        trusted_proxy_hops=settings.dashboard_trusted_proxy_hops,
     )
     mode = (
         "Secure cookies and HSTS: serve it over HTTPS"
@@ -42,12 +43,15 @@ def main() -> int:
         mode += "; admins need two-step sign-in"
     print(f"Staff dashboard: http://{settings.dashboard_host}:{settings.dashboard_port}/ [{mode}]", flush=True)
     # access_log off: uvicorn would log query strings, and a search can be a patient's name.
+    # proxy_headers off, as for the relay: uvicorn would believe X-Forwarded-For from any local
+    # peer; sign-in limits read it only as far as DASHBOARD_TRUSTED_PROXY_HOPS says. Nothing
+    # depends on the scheme uvicorn would take from X-Forwarded-Proto: links are paths only.
     uvicorn.run(
         app,
         host=settings.dashboard_host,
         port=settings.dashboard_port,
         access_log=False,
-        proxy_headers=True,
+        proxy_headers=False,
         server_header=False,
         log_level="info",
     )

@@ -56,6 +56,7 @@ def create_app(
     clinic_name: str = "Clinic",
     tracker_store_url: str | None = None,
     lockout_after: int = LOCKOUT_AFTER,
+    trusted_proxy_hops: int = 0,
 ) -> Starlette:
     session_policy = session_policy or SessionPolicy()
     middleware = [
@@ -80,6 +81,7 @@ def create_app(
     app.state.limiter = limiter or SignInLimiter(limits=configured_limiter())
     app.state.session_policy = session_policy
     app.state.lockout_after = lockout_after
+    app.state.trusted_proxy_hops = trusted_proxy_hops  # sign-in limits count per client address
     app.state.require_admin_2fa = security.require_admin_2fa
     app.state.clinic_name = clinic_name
     app.state.templates = Jinja2Templates(directory=HERE / "templates")

@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import health
 from bot.channels import WEB, conversation_ref, sender_id_for
+from bot.client_address import client_address
 from bot.clinic import Clinic, cached_clinic
 from bot.http_guard import RefuseBadAddresses
 from bot.language import DEFAULT_LANGUAGE, conversation_language
@@ -43,7 +44,7 @@ from bot.responses import own_text, wait_in_words
 from bot.settings import Settings, get_settings
 from bot.shared_state import configured_state
 from bot.web.relay import ChatRelay, RasaSender
-from bot.web.sessions import SessionSigner, client_address
+from bot.web.sessions import SessionSigner
 from bot.web.validation import (
     BODY_TOO_LARGE,
     UNREADABLE,

@@ -1,4 +1,4 @@
-"""Chat session ids the relay issues and can recognise, and who is asking.
+"""Chat session ids the relay issues and can recognise.
 
 A session id is the Rasa conversation (`web-<id>`), so whoever knows one can write into that
 conversation. The relay therefore makes the ids itself (128 random bits) and hands each out with a
@@ -15,8 +15,6 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-
-from starlette.requests import Request
 
 # A token outlives the widget's own 4-hour idle expiry, so a long but active conversation is not
 # cut off, yet a token copied from somewhere stops working within a day.
@@ -55,19 +53,3 @@ class SessionSigner:
         if not 0 <= self._clock() - issued <= TOKEN_MAX_AGE_SECONDS:
             return False
         return hmac.compare_digest(match.group(2), self._signature(session_id, issued))
-
-
-def client_address(request: Request, trusted_proxy_hops: int) -> str:
-    """The client's IP address. X-Forwarded-For is believed only as far as our own proxies wrote it:
-    each appends the address it saw, so with N proxies the client is the N-th entry from the end,
-    and anything further left may have been sent by the client itself. Every X-Forwarded-For line
-    counts, in order, as one list: HAProxy (`option forwardfor`) adds a line of its own after the
-    ones it received, rather than appending to them."""
-    peer = request.client.host if request.client else "unknown"
-    if trusted_proxy_hops <= 0:
-        return peer
-    lines = ",".join(request.headers.getlist("x-forwarded-for"))
-    forwarded = [part.strip() for part in lines.split(",") if part.strip()]
-    if not forwarded:
-        return peer
-    return forwarded[-min(trusted_proxy_hops, len(forwarded))]

@@ -121,6 +121,7 @@ class Cluster:
             ACTION_ENDPOINT_URL=f"{self.lb_url('actions')}/webhook",
             LOG_FORMAT="json",
             WEB_TRUSTED_PROXY_HOPS="1",
+            DASHBOARD_TRUSTED_PROXY_HOPS="1",
             DASHBOARD_PLAIN_HTTP="1",
             SITE_ORIGINS=self.lb_url("web"),
         )

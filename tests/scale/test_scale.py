@@ -44,6 +44,7 @@ RETRY_FOR_SECONDS = 120  # a patient whose message is not answered keeps trying 
 FAILURE_PHRASES = ("something went wrong", "having trouble", "try again")
 NEUTRAL = {"messages": [{"text": ALREADY_ANSWERED}], "conversation_ended": True}
 STAFF, STAFF_PASSWORD = "scale.staff", "a long passphrase for the scale test"
+COLLEAGUE, COLLEAGUE_PASSWORD = "scale.colleague", "another long passphrase for the scale test"
 
 
 def _require(condition: bool, reason: str) -> None:
@@ -329,6 +330,28 @@ def test_fifty_patients_on_two_replicas_of_everything_while_parts_crash(cluster)
     names = [person.name for person in web_people + telegram_people]
     seen = _dashboard_sees(cluster, names)
     assert seen["dashboard1"] == seen["dashboard2"] == set(names)
+
+
+def _sign_in_through_balancer(cluster: Cluster, source: str, username: str, password: str, forwarded=None) -> int:
+    """One sign-in through HAProxy's dashboard frontend, from this loopback source address."""
+    transport = httpx.HTTPTransport(local_address=source)
+    with httpx.Client(base_url=cluster.lb_url("dashboard"), transport=transport, timeout=30) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text).group(1)
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        form = {"username": username, "password": password, "csrf_token": token, "next": "/"}
+        return client.post("/signin", data=form, headers=headers).status_code
+
+
+def test_sign_in_limits_count_each_staff_address_behind_the_load_balancer(cluster):
+    """Both dashboards see every sign-in come from HAProxy; the limit of 20 attempts per address
+    still holds back only the address that made them, and a header it writes itself changes nothing."""
+    with session_scope(cluster.database_url) as session:
+        create_account(session, COLLEAGUE, "staff", COLLEAGUE_PASSWORD, actor="scale test")
+    guesser, colleague = "127.0.0.2", "127.0.0.3"
+    statuses = [_sign_in_through_balancer(cluster, guesser, f"nobody{n}", "a wrong guess") for n in range(21)]
+    assert statuses == [401] * 20 + [429]
+    assert _sign_in_through_balancer(cluster, guesser, COLLEAGUE, COLLEAGUE_PASSWORD, "198.51.100.7") == 429
+    assert _sign_in_through_balancer(cluster, colleague, COLLEAGUE, COLLEAGUE_PASSWORD) == 303
 
 
 def test_every_replica_logs_json_lines_that_name_the_conversation_and_never_a_patient(cluster):

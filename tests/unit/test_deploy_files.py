@@ -373,6 +373,7 @@ def test_each_compose_part_gets_an_environment_our_settings_accept():
             assert settings.state_redis_url == "redis://redis:6379/2"
         if part == "dashboard":
             assert settings.dashboard_host == "0.0.0.0" and settings.dashboard_port == PART_PORTS["dashboard"]
+            assert settings.dashboard_trusted_proxy_hops == 2  # the clinic's HTTPS terminator and HAProxy
             assert settings.database_url.startswith("postgresql+psycopg://")
         if part == "telegram":
             config = load_config(environment)

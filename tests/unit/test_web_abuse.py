@@ -11,10 +11,11 @@ import pytest
 from starlette.datastructures import Headers
 from starlette.testclient import TestClient
 
+from bot.client_address import client_address
 from bot.limits import MemoryLimiter
 from bot.settings import Settings
 from bot.web.app import create_app
-from bot.web.sessions import TOKEN_MAX_AGE_SECONDS, SessionSigner, client_address
+from bot.web.sessions import TOKEN_MAX_AGE_SECONDS, SessionSigner
 from tests.fakes.fake_rasa import FakeRasa
 
 APP_SECRET = "test-app-secret-" + "a" * 32

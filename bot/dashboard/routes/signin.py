@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.client_address import client_address
 from bot.dashboard import audit
 from bot.dashboard.access import must_enrol, requires
 from bot.dashboard.auth import SignInLimiter, code_wait, end_session, start_code_wait, start_session
@@ -23,7 +24,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request, request.app.state.trusted_proxy_hops)
 
 
 async def signin_page(request: Request) -> Response:
