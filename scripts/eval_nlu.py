@@ -55,6 +55,7 @@ HELDOUT_FILES = (
     "es/heldout_dialogue_es.yml",
     "es/heldout_fresh_es.yml",
     "es/heldout_final_es.yml",
+    "es/heldout_unseen_es.yml",
 )
 # Long messages with one question inside, and messages with two questions ({text, topics}).
 LONG_FILE = "heldout_long.yml"

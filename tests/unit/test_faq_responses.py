@@ -165,6 +165,7 @@ HELDOUT_FILES = {
     "es/heldout_dialogue_es.yml": (DIALOGUE_TOPICS, 2, 0),
     "es/heldout_fresh_es.yml": (REQUIRED_TOPICS, 7, 60),
     "es/heldout_final_es.yml": (REQUIRED_TOPICS, 6, 60),
+    "es/heldout_unseen_es.yml": (REQUIRED_TOPICS, 6, 60),
 }
 
 
